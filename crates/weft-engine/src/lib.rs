@@ -1,1 +1,19 @@
-//! placeholder
+//! The engine: the coordinator that wires backends together, the backends that
+//! sample a program (visual over pixels, audio over samples, OSC per frame), the
+//! compiled kernels they run, and the sampled sources.
+//!
+//! Invariants:
+//! - no backend evaluates a syntax tree per point: every batch is compiled once into
+//!   a [`kernel::Kernel`] that evaluates a block of points per dispatch;
+//! - backends never call each other: every cross-backend read is wired by the
+//!   coordinator at compile time (`expose` / `lookup`), so executing a frame does no
+//!   look-ups;
+//! - results never depend on which backend owns a node (except where a source is
+//!   sampled on its own grid).
+
+pub mod backend;
+pub mod coordinator;
+pub mod kernel;
+pub mod reference;
+pub mod registry;
+pub mod sources;

@@ -1,0 +1,1 @@
+//! Sampled sources (being written).
