@@ -1,1 +1,57 @@
-fn main() {}
+//! The `weft` binary: parses the command line and hands each subcommand to its
+//! module; everything it does is in the library crates.
+
+mod commands;
+mod failure;
+mod session;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// weft: live-coded signal programs in WEFT, sampled into pictures and sound.
+#[derive(Parser, Debug)]
+#[command(name = "weft", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check files for errors: diagnostics on stderr, exit 1 when any.
+    Check(commands::check::Args),
+    /// Print the value of one instance output at one point.
+    Eval(commands::eval::Args),
+    /// Render the display output at one time to a PNG.
+    Frame(commands::frame::Args),
+    /// Render the play output to a 32-bit float WAV.
+    Audio(commands::audio::Args),
+    /// Show the render graph: nodes, owners, batches, hashes and wiring.
+    Graph(commands::graph::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Check(a) => commands::check::run(a),
+        Command::Eval(a) => commands::eval::run(a),
+        Command::Frame(a) => commands::frame::run(a),
+        Command::Audio(a) => commands::audio::run(a),
+        Command::Graph(a) => commands::graph::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.report(),
+    }
+}

@@ -81,6 +81,7 @@ codes! {
     DuplicateOutput = "E0503", "two `display` (or two `play`) outputs in one scope";
     BadDuration = "E0504", "a segment duration that is not a positive number";
     MissingReturn = "E0505", "a spindle without `return` or outputs";
+    NoOutput = "E0506", "a command asks for an output (display, play) the program does not have";
     SourceLoad = "E0601", "a `load` or `sample` file that cannot be read or decoded";
     SourceArgs = "E0602", "a source called with arguments it does not take";
     ParamRange = "E0603", "a `param` whose range is empty or not constant";

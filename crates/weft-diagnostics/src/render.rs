@@ -85,7 +85,11 @@ mod tests {
     fn renders_path_line_col_code_and_excerpt() {
         let mut sources = SourceMap::new();
         let f = sources.add("s.weft", "a<v> = 1\nimg<r> = pulze@v\n");
-        let d = Diagnostic::error(Code::UnknownName, Span::new(f, 18, 23), "unknown name `pulze`");
+        let d = Diagnostic::error(
+            Code::UnknownName,
+            Span::new(f, 18, 23),
+            "unknown name `pulze`",
+        );
         assert_eq!(
             render(&d, &sources),
             "s.weft:2:10: error[E0301]: unknown name `pulze`\n  |\n2 | img<r> = pulze@v\n  |          ^^^^^\n"

@@ -1,1 +1,278 @@
-//! backend (being written).
+//! The `Backend` trait and the compile step every backend shares: fuse a batch
+//! into one kernel, build a value getter for each output other batches read, and
+//! materialize into a buffer what later batches of the same backend read.
+
+use crate::kernel::{BlockPos, Kernel, Scratch, LANES};
+use crate::kernel::{KernelBuilder, Lowering, Resolve};
+use crate::registry::{DataRef, Exposed, Getter, Layout, OutputKey, Registry, SharedBuffer};
+use std::collections::HashSet;
+use std::sync::Arc;
+use weft_graph::{BackendKind, Graph, NodeKind};
+use weft_lang::ir::{coord, InstId};
+
+/// Why a program cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Kernel construction failed (a wiring bug).
+    #[error(transparent)]
+    Build(#[from] crate::kernel::BuildError),
+    /// No such instance or output.
+    #[error("no instance output `{0}`")]
+    UnknownOutput(String),
+    /// A size or length that cannot be rendered.
+    #[error("invalid size: {0}")]
+    BadSize(String),
+}
+
+/// What a backend is: its kind and the grid it evaluates on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// Visual, audio or OSC.
+    pub kind: BackendKind,
+    /// Its grid.
+    pub layout: Layout,
+}
+
+/// A point to evaluate at: one value per coordinate id of the program.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Point {
+    /// Coordinate values by `CoordId` (missing ones are 0).
+    pub coords: Vec<f64>,
+}
+
+/// One batch to compile, with what the rest of the graph needs from it.
+pub struct BatchInput<'a> {
+    /// Program and sources.
+    pub lowering: Lowering<'a>,
+    /// The graph of the scope.
+    pub graph: &'a Graph,
+    /// Index of this batch in `graph.batches`.
+    pub index: usize,
+}
+
+/// A backend: compiles batches, exposes their outputs, executes frames.
+pub trait Backend: Send {
+    /// Its kind and grid.
+    fn context(&self) -> Context;
+    /// Compiles one batch, taking what it reads from `registry` and exposing there
+    /// what later batches read.
+    fn compile(
+        &mut self,
+        batch: &BatchInput<'_>,
+        registry: &mut Registry,
+    ) -> Result<(), EngineError>;
+    /// The reference this backend exposes for an output, if it produces it.
+    fn handle(&self, key: OutputKey) -> Option<DataRef>;
+    /// An exposed output evaluated at one point (slow path: probes, not frames).
+    fn value_at(&self, key: OutputKey, point: &Point, uniforms: &[f64]) -> Option<f64>;
+    /// Runs every compiled batch for one request of this backend's grid.
+    fn execute(&mut self, request: &Request<'_>);
+    /// Drops every compiled batch and buffer.
+    fn cleanup(&mut self);
+}
+
+/// What to compute: the time of a frame (or of an audio block's first sample) and
+/// the uniforms.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// `me@time` at the first point (already wrapped / segment-local).
+    pub time: f64,
+    /// `me@abstime` at the first point.
+    pub abstime: f64,
+    /// `me@frame`.
+    pub frame: f64,
+    /// Index of the first audio sample on the whole timeline (audio only).
+    pub sample: u64,
+    /// Index of the first audio sample counted from where `me@time` is 0 (audio
+    /// only: the segment start, or the start of the timeline).
+    pub local_sample: u64,
+    /// Number of points (audio: samples in this block; others: ignored).
+    pub len: usize,
+    /// Mouse, tempo and parameters (see `kernel::uniform`).
+    pub uniforms: &'a [f64],
+    /// Loop length for `me@time` (audio wraps per sample).
+    pub loop_len: Option<f64>,
+    /// Audio sample rate.
+    pub rate: f64,
+}
+
+/// A compiled batch as backends run it.
+#[derive(Debug)]
+pub struct CompiledBatch {
+    /// The fused code of the batch.
+    pub kernel: Arc<Kernel>,
+    /// Kernel outputs written to buffers for later batches of the same backend.
+    pub writes: Vec<(usize, Arc<SharedBuffer>)>,
+    /// Sinks computed here: (sink index in the program, first kernel output).
+    pub sinks: Vec<(usize, usize)>,
+    /// Getters this batch exposes.
+    pub exposed: Vec<(OutputKey, Arc<Getter>, Option<Arc<SharedBuffer>>)>,
+}
+
+struct BatchResolve<'r> {
+    fused: &'r HashSet<InstId>,
+    registry: &'r mut Registry,
+    consumer: (BackendKind, usize),
+    layout: Layout,
+}
+
+impl Resolve for BatchResolve<'_> {
+    fn fused(&self, inst: InstId) -> bool {
+        self.fused.contains(&inst)
+    }
+    fn getter(&mut self, key: OutputKey) -> Option<Arc<Getter>> {
+        self.registry.getter(key)
+    }
+    fn wire(&mut self, key: OutputKey, same_point: bool) -> Option<DataRef> {
+        self.registry
+            .lookup(key, self.consumer, self.layout, same_point)
+    }
+}
+
+/// The compile step shared by every backend.
+pub fn compile_batch(
+    ctx: Context,
+    input: &BatchInput<'_>,
+    registry: &mut Registry,
+) -> Result<CompiledBatch, EngineError> {
+    let graph = input.graph;
+    let program = input.lowering.program;
+    let batch = &graph.batches[input.index];
+    let fused: HashSet<InstId> = batch
+        .nodes
+        .iter()
+        .filter_map(|n| match graph.node(*n).kind {
+            NodeKind::Instance(i) => Some(i),
+            NodeKind::Sink(_) => None,
+        })
+        .collect();
+    // Who reads this batch's instances later, and from which backend.
+    let mut read_later: Vec<(InstId, bool)> = Vec::new();
+    for later in &graph.batches[input.index + 1..] {
+        for n in &later.nodes {
+            for d in &graph.node(*n).deps {
+                if let NodeKind::Instance(i) = graph.node(*d).kind {
+                    if fused.contains(&i) {
+                        let same = later.backend == ctx.kind;
+                        match read_later.iter_mut().find(|(x, _)| *x == i) {
+                            Some(e) => e.1 |= same,
+                            None => read_later.push((i, same)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    read_later.sort();
+    let consumer = (ctx.kind, input.index);
+    let mut builder = KernelBuilder::new(input.lowering);
+    let mut sinks = Vec::new();
+    let mut resolve = BatchResolve {
+        fused: &fused,
+        registry,
+        consumer,
+        layout: ctx.layout,
+    };
+    for n in &batch.nodes {
+        if let NodeKind::Sink(s) = graph.node(*n).kind {
+            let outs = builder.add_outputs(&program.sinks[s].values, &mut resolve)?;
+            sinks.push((s, outs.first().copied().unwrap_or(0)));
+        }
+    }
+    let mut writes = Vec::new();
+    let mut exposed = Vec::new();
+    for &(inst, same_backend) in &read_later {
+        let values = program.instance(inst).values.clone();
+        for (o, v) in values.iter().enumerate() {
+            let key = OutputKey {
+                inst,
+                out: o as u32,
+            };
+            let buffer = if same_backend {
+                let buf = Arc::new(SharedBuffer::new(ctx.layout));
+                let outs = builder.add_outputs(&[*v], &mut resolve)?;
+                writes.push((outs[0], buf.clone()));
+                Some(buf)
+            } else {
+                None
+            };
+            let mut g = KernelBuilder::new(input.lowering);
+            g.add_outputs(&[*v], &mut resolve)?;
+            let getter = Arc::new(Getter {
+                kernel: Arc::new(g.finish(&mut resolve)?),
+                output: 0,
+            });
+            exposed.push((key, getter, buffer));
+        }
+    }
+    let kernel = Arc::new(builder.finish(&mut resolve)?);
+    for (key, getter, buffer) in &exposed {
+        registry.expose(
+            *key,
+            Exposed {
+                backend: ctx.kind,
+                batch: input.index,
+                getter: getter.clone(),
+                buffer: buffer.clone(),
+            },
+        );
+    }
+    Ok(CompiledBatch {
+        kernel,
+        writes,
+        sinks,
+        exposed,
+    })
+}
+
+/// The reference a backend's compiled batches expose for `key`.
+pub fn handle_in(batches: &[CompiledBatch], key: OutputKey) -> Option<DataRef> {
+    batches
+        .iter()
+        .flat_map(|b| &b.exposed)
+        .find(|e| e.0 == key)
+        .map(|(_, g, b)| match b {
+            Some(buf) => DataRef::Buffer(buf.clone()),
+            None => DataRef::Getter(g.clone()),
+        })
+}
+
+/// Evaluates a kernel output at one point (all lanes the same point).
+pub fn eval_point(kernel: &Kernel, output: usize, point: &Point, uniforms: &[f64]) -> f64 {
+    let mut s = Scratch::new(kernel);
+    s.set_uniforms(kernel, uniforms);
+    for &(c, r) in &kernel.coords {
+        *s.reg_mut(r) = [point.coords.get(c.0 as usize).copied().unwrap_or(0.0); LANES];
+    }
+    kernel.run(&mut s, BlockPos { index: 0, len: 1 });
+    s.reg(kernel.output_reg(output))[0]
+}
+
+/// The value getter-based `value_at` shared by backends.
+pub fn value_in(
+    batches: &[CompiledBatch],
+    key: OutputKey,
+    point: &Point,
+    uniforms: &[f64],
+) -> Option<f64> {
+    let (_, g, _) = batches
+        .iter()
+        .flat_map(|b| &b.exposed)
+        .find(|e| e.0 == key)?;
+    Some(eval_point(&g.kernel, g.output, point, uniforms))
+}
+
+/// Which coordinates a backend binds per point; the rest are 0 unless remapped.
+pub fn is_bound(kind: BackendKind, c: weft_lang::ir::CoordId) -> bool {
+    match kind {
+        BackendKind::Visual => matches!(
+            c,
+            coord::X | coord::Y | coord::TIME | coord::ABSTIME | coord::FRAME
+        ),
+        BackendKind::Audio => matches!(
+            c,
+            coord::TIME | coord::ABSTIME | coord::SAMPLE | coord::FRAME
+        ),
+        BackendKind::Osc => matches!(c, coord::TIME | coord::ABSTIME | coord::FRAME),
+    }
+}

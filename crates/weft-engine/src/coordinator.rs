@@ -1,1 +1,283 @@
-//! coordinator (being written).
+//! The coordinator: owns the backends, compiles the batches of a graph in order on
+//! their backends, wires every cross-batch read through the registry at compile
+//! time, and runs frames, audio blocks and probes.
+
+use crate::audio::AudioBackend;
+use crate::backend::{eval_point, Backend, BatchInput, EngineError, Point, Request};
+use crate::kernel::{uniform, KernelBuilder, Lowering, Resolve};
+use crate::osc::{OscBackend, OscMessage};
+use crate::registry::{DataRef, Getter, OutputKey, Registry};
+use crate::sources::SourceSet;
+use crate::visual::VisualBackend;
+use std::sync::Arc;
+use weft_graph::{BackendKind, Graph};
+use weft_lang::ir::{InstId, Program};
+
+/// Sizes the backends are built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Frame width.
+    pub width: u32,
+    /// Frame height.
+    pub height: u32,
+    /// Most audio samples per execution.
+    pub audio_block: u32,
+}
+
+impl EngineConfig {
+    /// The program's own frame size (or the default) and a 4096-sample block.
+    pub fn for_program(program: &Program) -> EngineConfig {
+        let (width, height) = program.settings.size();
+        EngineConfig {
+            width,
+            height,
+            audio_block: 4096,
+        }
+    }
+}
+
+/// Values fixed for a whole frame: the pointer, the tempo, the parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Uniforms {
+    values: Vec<f64>,
+}
+
+impl Uniforms {
+    /// Mouse at the centre, the program's tempo, every parameter at its default.
+    pub fn new(program: &Program) -> Uniforms {
+        let mut values = vec![0.5, 0.5, program.settings.bpm()];
+        values.extend(program.params.iter().map(|p| p.default));
+        Uniforms { values }
+    }
+
+    /// Sets a parameter (clamped to its range); false when there is no such one.
+    pub fn set_param(&mut self, program: &Program, name: &str, value: f64) -> bool {
+        match program.find_param(name) {
+            Some(p) => {
+                let param = &program.params[p.0 as usize];
+                let v = if value.is_nan() {
+                    param.default
+                } else {
+                    value.clamp(param.min, param.max)
+                };
+                self.values[(uniform::PARAMS + p.0) as usize] = v;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sets the pointer (0..1 each).
+    pub fn set_mouse(&mut self, x: f64, y: f64) {
+        self.values[uniform::MOUSE_X as usize] = x;
+        self.values[uniform::MOUSE_Y as usize] = y;
+    }
+
+    /// Sets the tempo.
+    pub fn set_bpm(&mut self, bpm: f64) {
+        self.values[uniform::BPM as usize] = bpm;
+    }
+
+    /// The values in slot order.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.values
+    }
+}
+
+/// Owns and drives the backends for one scope of one program.
+#[derive(Debug)]
+pub struct Coordinator {
+    program: Arc<Program>,
+    sources: Arc<SourceSet>,
+    graph: Graph,
+    registry: Registry,
+    visual: VisualBackend,
+    audio: AudioBackend,
+    osc: OscBackend,
+}
+
+impl Coordinator {
+    /// Compiles every batch of `graph` on its backend, in order.
+    pub fn new(
+        program: Arc<Program>,
+        sources: Arc<SourceSet>,
+        graph: Graph,
+        config: EngineConfig,
+    ) -> Result<Coordinator, EngineError> {
+        let mut c = Coordinator {
+            visual: VisualBackend::new(config.width, config.height)?,
+            audio: AudioBackend::new(config.audio_block),
+            osc: OscBackend::new(),
+            registry: Registry::new(),
+            program,
+            sources,
+            graph,
+        };
+        let lowering = Lowering {
+            program: &c.program,
+            sources: &c.sources,
+        };
+        for (index, batch) in c.graph.batches.iter().enumerate() {
+            let input = BatchInput {
+                lowering,
+                graph: &c.graph,
+                index,
+            };
+            let backend: &mut dyn Backend = match batch.backend {
+                BackendKind::Visual => &mut c.visual,
+                BackendKind::Audio => &mut c.audio,
+                BackendKind::Osc => &mut c.osc,
+            };
+            backend.compile(&input, &mut c.registry)?;
+        }
+        c.visual.bind_display(&c.program);
+        c.audio.bind_play(&c.program);
+        c.osc.bind_messages(&c.program);
+        Ok(c)
+    }
+
+    /// The program.
+    pub fn program(&self) -> &Arc<Program> {
+        &self.program
+    }
+
+    /// The graph it runs.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The output registry (wiring decisions, look-up count).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The visual backend.
+    pub fn visual(&self) -> &VisualBackend {
+        &self.visual
+    }
+
+    /// The audio backend.
+    pub fn audio(&self) -> &AudioBackend {
+        &self.audio
+    }
+
+    /// The reference a backend exposes for `key`.
+    pub fn handle(&self, key: OutputKey) -> Option<DataRef> {
+        self.visual
+            .handle(key)
+            .or_else(|| self.audio.handle(key))
+            .or_else(|| self.osc.handle(key))
+    }
+
+    /// Renders the display output at `time` (`me@time`) and `abstime`; RGBA rows.
+    pub fn render_frame(&mut self, time: f64, abstime: f64, uniforms: &Uniforms) -> &[u8] {
+        let fps = self.program.settings.fps();
+        let req = Request {
+            time,
+            abstime,
+            frame: (abstime * fps).floor(),
+            sample: 0,
+            local_sample: 0,
+            len: 0,
+            uniforms: uniforms.as_slice(),
+            loop_len: self.program.settings.loop_len,
+            rate: self.program.settings.rate() as f64,
+        };
+        self.visual.execute(&req);
+        self.visual.frame()
+    }
+
+    /// Renders `len` samples (at most the block size) of the play output, starting
+    /// at timeline sample `sample`, of which `local_sample` is `me@time`'s count;
+    /// interleaved stereo.
+    pub fn render_audio(
+        &mut self,
+        sample: u64,
+        local_sample: u64,
+        len: usize,
+        uniforms: &Uniforms,
+    ) -> &[f32] {
+        let rate = self.program.settings.rate() as f64;
+        let len = len.min(self.audio.block());
+        let req = Request {
+            time: local_sample as f64 / rate,
+            abstime: sample as f64 / rate,
+            frame: (sample as f64 / rate * self.program.settings.fps()).floor(),
+            sample,
+            local_sample,
+            len,
+            uniforms: uniforms.as_slice(),
+            loop_len: self.program.settings.loop_len,
+            rate,
+        };
+        self.audio.execute(&req);
+        &self.audio.output()[..len * 2]
+    }
+
+    /// Evaluates the osc outputs for the frame at `time`.
+    pub fn osc_messages(&mut self, time: f64, abstime: f64, uniforms: &Uniforms) -> &[OscMessage] {
+        let req = Request {
+            time,
+            abstime,
+            frame: (abstime * self.program.settings.fps()).floor(),
+            sample: 0,
+            local_sample: 0,
+            len: 1,
+            uniforms: uniforms.as_slice(),
+            loop_len: self.program.settings.loop_len,
+            rate: self.program.settings.rate() as f64,
+        };
+        self.osc.execute(&req);
+        self.osc.messages()
+    }
+
+    /// Compiles a probe for one instance output: reads of exposed outputs go
+    /// through their getters, everything else is fused.
+    pub fn probe(&self, inst: InstId, out: u32) -> Result<Getter, EngineError> {
+        struct Probe<'r> {
+            target: InstId,
+            registry: &'r Registry,
+        }
+        impl Resolve for Probe<'_> {
+            fn fused(&self, inst: InstId) -> bool {
+                inst == self.target || !self.registry.is_exposed(OutputKey { inst, out: 0 })
+            }
+            fn getter(&mut self, key: OutputKey) -> Option<Arc<Getter>> {
+                self.registry.getter(key)
+            }
+            fn wire(&mut self, key: OutputKey, _same_point: bool) -> Option<DataRef> {
+                self.registry.getter(key).map(DataRef::Getter)
+            }
+        }
+        let instance = self.program.instance(inst);
+        let value = *instance
+            .values
+            .get(out as usize)
+            .ok_or_else(|| EngineError::UnknownOutput(format!("{}@{out}", instance.name)))?;
+        let mut r = Probe {
+            target: inst,
+            registry: &self.registry,
+        };
+        let mut b = KernelBuilder::new(Lowering {
+            program: &self.program,
+            sources: &self.sources,
+        });
+        b.add_outputs(&[value], &mut r)?;
+        Ok(Getter {
+            kernel: Arc::new(b.finish(&mut r)?),
+            output: 0,
+        })
+    }
+
+    /// One instance output at one point (compiles a probe; not for per-frame use).
+    pub fn value_at(
+        &self,
+        inst: InstId,
+        out: u32,
+        point: &Point,
+        uniforms: &Uniforms,
+    ) -> Result<f64, EngineError> {
+        let g = self.probe(inst, out)?;
+        Ok(eval_point(&g.kernel, g.output, point, uniforms.as_slice()))
+    }
+}

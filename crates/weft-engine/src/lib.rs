@@ -11,9 +11,12 @@
 //! - results never depend on which backend owns a node (except where a source is
 //!   sampled on its own grid).
 
+pub mod audio;
 pub mod backend;
 pub mod coordinator;
 pub mod kernel;
+pub mod osc;
 pub mod reference;
 pub mod registry;
 pub mod sources;
+pub mod visual;

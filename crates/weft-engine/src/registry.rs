@@ -1,1 +1,215 @@
-//! registry (being written).
+//! The output registry: what each batch exposes, and the data references consumers
+//! take from it at compile time. A reference is either a direct buffer handle (the
+//! producer materializes the output on the consumer's own grid) or a value getter
+//! (the consumer evaluates the producer's compiled code at its own points).
+
+use crate::kernel::Kernel;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use weft_graph::BackendKind;
+use weft_lang::ir::InstId;
+
+/// One output of one instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OutputKey {
+    /// The instance.
+    pub inst: InstId,
+    /// Its output index.
+    pub out: u32,
+}
+
+/// The grid a backend evaluates on; two backends share buffers only on equal grids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// Pixels of a `width × height` frame, row-major.
+    Frame {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// A run of up to `len` consecutive audio samples.
+    Samples {
+        /// Block length in samples.
+        len: u32,
+    },
+    /// One point per frame.
+    Point,
+}
+
+impl Layout {
+    /// Number of points in one execution.
+    pub fn points(self) -> usize {
+        match self {
+            Layout::Frame { width, height } => width as usize * height as usize,
+            Layout::Samples { len } => len as usize,
+            Layout::Point => 1,
+        }
+    }
+}
+
+/// A materialized output: one value per point of a layout. Written by the producer
+/// while it executes, read by consumers after it; the values are stored as bits
+/// in atomics so that sharing needs no lock (relaxed loads and stores compile to
+/// plain moves).
+#[derive(Debug)]
+pub struct SharedBuffer {
+    layout: Layout,
+    data: Vec<AtomicU64>,
+}
+
+impl SharedBuffer {
+    /// A zeroed buffer for `layout`.
+    pub fn new(layout: Layout) -> SharedBuffer {
+        SharedBuffer {
+            layout,
+            data: (0..layout.points()).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    /// Its layout.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The value at point `i` (0 outside).
+    #[inline]
+    pub fn get(&self, i: usize) -> f64 {
+        self.data
+            .get(i)
+            .map(|v| f64::from_bits(v.load(Ordering::Relaxed)))
+            .unwrap_or(0.0)
+    }
+
+    /// Stores `values` from point `start` on (what does not fit is dropped).
+    #[inline]
+    pub fn put(&self, start: usize, values: &[f64]) {
+        if let Some(slots) = self.data.get(start..) {
+            for (slot, v) in slots.iter().zip(values) {
+                slot.store(v.to_bits(), Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// A value getter: compiled code that computes one output at any point.
+#[derive(Debug)]
+pub struct Getter {
+    /// The code (its coordinates are the getter's inputs).
+    pub kernel: Arc<Kernel>,
+    /// Which output of the kernel.
+    pub output: usize,
+}
+
+/// What a consumer holds after wiring.
+#[derive(Clone, Debug)]
+pub enum DataRef {
+    /// Read the producer's materialized buffer at the same point.
+    Buffer(Arc<SharedBuffer>),
+    /// Evaluate the producer's code at the consumer's point.
+    Getter(Arc<Getter>),
+}
+
+impl DataRef {
+    /// `buffer` or `getter`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DataRef::Buffer(_) => "buffer",
+            DataRef::Getter(_) => "getter",
+        }
+    }
+}
+
+/// What a producer exposes for one output.
+#[derive(Clone, Debug)]
+pub struct Exposed {
+    /// The producing backend.
+    pub backend: BackendKind,
+    /// The producing batch.
+    pub batch: usize,
+    /// Always available.
+    pub getter: Arc<Getter>,
+    /// Present when the producer materializes the output on its grid.
+    pub buffer: Option<Arc<SharedBuffer>>,
+}
+
+/// A wiring decision, kept for `weft graph` and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wire {
+    /// What is read.
+    pub key: OutputKey,
+    /// The producing backend and batch.
+    pub from: (BackendKind, usize),
+    /// The consuming backend and batch.
+    pub to: (BackendKind, usize),
+    /// `buffer` or `getter`.
+    pub kind: &'static str,
+}
+
+/// The coordinator's table of exposed outputs.
+#[derive(Debug, Default)]
+pub struct Registry {
+    exposed: HashMap<OutputKey, Exposed>,
+    lookups: AtomicUsize,
+    wires: Vec<Wire>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Publishes an output.
+    pub fn expose(&mut self, key: OutputKey, exposed: Exposed) {
+        self.exposed.insert(key, exposed);
+    }
+
+    /// True when `key` is exposed (not counted as a look-up: used while planning).
+    pub fn is_exposed(&self, key: OutputKey) -> bool {
+        self.exposed.contains_key(&key)
+    }
+
+    /// The getter of an exposed output (counted).
+    pub fn getter(&self, key: OutputKey) -> Option<Arc<Getter>> {
+        self.lookups.fetch_add(1, Ordering::Relaxed);
+        self.exposed.get(&key).map(|e| e.getter.clone())
+    }
+
+    /// Wires a consumer to `key`: a direct buffer when the producer materializes it
+    /// on `layout` and the consumer reads it at its own point (`same_point`), else a
+    /// value getter. Counted: the number of look-ups must not change while frames
+    /// execute.
+    pub fn lookup(
+        &mut self,
+        key: OutputKey,
+        consumer: (BackendKind, usize),
+        layout: Layout,
+        same_point: bool,
+    ) -> Option<DataRef> {
+        self.lookups.fetch_add(1, Ordering::Relaxed);
+        let e = self.exposed.get(&key)?;
+        let r = match &e.buffer {
+            Some(buf) if same_point && buf.layout() == layout => DataRef::Buffer(buf.clone()),
+            _ => DataRef::Getter(e.getter.clone()),
+        };
+        self.wires.push(Wire {
+            key,
+            from: (e.backend, e.batch),
+            to: consumer,
+            kind: r.kind(),
+        });
+        Some(r)
+    }
+
+    /// How many look-ups have been made so far.
+    pub fn lookups(&self) -> usize {
+        self.lookups.load(Ordering::Relaxed)
+    }
+
+    /// Every wiring decision, in the order made.
+    pub fn wires(&self) -> &[Wire] {
+        &self.wires
+    }
+}

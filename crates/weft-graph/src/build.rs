@@ -41,7 +41,11 @@ impl GraphError {
                 } else {
                     format!(
                         "cycle between {}",
-                        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 },
             )
@@ -189,7 +193,12 @@ fn hashes(program: &Program, spec: &Spec, sinks: &[usize]) -> Vec<NodeHash> {
             node_hash("instance", &def, deps)
         } else {
             let sink = &program.sinks[sinks[i - n_inst]];
-            let mut def = format!("{:?}\0{}\0", sink.kind, sink.address.as_deref().unwrap_or("")).into_bytes();
+            let mut def = format!(
+                "{:?}\0{}\0",
+                sink.kind,
+                sink.address.as_deref().unwrap_or("")
+            )
+            .into_bytes();
             def.extend(program.canonical(&sink.values));
             node_hash("sink", &def, deps)
         };

@@ -32,7 +32,11 @@ impl fmt::Display for NodeHash {
 
 /// Hashes a node: a domain tag, its normalized definition, then its dependencies'
 /// hashes in order.
-pub(crate) fn node_hash(tag: &str, definition: &[u8], deps: impl Iterator<Item = NodeHash>) -> NodeHash {
+pub(crate) fn node_hash(
+    tag: &str,
+    definition: &[u8],
+    deps: impl Iterator<Item = NodeHash>,
+) -> NodeHash {
     let mut h = blake3::Hasher::new();
     h.update(b"weft-node-v1\0");
     h.update(tag.as_bytes());

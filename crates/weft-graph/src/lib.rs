@@ -70,7 +70,9 @@ impl Contexts {
     }
     /// The backends, in [`BackendKind::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = BackendKind> {
-        BackendKind::ALL.into_iter().filter(move |b| self.contains(*b))
+        BackendKind::ALL
+            .into_iter()
+            .filter(move |b| self.contains(*b))
     }
 }
 

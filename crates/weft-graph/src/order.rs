@@ -197,7 +197,12 @@ mod tests {
     use super::*;
     use BackendKind::*;
 
-    fn node(name: &str, deps: &[usize], natural: Option<BackendKind>, sink: Option<BackendKind>) -> SpecNode {
+    fn node(
+        name: &str,
+        deps: &[usize],
+        natural: Option<BackendKind>,
+        sink: Option<BackendKind>,
+    ) -> SpecNode {
         SpecNode {
             name: name.into(),
             deps: deps.to_vec(),
@@ -313,7 +318,8 @@ mod tests {
             .map(|i: usize| node("n", &(0..i).rev().take(1).collect::<Vec<_>>(), None, None))
             .collect::<Vec<_>>();
         let mut spec = Spec { nodes };
-        spec.nodes.push(node("display", &[199_999], None, Some(Visual)));
+        spec.nodes
+            .push(node("display", &[199_999], None, Some(Visual)));
         assert!(cycles(&spec).is_empty());
         assert_eq!(plan(&spec).order.len(), 200_001);
     }

@@ -15,5 +15,8 @@ pub mod load;
 mod lower;
 pub mod syntax;
 
-pub use load::{build_program, build_source, build_with, BuildOptions, Built, DiskReader, ReadError, SourceReader};
+pub use load::{
+    build_program, build_source, build_with, BuildOptions, Built, DiskReader, ReadError,
+    SourceReader,
+};
 pub use syntax::{dump, parse};

@@ -162,7 +162,11 @@ impl Loader<'_> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut uses = Vec::new();
         for item in &ast.items {
-            let ItemKind::Use { path: rel, path_span } = &item.kind else {
+            let ItemKind::Use {
+                path: rel,
+                path_span,
+            } = &item.kind
+            else {
                 continue;
             };
             let target = dir.join(rel);

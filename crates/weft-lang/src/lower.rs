@@ -4,8 +4,8 @@
 use crate::ast::{self, AssignKind, ExprKind, Ident, ItemKind, OutputKind, SpindleStmt};
 use crate::builtins::{self, Func, SourceKind};
 use crate::ir::{
-    coord, CoordId, Expr, ExprId, InstId, Instance, Param, ParamId, Program, Segment,
-    SegmentId, Sink, Source, SourceId, Uniform,
+    coord, CoordId, Expr, ExprId, InstId, Instance, Param, ParamId, Program, Segment, SegmentId,
+    Sink, Source, SourceId, Uniform,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -106,7 +106,13 @@ pub(crate) fn lower(units: &[FileUnit]) -> (Option<Program>, Vec<Diagnostic>) {
 
 fn dedup(diags: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::HashSet::new();
-    diags.retain(|d| seen.insert((d.code, d.span.map(|s| (s.file, s.start, s.end)), d.message.clone())));
+    diags.retain(|d| {
+        seen.insert((
+            d.code,
+            d.span.map(|s| (s.file, s.start, s.end)),
+            d.message.clone(),
+        ))
+    });
 }
 
 /// The strand definitions of a file, with the segment each is in.
@@ -472,7 +478,11 @@ impl<'a> Lowerer<'a> {
                 } else {
                     String::new()
                 };
-                self.error(Code::UnknownName, span, format!("unknown name `{name}`{hint}"));
+                self.error(
+                    Code::UnknownName,
+                    span,
+                    format!("unknown name `{name}`{hint}"),
+                );
                 None
             }
         }
@@ -508,7 +518,10 @@ impl<'a> Lowerer<'a> {
                     self.error(
                         Code::UnknownOutput,
                         out.span,
-                        format!("`{}` is a single value with no outputs; write `{}`", inst.name, inst.name),
+                        format!(
+                            "`{}` is a single value with no outputs; write `{}`",
+                            inst.name, inst.name
+                        ),
                     );
                     None
                 }
@@ -590,7 +603,11 @@ impl<'a> Lowerer<'a> {
         let name = callee.name.as_str();
         if let Some(Binding::Spindle(u, idx)) = self.scopes[env.unit].get(name).copied() {
             let own_body = self.stack.last() == Some(&(u, idx));
-            if !(own_body && (Func::from_name(name).is_some() || SourceKind::from_name(name).is_some() || name == "param")) {
+            if !(own_body
+                && (Func::from_name(name).is_some()
+                    || SourceKind::from_name(name).is_some()
+                    || name == "param"))
+            {
                 return self.spindle_call(env, callee, (u, idx), args, span);
             }
         }
@@ -605,7 +622,11 @@ impl<'a> Lowerer<'a> {
                 self.error(
                     Code::BuiltinArity,
                     span,
-                    format!("`{name}` takes {want} argument{}, got {}", if hi == 1 { "" } else { "s" }, args.len()),
+                    format!(
+                        "`{name}` takes {want} argument{}, got {}",
+                        if hi == 1 { "" } else { "s" },
+                        args.len()
+                    ),
                 );
                 return None;
             }
@@ -644,7 +665,13 @@ impl<'a> Lowerer<'a> {
         None
     }
 
-    fn source(&mut self, env: &Env, kind: SourceKind, args: &[ast::Expr], span: Span) -> Option<Vals> {
+    fn source(
+        &mut self,
+        env: &Env,
+        kind: SourceKind,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Option<Vals> {
         let path = if kind.takes_path() {
             match args {
                 [ast::Expr {
@@ -655,7 +682,11 @@ impl<'a> Lowerer<'a> {
                     self.error(
                         Code::SourceArgs,
                         span,
-                        format!("`{}` takes one file name in quotes, as in `{}(\"file\")`", kind.name(), kind.name()),
+                        format!(
+                            "`{}` takes one file name in quotes, as in `{}(\"file\")`",
+                            kind.name(),
+                            kind.name()
+                        ),
                     );
                     return None;
                 }
@@ -665,7 +696,11 @@ impl<'a> Lowerer<'a> {
                 self.error(
                     Code::SourceArgs,
                     span,
-                    format!("`{}()` takes no arguments (give the input with --{} FILE)", kind.name(), kind.name()),
+                    format!(
+                        "`{}()` takes no arguments (give the input with --{} FILE)",
+                        kind.name(),
+                        kind.name()
+                    ),
                 );
                 return None;
             }
@@ -707,7 +742,10 @@ impl<'a> Lowerer<'a> {
             self.error(
                 Code::BuiltinArity,
                 span,
-                format!("`param` takes 3 arguments (default, min, max), got {}", args.len()),
+                format!(
+                    "`param` takes 3 arguments (default, min, max), got {}",
+                    args.len()
+                ),
             );
             return None;
         }
@@ -832,7 +870,11 @@ impl<'a> Lowerer<'a> {
             locals: HashMap::new(),
         };
         for (p, a) in sp.params.iter().zip(args) {
-            if env.locals.insert(p.name.clone(), Local::Value(*a)).is_some() {
+            if env
+                .locals
+                .insert(p.name.clone(), Local::Value(*a))
+                .is_some()
+            {
                 self.error(
                     Code::DuplicateDefinition,
                     p.span,
@@ -896,7 +938,8 @@ impl<'a> Lowerer<'a> {
                         (AssignKind::Out | AssignKind::Plain, Some(i)) => assigned[i] = Some(value),
                         _ => {}
                     }
-                    env.locals.insert(a.target.name.clone(), Local::Value(value));
+                    env.locals
+                        .insert(a.target.name.clone(), Local::Value(value));
                 }
                 SpindleStmt::Return(e) => {
                     let vals = self.expr(env, e)?;
@@ -929,7 +972,10 @@ impl<'a> Lowerer<'a> {
                     self.error(
                         Code::MissingReturn,
                         sp.name.span,
-                        format!("spindle `{}` never assigns its output `{name}`", sp.name.name),
+                        format!(
+                            "spindle `{}` never assigns its output `{name}`",
+                            sp.name.name
+                        ),
                     );
                     return None;
                 }
@@ -966,7 +1012,10 @@ impl<'a> Lowerer<'a> {
                         self.error(
                             Code::BadDuration,
                             seg.duration_span,
-                            format!("segment `{}` must last a positive number of seconds", seg.name.name),
+                            format!(
+                                "segment `{}` must last a positive number of seconds",
+                                seg.name.name
+                            ),
                         );
                     }
                     if self.prog.segments.iter().any(|s| s.name == seg.name.name) {
@@ -1034,7 +1083,8 @@ impl<'a> Lowerer<'a> {
                 );
                 continue;
             };
-            let positive_int = |limit: f64| (v >= 1.0 && v <= limit && v.fract() == 0.0).then_some(v as u32);
+            let positive_int =
+                |limit: f64| (v >= 1.0 && v <= limit && v.fract() == 0.0).then_some(v as u32);
             let s = &mut self.prog.settings;
             let ok = match name.name.as_str() {
                 "width" => positive_int(16384.0).map(|w| s.width = Some(w)).is_some(),
@@ -1062,7 +1112,13 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn sink(&mut self, env: &Env, out: &ast::OutputStmt, item: &ast::Item, segment: Option<SegmentId>) {
+    fn sink(
+        &mut self,
+        env: &Env,
+        out: &ast::OutputStmt,
+        item: &ast::Item,
+        segment: Option<SegmentId>,
+    ) {
         let mut ids = Vec::new();
         let mut prefix = false;
         for a in &out.args {
@@ -1082,7 +1138,11 @@ impl<'a> Lowerer<'a> {
         };
         if out.kind == OutputKind::Osc {
             if ids.is_empty() {
-                self.error(Code::OutputArgs, item.span, "`osc` needs an address and at least one value");
+                self.error(
+                    Code::OutputArgs,
+                    item.span,
+                    "`osc` needs an address and at least one value",
+                );
                 return;
             }
         } else if !allowed.contains(&ids.len()) {
@@ -1122,7 +1182,9 @@ impl<'a> Lowerer<'a> {
             for e in prog.reachable(roots) {
                 match prog.expr(e) {
                     Expr::Ref { inst, .. } if !deps.contains(inst) => deps.push(*inst),
-                    Expr::Source { source, .. } if !sources.contains(source) => sources.push(*source),
+                    Expr::Source { source, .. } if !sources.contains(source) => {
+                        sources.push(*source)
+                    }
                     _ => {}
                 }
             }

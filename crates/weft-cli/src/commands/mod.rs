@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod audio;
+pub mod check;
+pub mod eval;
+pub mod frame;
+pub mod graph;

@@ -1,0 +1,123 @@
+//! The pipeline every command shares: read and build the program, load its sources,
+//! build its graph, render diagnostics once, and locate times on the timeline.
+
+use crate::failure::Failure;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
+use weft_engine::sources::{SourceOptions, SourceSet};
+use weft_graph::Scope;
+use weft_lang::ir::{Program, SegmentId};
+
+/// Options shared by the commands that run a program.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Inputs {
+    /// WAV file that `mic()` plays (default: silence, with a warning).
+    #[arg(long, value_name = "FILE")]
+    pub mic: Option<PathBuf>,
+    /// Image or video that `camera()` shows (default: black, with a warning).
+    #[arg(long, value_name = "FILE")]
+    pub camera: Option<PathBuf>,
+}
+
+/// A program ready to run.
+pub struct Session {
+    pub program: Arc<Program>,
+    pub sources: Arc<SourceSet>,
+    pub map: SourceMap,
+}
+
+/// Builds the program at `path`, printing warnings; errors become a failure.
+pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
+    let built = weft_lang::build_program(path, &weft_lang::BuildOptions)
+        .map_err(|e| Failure::Io(e.to_string()))?;
+    let mut diagnostics: Vec<Diagnostic> = built.diagnostics;
+    let map = built.sources;
+    let Some(program) = built.program.filter(|_| !has_errors(&diagnostics)) else {
+        return Err(Failure::Program(render_all(&diagnostics, &map)));
+    };
+    if let Err(errors) = weft_graph::build(&program, Scope::Main) {
+        diagnostics.extend(errors.iter().map(|e| e.to_diagnostic()));
+        return Err(Failure::Program(render_all(&diagnostics, &map)));
+    }
+    let options = SourceOptions {
+        mic: inputs.mic.clone(),
+        camera: inputs.camera.clone(),
+    };
+    let (sources, source_diags) = SourceSet::load(&program, &options);
+    diagnostics.extend(source_diags);
+    if has_errors(&diagnostics) {
+        return Err(Failure::Program(render_all(&diagnostics, &map)));
+    }
+    if !diagnostics.is_empty() {
+        eprint!("{}", render_all(&diagnostics, &map));
+    }
+    Ok(Session {
+        program: Arc::new(program),
+        sources: Arc::new(sources),
+        map,
+    })
+}
+
+/// Where a timeline time falls: the scope that plays then, `me@time` there, and
+/// the absolute time. Without segments, `me@time` wraps with `me<loop>`. With
+/// segments, times before the first start in it and times after the end stay in
+/// the last one.
+pub fn locate(program: &Program, t: f64) -> (Scope, f64) {
+    if program.segments.is_empty() {
+        return (Scope::Main, program.settings.wrap_time(t));
+    }
+    let last = program.segments.len() - 1;
+    let i = program
+        .segments
+        .iter()
+        .position(|s| t < s.start + s.duration)
+        .unwrap_or(last);
+    (
+        Scope::Segment(SegmentId(i as u32)),
+        t - program.segments[i].start,
+    )
+}
+
+/// Length of the timeline when the program has segments.
+pub fn timeline_length(program: &Program) -> Option<f64> {
+    program.segments.last().map(|s| s.start + s.duration)
+}
+
+/// The graph of a scope (the program was checked for cycles already).
+pub fn graph(program: &Program, scope: Scope) -> Result<weft_graph::Graph, Failure> {
+    weft_graph::build(program, scope).map_err(|e| {
+        Failure::Program(
+            e.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
+}
+
+/// Parses `WxH`.
+pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("invalid size `{s}`: expected WIDTHxHEIGHT, such as 640x360"))?;
+    let parse = |v: &str| -> Result<u32, String> {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=16384).contains(n))
+            .ok_or_else(|| {
+                format!("invalid size `{s}`: each side must be a whole number from 1 to 16384")
+            })
+    };
+    Ok((parse(w)?, parse(h)?))
+}
+
+/// Parses a finite number argument.
+pub fn parse_finite(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("`{s}` is not a finite number"))
+}

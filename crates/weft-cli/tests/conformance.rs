@@ -1,0 +1,326 @@
+//! The conformance suite: every `tests/conformance/**/*.weft` next to its expected
+//! `.out`. A program with errors expects its rendered diagnostics; a clean one
+//! expects the values its `// eval:` lines ask for. Every value is computed twice —
+//! by the compiled kernels through the coordinator and by the reference
+//! interpreter — and the two must agree bit for bit; every display and play output
+//! is also rendered through the backends on a small grid and compared point by
+//! point with the interpreter. `UPDATE_EXPECT=1` rewrites the `.out` files.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use weft_diagnostics::{has_errors, render_all};
+use weft_engine::backend::Point;
+use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
+use weft_engine::reference;
+use weft_engine::sources::{SourceOptions, SourceSet};
+use weft_graph::Scope;
+use weft_lang::ast::OutputKind;
+use weft_lang::ir::{coord, Program, SegmentId};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance")
+}
+
+fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("conformance folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            cases(&p, out);
+        } else if p.extension().is_some_and(|e| e == "weft")
+            && !p.to_string_lossy().contains("/lib/")
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// `// eval: inst@out at x=…,y=… [param name=v,…]`
+fn queries(text: &str) -> Vec<(String, String, String)> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("// eval:"))
+        .map(|q| {
+            let q = q.trim();
+            let (target, rest) = q.split_once(" at ").unwrap_or((q, ""));
+            let (at, params) = rest.split_once(" param ").unwrap_or((rest, ""));
+            (
+                target.trim().to_string(),
+                at.trim().to_string(),
+                params.trim().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(s: &str) -> Vec<(String, f64)> {
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').expect("name=value");
+            (k.trim().to_string(), v.trim().parse().expect("number"))
+        })
+        .collect()
+}
+
+fn same(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+fn scopes(program: &Program) -> Vec<Scope> {
+    if program.segments.is_empty() {
+        vec![Scope::Main]
+    } else {
+        (0..program.segments.len())
+            .map(|i| Scope::Segment(SegmentId(i as u32)))
+            .collect()
+    }
+}
+
+/// Renders a small frame and a few audio blocks through the backends and compares
+/// them with the interpreter.
+fn cross_check(
+    name: &str,
+    program: &Arc<Program>,
+    sources: &Arc<SourceSet>,
+    uniforms: &Uniforms,
+) -> Result<(), String> {
+    let (w, h) = (7u32, 5u32);
+    for scope in scopes(program) {
+        let graph = weft_graph::build(program, scope).map_err(|e| format!("{e:?}"))?;
+        let mut c = Coordinator::new(
+            program.clone(),
+            sources.clone(),
+            graph,
+            EngineConfig {
+                width: w,
+                height: h,
+                audio_block: 256,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        let segment = match scope {
+            Scope::Segment(s) => Some(s),
+            Scope::Main => None,
+        };
+        let sinks: Vec<_> = program
+            .sinks
+            .iter()
+            .filter(|s| s.segment == segment)
+            .collect();
+        for t in [0.0, 0.37, 1.25] {
+            if let Some(display) = sinks.iter().find(|s| s.kind == OutputKind::Display) {
+                let frame = c.render_frame(t, t, uniforms).to_vec();
+                for j in 0..h {
+                    for i in 0..w {
+                        let mut p = vec![0.0; program.coords.len()];
+                        p[coord::X.0 as usize] = (i as f64 + 0.5) / w as f64;
+                        p[coord::Y.0 as usize] = (j as f64 + 0.5) / h as f64;
+                        p[coord::TIME.0 as usize] = t;
+                        p[coord::ABSTIME.0 as usize] = t;
+                        p[coord::FRAME.0 as usize] = (t * program.settings.fps()).floor();
+                        let px = ((j * w + i) * 4) as usize;
+                        for (ch, v) in display.values.iter().enumerate() {
+                            let want = weft_engine::visual::to_u8(reference::eval(
+                                program,
+                                sources,
+                                uniforms.as_slice(),
+                                *v,
+                                &p,
+                            ));
+                            let got = frame[px + if display.values.len() == 1 { 0 } else { ch }];
+                            if want != got {
+                                return Err(format!("{name}: pixel ({i},{j}) channel {ch} at t={t}: kernels {got}, interpreter {want}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(play) = sinks.iter().find(|s| s.kind == OutputKind::Play) {
+            let rate = program.settings.rate() as f64;
+            for start in [0u64, 1000, 48_000] {
+                let block = c.render_audio(start, start, 200, uniforms).to_vec();
+                for k in 0..200u64 {
+                    let n = start + k;
+                    let mut p = vec![0.0; program.coords.len()];
+                    p[coord::TIME.0 as usize] = program.settings.wrap_time(n as f64 / rate);
+                    p[coord::ABSTIME.0 as usize] = n as f64 / rate;
+                    p[coord::SAMPLE.0 as usize] = n as f64;
+                    for ch in 0..2 {
+                        let v = play.values[if play.values.len() == 2 { ch } else { 0 }];
+                        let want = weft_engine::audio::to_sample(reference::eval(
+                            program,
+                            sources,
+                            uniforms.as_slice(),
+                            v,
+                            &p,
+                        ));
+                        let got = block[(k * 2) as usize + ch];
+                        if want.to_bits() != got.to_bits() {
+                            return Err(format!("{name}: sample {n} channel {ch}: kernels {got}, interpreter {want}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_case(path: &Path) -> Result<String, String> {
+    let dir = root().canonicalize().map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let rel = path.canonicalize().map_err(|e| e.to_string())?;
+    let rel = rel.strip_prefix(&dir).unwrap_or(&rel).to_path_buf();
+    let built =
+        weft_lang::build_program(path, &weft_lang::BuildOptions).map_err(|e| e.to_string())?;
+    let tidy = |s: String| {
+        s.replace(&format!("{}/", dir.display()), "")
+            .replace(&format!("{}/", root().display()), "")
+    };
+    let mut diagnostics = built.diagnostics;
+    let mut out = String::new();
+    let Some(program) = built.program.filter(|_| !has_errors(&diagnostics)) else {
+        return Ok(tidy(render_all(&diagnostics, &built.sources)));
+    };
+    if let Err(e) = weft_graph::build(&program, Scope::Main) {
+        diagnostics.extend(e.iter().map(|e| e.to_diagnostic()));
+        return Ok(tidy(render_all(&diagnostics, &built.sources)));
+    }
+    let (sources, found) = SourceSet::load(&program, &SourceOptions::default());
+    diagnostics.extend(found);
+    if !diagnostics.is_empty() {
+        out.push_str(&tidy(render_all(&diagnostics, &built.sources)));
+        if has_errors(&diagnostics) {
+            return Ok(out);
+        }
+    }
+    let program = Arc::new(program);
+    let sources = Arc::new(sources);
+    let name = rel.display().to_string();
+    let graph = weft_graph::build(&program, Scope::Main).map_err(|e| format!("{e:?}"))?;
+    let c = Coordinator::new(
+        program.clone(),
+        sources.clone(),
+        graph,
+        EngineConfig {
+            width: 4,
+            height: 4,
+            audio_block: 64,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    for (target, at, params) in queries(&text) {
+        let (inst, outn) = target.split_once('@').ok_or("bad eval target")?;
+        let id = program
+            .find_instance(inst)
+            .ok_or_else(|| format!("{name}: no instance {inst}"))?;
+        let o = program
+            .instance(id)
+            .outputs
+            .iter()
+            .position(|x| x == outn)
+            .ok_or("no such output")?;
+        let mut uniforms = Uniforms::new(&program);
+        for (k, v) in pairs(&params) {
+            if k == "mouse_x" || k == "mouse_y" {
+                let (mx, my) = (uniforms.as_slice()[0], uniforms.as_slice()[1]);
+                if k == "mouse_x" {
+                    uniforms.set_mouse(v, my)
+                } else {
+                    uniforms.set_mouse(mx, v)
+                }
+            } else {
+                assert!(uniforms.set_param(&program, &k, v), "{name}: no param {k}");
+            }
+        }
+        let mut point = vec![0.0; program.coords.len()];
+        let mut abstime = false;
+        for (k, v) in pairs(&at) {
+            abstime |= k == "abstime";
+            if let Some(cid) = program.find_coord(&k) {
+                point[cid.0 as usize] = v;
+            }
+        }
+        if !abstime {
+            point[coord::ABSTIME.0 as usize] = point[coord::TIME.0 as usize];
+        }
+        let compiled = c
+            .value_at(
+                id,
+                o as u32,
+                &Point {
+                    coords: point.clone(),
+                },
+                &uniforms,
+            )
+            .map_err(|e| e.to_string())?;
+        let interpreted = reference::eval(
+            &program,
+            &sources,
+            uniforms.as_slice(),
+            program.instance(id).values[o],
+            &point,
+        );
+        if !same(compiled, interpreted) {
+            return Err(format!(
+                "{name}: {target} at {at}: kernels {compiled}, interpreter {interpreted}"
+            ));
+        }
+        let params = if params.is_empty() {
+            String::new()
+        } else {
+            format!(" param {params}")
+        };
+        out.push_str(&format!("{target} at {at}{params} = {compiled}\n"));
+        cross_check(&name, &program, &sources, &uniforms)?;
+    }
+    cross_check(&name, &program, &sources, &Uniforms::new(&program))?;
+    Ok(out)
+}
+
+#[test]
+fn conformance() {
+    let mut all = Vec::new();
+    cases(&root(), &mut all);
+    assert!(
+        all.len() > 20,
+        "expected the conformance suite, found {} cases",
+        all.len()
+    );
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut failures = Vec::new();
+    for case in &all {
+        let expected_path = case.with_extension("out");
+        let actual = match run_case(case) {
+            Ok(a) => a,
+            Err(e) => {
+                failures.push(e);
+                continue;
+            }
+        };
+        if update {
+            std::fs::write(&expected_path, &actual).expect("write .out");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| String::from("<missing .out file>"));
+        if expected != actual {
+            failures.push(format!(
+                "{}:\n--- expected\n{expected}--- actual\n{actual}",
+                case.display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} conformance cases failed:\n\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n\n")
+    );
+}

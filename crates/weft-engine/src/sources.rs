@@ -1,1 +1,0 @@
-//! Sampled sources (being written).

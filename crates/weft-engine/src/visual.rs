@@ -1,0 +1,213 @@
+//! The visual backend: evaluates its batches over every pixel of a frame, rows in
+//! parallel on all cores, a block of pixels per kernel dispatch.
+
+use crate::backend::{
+    self, Backend, BatchInput, CompiledBatch, Context, EngineError, Point, Request,
+};
+use crate::kernel::{BlockPos, Scratch, LANES};
+use crate::registry::{DataRef, Layout, OutputKey, Registry};
+use rayon::prelude::*;
+use weft_graph::BackendKind;
+use weft_lang::ast::OutputKind;
+use weft_lang::ir::{coord, Program};
+
+/// Converts a value to an 8-bit channel: `floor(clamp(v, 0, 1) * 255 + 0.5)`, NaN → 0.
+#[inline]
+pub fn to_u8(v: f64) -> u8 {
+    if v.is_nan() {
+        0
+    } else {
+        (v.clamp(0.0, 1.0) * 255.0 + 0.5).floor() as u8
+    }
+}
+
+/// Pictures over pixels.
+#[derive(Debug)]
+pub struct VisualBackend {
+    width: u32,
+    height: u32,
+    batches: Vec<CompiledBatch>,
+    /// (batch, first output, channel count) of the display sink.
+    display: Option<(usize, usize, usize)>,
+    frame: Vec<u8>,
+}
+
+impl VisualBackend {
+    /// A backend for `width × height` frames.
+    pub fn new(width: u32, height: u32) -> Result<VisualBackend, EngineError> {
+        if width == 0 || height == 0 || width > 16384 || height > 16384 {
+            return Err(EngineError::BadSize(format!(
+                "{width}x{height} (each side 1 to 16384)"
+            )));
+        }
+        Ok(VisualBackend {
+            width,
+            height,
+            batches: Vec::new(),
+            display: None,
+            frame: vec![0; width as usize * height as usize * 4],
+        })
+    }
+
+    /// The last frame, RGBA, row-major from the top.
+    pub fn frame(&self) -> &[u8] {
+        &self.frame
+    }
+
+    /// Frame size.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// True when the scope has a display output.
+    pub fn has_display(&self) -> bool {
+        self.display.is_some()
+    }
+
+    /// The compiled batches (for inspection).
+    pub fn batches(&self) -> &[CompiledBatch] {
+        &self.batches
+    }
+
+    /// Finds the display sink among the compiled batches.
+    pub fn bind_display(&mut self, program: &Program) {
+        self.display = None;
+        for (b, batch) in self.batches.iter().enumerate() {
+            for &(s, first) in &batch.sinks {
+                if program.sinks[s].kind == OutputKind::Display {
+                    self.display = Some((b, first, program.sinks[s].values.len()));
+                }
+            }
+        }
+    }
+}
+
+impl Backend for VisualBackend {
+    fn context(&self) -> Context {
+        Context {
+            kind: BackendKind::Visual,
+            layout: Layout::Frame {
+                width: self.width,
+                height: self.height,
+            },
+        }
+    }
+
+    fn compile(
+        &mut self,
+        batch: &BatchInput<'_>,
+        registry: &mut Registry,
+    ) -> Result<(), EngineError> {
+        let compiled = backend::compile_batch(self.context(), batch, registry)?;
+        self.batches.push(compiled);
+        Ok(())
+    }
+
+    fn handle(&self, key: OutputKey) -> Option<DataRef> {
+        backend::handle_in(&self.batches, key)
+    }
+
+    fn value_at(&self, key: OutputKey, point: &Point, uniforms: &[f64]) -> Option<f64> {
+        backend::value_in(&self.batches, key, point, uniforms)
+    }
+
+    fn execute(&mut self, req: &Request<'_>) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (fw, fh) = (self.width as f64, self.height as f64);
+        let display = self.display;
+        for (b, batch) in self.batches.iter().enumerate() {
+            let kernel = &*batch.kernel;
+            let show = display.filter(|d| d.0 == b);
+            let run_row = |scratch: &mut Scratch, j: usize, row: Option<&mut [u8]>| {
+                let y = (j as f64 + 0.5) / fh;
+                for &(c, r) in &kernel.coords {
+                    let v = match c {
+                        coord::Y => y,
+                        coord::TIME => req.time,
+                        coord::ABSTIME => req.abstime,
+                        coord::FRAME => req.frame,
+                        _ => 0.0,
+                    };
+                    if c != coord::X {
+                        *scratch.reg_mut(r) = [v; LANES];
+                    }
+                }
+                let mut row = row;
+                let mut i0 = 0;
+                while i0 < w {
+                    let len = LANES.min(w - i0);
+                    for &(c, r) in &kernel.coords {
+                        if c == coord::X {
+                            let lane = scratch.reg_mut(r);
+                            for (k, v) in lane.iter_mut().enumerate() {
+                                *v = ((i0 + k) as f64 + 0.5) / fw;
+                            }
+                        }
+                    }
+                    let index = j * w + i0;
+                    kernel.run(scratch, BlockPos { index, len });
+                    for (o, buf) in &batch.writes {
+                        buf.put(index, &scratch.reg(kernel.output_reg(*o))[..len]);
+                    }
+                    if let (Some((_, first, channels)), Some(row)) = (show, row.as_deref_mut()) {
+                        let px = &mut row[i0 * 4..(i0 + len) * 4];
+                        if channels == 3 {
+                            let r = scratch.reg(kernel.output_reg(first));
+                            let g = scratch.reg(kernel.output_reg(first + 1));
+                            let bl = scratch.reg(kernel.output_reg(first + 2));
+                            for k in 0..len {
+                                px[k * 4..k * 4 + 4].copy_from_slice(&[
+                                    to_u8(r[k]),
+                                    to_u8(g[k]),
+                                    to_u8(bl[k]),
+                                    255,
+                                ]);
+                            }
+                        } else {
+                            let v = scratch.reg(kernel.output_reg(first));
+                            for k in 0..len {
+                                let c = to_u8(v[k]);
+                                px[k * 4..k * 4 + 4].copy_from_slice(&[c, c, c, 255]);
+                            }
+                        }
+                    }
+                    i0 += len;
+                }
+            };
+            let init = || {
+                let mut s = Scratch::new(kernel);
+                s.set_uniforms(kernel, req.uniforms);
+                s
+            };
+            if show.is_some() {
+                self.frame
+                    .par_chunks_mut(w * 4)
+                    .enumerate()
+                    .for_each_init(init, |s, (j, row)| run_row(s, j, Some(row)));
+            } else {
+                (0..h)
+                    .into_par_iter()
+                    .for_each_init(init, |s, j| run_row(s, j, None));
+            }
+        }
+    }
+
+    fn cleanup(&mut self) {
+        self.batches.clear();
+        self.display = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_u8;
+
+    #[test]
+    fn channel_conversion_follows_the_spec() {
+        assert_eq!(to_u8(f64::NAN), 0);
+        assert_eq!(to_u8(-1.0), 0);
+        assert_eq!(to_u8(2.0), 255);
+        assert_eq!(to_u8(0.5), 128);
+        assert_eq!(to_u8(1.0 / 255.0 * 0.49), 0);
+    }
+}
