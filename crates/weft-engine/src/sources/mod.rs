@@ -20,7 +20,6 @@
 //! failed source is still present (as silence or black) next to its E0601 error, so
 //! every `SourceId` of the program indexes the set.
 
-mod digest;
 mod picture;
 mod video;
 mod wav;
@@ -101,9 +100,9 @@ impl SourceData {
 
     /// The blake3 digest of the decoded content (kind, shape and samples).
     fn digest(&self) -> [u8; 32] {
-        let mut h = digest::Hasher::new();
+        let mut h = blake3::Hasher::new();
         h.update(b"weft-source-v1\0");
-        let num = |h: &mut digest::Hasher, v: u64| {
+        let num = |h: &mut blake3::Hasher, v: u64| {
             h.update(&v.to_le_bytes());
         };
         match self {
@@ -140,7 +139,7 @@ impl SourceData {
                 h.update(b"black\0");
             }
         }
-        h.finalize()
+        *h.finalize().as_bytes()
     }
 }
 

@@ -61,8 +61,11 @@ impl Video {
     /// A video from raw RGB24 frames, or `None` when the sizes do not match or are zero.
     pub fn from_rgb(width: usize, height: usize, fps: f64, rgb: Vec<u8>) -> Option<Video> {
         let frame = width.checked_mul(height)?.checked_mul(3)?;
-        let ok =
-            frame > 0 && fps.is_finite() && fps > 0.0 && !rgb.is_empty() && rgb.len().checked_rem(frame) == Some(0);
+        let ok = frame > 0
+            && fps.is_finite()
+            && fps > 0.0
+            && !rgb.is_empty()
+            && rgb.len().checked_rem(frame) == Some(0);
         ok.then(|| Video {
             width,
             height,
