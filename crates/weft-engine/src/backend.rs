@@ -55,12 +55,17 @@ pub trait Backend: Send {
     /// Its kind and grid.
     fn context(&self) -> Context;
     /// Compiles one batch, taking what it reads from `registry` and exposing there
-    /// what later batches read.
+    /// what later batches read. Nothing runs it until [`Backend::install`].
     fn compile(
-        &mut self,
+        &self,
         batch: &BatchInput<'_>,
         registry: &mut Registry,
-    ) -> Result<(), EngineError>;
+    ) -> Result<CompiledBatch, EngineError>;
+    /// The batches it runs, in order.
+    fn batches(&self) -> &[CompiledBatch];
+    /// Replaces the batches it runs (the backend itself, its frame and scratch
+    /// memory, stay) and binds the program's outputs among them.
+    fn install(&mut self, batches: Vec<CompiledBatch>, program: &weft_lang::ir::Program);
     /// The reference this backend exposes for an output, if it produces it.
     fn handle(&self, key: OutputKey) -> Option<DataRef>;
     /// An exposed output evaluated at one point (slow path: probes, not frames).
@@ -97,8 +102,12 @@ pub struct Request<'a> {
 }
 
 /// A compiled batch as backends run it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CompiledBatch {
+    /// Content key (see [`crate::swap::batch_key`]): equal keys, equal code.
+    pub key: [u8; 32],
+    /// What its graph nodes stand for, in batch order (to rename on reuse).
+    pub nodes: Vec<NodeKind>,
     /// The fused code of the batch.
     pub kernel: Arc<Kernel>,
     /// Kernel outputs written to buffers for later batches of the same backend.
@@ -129,6 +138,30 @@ impl Resolve for BatchResolve<'_> {
     }
 }
 
+/// The instances of batch `index` that later batches read, each with whether a
+/// later batch of the same backend (`kind`) reads it; sorted.
+pub fn read_later(graph: &Graph, index: usize, kind: BackendKind) -> Vec<(InstId, bool)> {
+    let batch = &graph.batches[index];
+    let mut out: Vec<(InstId, bool)> = Vec::new();
+    for later in &graph.batches[index + 1..] {
+        for n in &later.nodes {
+            for d in &graph.node(*n).deps {
+                if let NodeKind::Instance(i) = graph.node(*d).kind {
+                    if graph.batch_of[d.0 as usize] == Some(index) && batch.nodes.contains(d) {
+                        let same = later.backend == kind;
+                        match out.iter_mut().find(|(x, _)| *x == i) {
+                            Some(e) => e.1 |= same,
+                            None => out.push((i, same)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// The compile step shared by every backend.
 pub fn compile_batch(
     ctx: Context,
@@ -146,24 +179,7 @@ pub fn compile_batch(
             NodeKind::Sink(_) => None,
         })
         .collect();
-    // Who reads this batch's instances later, and from which backend.
-    let mut read_later: Vec<(InstId, bool)> = Vec::new();
-    for later in &graph.batches[input.index + 1..] {
-        for n in &later.nodes {
-            for d in &graph.node(*n).deps {
-                if let NodeKind::Instance(i) = graph.node(*d).kind {
-                    if fused.contains(&i) {
-                        let same = later.backend == ctx.kind;
-                        match read_later.iter_mut().find(|(x, _)| *x == i) {
-                            Some(e) => e.1 |= same,
-                            None => read_later.push((i, same)),
-                        }
-                    }
-                }
-            }
-        }
-    }
-    read_later.sort();
+    let read_later = read_later(graph, input.index, ctx.kind);
     let consumer = (ctx.kind, input.index);
     let mut builder = KernelBuilder::new(input.lowering);
     let mut sinks = Vec::new();
@@ -218,6 +234,8 @@ pub fn compile_batch(
         );
     }
     Ok(CompiledBatch {
+        key: [0; 32],
+        nodes: batch.nodes.iter().map(|n| graph.node(*n).kind).collect(),
         kernel,
         writes,
         sinks,

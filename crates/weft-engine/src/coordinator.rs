@@ -3,7 +3,9 @@
 //! time, and runs frames, audio blocks and probes.
 
 use crate::audio::AudioBackend;
-use crate::backend::{eval_point, Backend, BatchInput, EngineError, Point, Request};
+use crate::backend::{eval_point, Backend, BatchInput, CompiledBatch, EngineError, Point, Request};
+use crate::swap::{self, SwapReport};
+use std::collections::HashMap;
 use crate::kernel::{uniform, KernelBuilder, Lowering, Resolve};
 use crate::osc::{OscBackend, OscMessage};
 use crate::registry::{DataRef, Getter, OutputKey, Registry};
@@ -67,6 +69,14 @@ impl Uniforms {
         }
     }
 
+    /// Sets the value in one slot (see `kernel::uniform`); out-of-range slots are
+    /// ignored.
+    pub fn set_slot(&mut self, slot: usize, value: f64) {
+        if let Some(v) = self.values.get_mut(slot) {
+            *v = value;
+        }
+    }
+
     /// Sets the pointer (0..1 each).
     pub fn set_mouse(&mut self, x: f64, y: f64) {
         self.values[uniform::MOUSE_X as usize] = x;
@@ -89,7 +99,7 @@ impl Uniforms {
 pub struct Coordinator {
     program: Arc<Program>,
     sources: Arc<SourceSet>,
-    graph: Graph,
+    graph: Option<Graph>,
     registry: Registry,
     visual: VisualBackend,
     audio: AudioBackend,
@@ -109,31 +119,82 @@ impl Coordinator {
             audio: AudioBackend::new(config.audio_block),
             osc: OscBackend::new(),
             registry: Registry::new(),
-            program,
-            sources,
-            graph,
+            program: program.clone(),
+            sources: sources.clone(),
+            graph: None,
         };
-        let lowering = Lowering {
-            program: &c.program,
-            sources: &c.sources,
-        };
-        for (index, batch) in c.graph.batches.iter().enumerate() {
-            let input = BatchInput {
-                lowering,
-                graph: &c.graph,
-                index,
-            };
-            let backend: &mut dyn Backend = match batch.backend {
-                BackendKind::Visual => &mut c.visual,
-                BackendKind::Audio => &mut c.audio,
-                BackendKind::Osc => &mut c.osc,
-            };
-            backend.compile(&input, &mut c.registry)?;
-        }
-        c.visual.bind_display(&c.program);
-        c.audio.bind_play(&c.program);
-        c.osc.bind_messages(&c.program);
+        c.swap(program, sources, graph)?;
         Ok(c)
+    }
+
+    /// Swaps in another program (or another version of this one): batches whose
+    /// key is unchanged keep their compiled code and buffers, the others are
+    /// compiled; the backends themselves are never recreated. When compiling
+    /// fails, the running program is left exactly as it was.
+    pub fn swap(
+        &mut self,
+        program: Arc<Program>,
+        sources: Arc<SourceSet>,
+        graph: Graph,
+    ) -> Result<SwapReport, EngineError> {
+        let mut report = SwapReport::default();
+        swap::compare(self.graph.as_ref(), &graph, &mut report);
+        let old: HashMap<[u8; 32], &CompiledBatch> = [
+            self.visual.batches(),
+            self.audio.batches(),
+            Backend::batches(&self.osc),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|b| (b.key, b))
+        .collect();
+        let mut registry = Registry::new();
+        let mut keys: Vec<[u8; 32]> = Vec::with_capacity(graph.batches.len());
+        let mut lists: [Vec<CompiledBatch>; 3] = Default::default();
+        let lowering = Lowering {
+            program: &program,
+            sources: &sources,
+        };
+        for (index, batch) in graph.batches.iter().enumerate() {
+            let backend: &dyn Backend = match batch.backend {
+                BackendKind::Visual => &self.visual,
+                BackendKind::Audio => &self.audio,
+                BackendKind::Osc => &self.osc,
+            };
+            let ctx = backend.context();
+            let key = swap::batch_key(ctx, &program, &sources, &graph, index, &keys);
+            keys.push(key);
+            let compiled = match old.get(&key) {
+                Some(prev) => {
+                    report.batches_kept += 1;
+                    swap::reuse(prev, ctx, &graph, index, &mut registry)
+                }
+                None => {
+                    report.batches_compiled += 1;
+                    report
+                        .nodes_compiled
+                        .extend(batch.nodes.iter().map(|n| graph.node(*n).name.clone()));
+                    let input = BatchInput {
+                        lowering,
+                        graph: &graph,
+                        index,
+                    };
+                    let mut b = backend.compile(&input, &mut registry)?;
+                    b.key = key;
+                    b
+                }
+            };
+            lists[batch.backend as usize].push(compiled);
+        }
+        let [visual, audio, osc] = lists;
+        self.visual.install(visual, &program);
+        self.audio.install(audio, &program);
+        self.osc.install(osc, &program);
+        self.program = program;
+        self.sources = sources;
+        self.graph = Some(graph);
+        self.registry = registry;
+        Ok(report)
     }
 
     /// The program.
@@ -143,7 +204,9 @@ impl Coordinator {
 
     /// The graph it runs.
     pub fn graph(&self) -> &Graph {
-        &self.graph
+        self.graph
+            .as_ref()
+            .expect("a coordinator always holds a graph after `new`")
     }
 
     /// The output registry (wiring decisions, look-up count).

@@ -60,14 +60,21 @@ impl Backend for OscBackend {
     }
 
     fn compile(
-        &mut self,
+        &self,
         batch: &BatchInput<'_>,
         registry: &mut Registry,
-    ) -> Result<(), EngineError> {
-        let compiled = backend::compile_batch(self.context(), batch, registry)?;
-        self.scratch.push(Scratch::new(&compiled.kernel));
-        self.batches.push(compiled);
-        Ok(())
+    ) -> Result<CompiledBatch, EngineError> {
+        backend::compile_batch(self.context(), batch, registry)
+    }
+
+    fn batches(&self) -> &[CompiledBatch] {
+        &self.batches
+    }
+
+    fn install(&mut self, batches: Vec<CompiledBatch>, program: &Program) {
+        self.scratch = batches.iter().map(|b| Scratch::new(&b.kernel)).collect();
+        self.batches = batches;
+        self.bind_messages(program);
     }
 
     fn handle(&self, key: OutputKey) -> Option<DataRef> {

@@ -92,13 +92,20 @@ impl Backend for VisualBackend {
     }
 
     fn compile(
-        &mut self,
+        &self,
         batch: &BatchInput<'_>,
         registry: &mut Registry,
-    ) -> Result<(), EngineError> {
-        let compiled = backend::compile_batch(self.context(), batch, registry)?;
-        self.batches.push(compiled);
-        Ok(())
+    ) -> Result<CompiledBatch, EngineError> {
+        backend::compile_batch(self.context(), batch, registry)
+    }
+
+    fn batches(&self) -> &[CompiledBatch] {
+        &self.batches
+    }
+
+    fn install(&mut self, batches: Vec<CompiledBatch>, program: &Program) {
+        self.batches = batches;
+        self.bind_display(program);
     }
 
     fn handle(&self, key: OutputKey) -> Option<DataRef> {
