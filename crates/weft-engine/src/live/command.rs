@@ -45,6 +45,9 @@ pub enum Command {
     },
     /// Tell `observer` once after every tick that changed the state.
     Subscribe(Sender<Version>),
+    /// Several commands applied in order in one tick (a preset, a pasted
+    /// script); the answer is the first refusal, the others still apply.
+    Group(Vec<Command>),
 }
 
 impl Command {
@@ -62,6 +65,7 @@ impl Command {
             Command::Swap(_) => "swap",
             Command::BuildFailed { .. } => "build-failed",
             Command::Subscribe(_) => "subscribe",
+            Command::Group(_) => "group",
         }
     }
 }

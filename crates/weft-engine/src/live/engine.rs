@@ -197,20 +197,21 @@ impl Engine {
     /// renders.
     pub fn start(options: EngineOptions) -> (Engine, AudioStream) {
         let (tx, rx) = bounded(options.queue.max(1));
+        let osc = options.osc.as_deref().map(OscOut::new);
+        let (osc, osc_error) = match osc {
+            Some(Ok(o)) => (Some(o), None),
+            Some(Err(e)) => (None, Some(format!("OSC output is off: {e}\n"))),
+            None => (None, None),
+        };
         let snapshot: Latest<Snapshot> = Arc::new(arc_swap::ArcSwap::from_pointee(Snapshot {
             bpm: weft_lang::ir::Settings::DEFAULT_BPM,
             pointer: (0.5, 0.5),
+            last_error: osc_error.clone(),
             ..Snapshot::default()
         }));
         let frame: Latest<Frame> = Arc::new(arc_swap::ArcSwap::from_pointee(Frame::default()));
         // Room for a second of 48 kHz stereo whatever the lead asks for.
         let (producer, consumer) = rtrb::RingBuffer::new(96_000);
-        let osc = options.osc.as_deref().map(OscOut::new);
-        let (osc, osc_error) = match osc {
-            Some(Ok(o)) => (Some(o), None),
-            Some(Err(e)) => (None, Some(e.to_string())),
-            None => (None, None),
-        };
         let stop = Arc::new(AtomicBool::new(false));
         let mut live = Live {
             rx,
@@ -231,12 +232,11 @@ impl Engine {
             audio_pos: 0,
             producer,
             osc,
+            osc_error,
             observers: Vec::new(),
             declared_bpm: None,
+            replies: Vec::new(),
         };
-        if let Some(e) = osc_error {
-            live.state.last_error = Some(format!("OSC output is off: {e}\n"));
-        }
         let thread = std::thread::Builder::new()
             .name("weft-engine".into())
             .spawn(move || live.run())
@@ -300,8 +300,11 @@ struct Live {
     audio_pos: u64,
     producer: rtrb::Producer<f32>,
     osc: Option<OscOut>,
+    /// Why OSC output is off (a bad target), repeated after every swap.
+    osc_error: Option<String>,
     observers: Vec<Sender<Version>>,
     declared_bpm: Option<f64>,
+    replies: Vec<(Sender<Result<(), CommandError>>, Result<(), CommandError>)>,
 }
 
 impl Live {
@@ -335,6 +338,9 @@ impl Live {
             if self.dirty {
                 self.publish();
             }
+            for (reply, result) in self.replies.drain(..) {
+                let _ = reply.try_send(result);
+            }
         }
     }
 
@@ -351,7 +357,9 @@ impl Live {
         self.state.commands += 1;
         self.dirty = true;
         if let Some(reply) = e.reply {
-            let _ = reply.try_send(result);
+            // Answered after the snapshot is published, so a sender that waits
+            // reads its own change.
+            self.replies.push((reply, result));
         }
     }
 
@@ -365,6 +373,7 @@ impl Live {
             }
             Command::Pause => {
                 self.base = self.now();
+                self.state.time = self.base;
                 self.started = None;
                 if self.state.transport == Transport::Playing {
                     self.state.transport = Transport::Paused;
@@ -377,6 +386,9 @@ impl Live {
                     let mut u = Uniforms::new(&p.program);
                     u.set_mouse(self.state.pointer.0, self.state.pointer.1);
                     self.state.bpm = p.program.settings.bpm();
+                    for q in &mut self.state.params {
+                        q.value = q.default;
+                    }
                     self.uniforms = Some(u);
                 }
                 self.frame_stale = true;
@@ -415,6 +427,16 @@ impl Live {
                 self.state.last_error = Some(error);
             }
             Command::Subscribe(observer) => self.observers.push(observer),
+            Command::Group(commands) => {
+                let mut first = Ok(());
+                for c in commands {
+                    let r = self.apply_command(c);
+                    if first.is_ok() {
+                        first = r;
+                    }
+                }
+                return first;
+            }
         }
         Ok(())
     }
@@ -562,10 +584,10 @@ impl Live {
         }
         self.state.program_version += 1;
         self.state.program_path = Some(p.path.display().to_string());
-        self.state.last_error = if p.warnings.is_empty() {
-            None
-        } else {
-            Some(p.warnings.clone())
+        self.state.last_error = match (&self.osc_error, p.warnings.is_empty()) {
+            (None, true) => None,
+            (None, false) => Some(p.warnings.clone()),
+            (Some(e), _) => Some(format!("{e}{}", p.warnings)),
         };
         self.state.last_swap = report;
         self.uniforms = Some(u);

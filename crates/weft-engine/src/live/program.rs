@@ -102,6 +102,9 @@ impl Builder {
         match &outcome {
             BuildOutcome::Failed { .. } => {
                 self.failed.insert(key);
+                // Going back to the last good content must build again, to
+                // clear the error the engine shows.
+                self.last_key = None;
             }
             _ => self.last_key = Some(key),
         }
