@@ -28,6 +28,8 @@ enum Command {
     Audio(commands::audio::Args),
     /// Show the render graph: nodes, owners, batches, hashes and wiring.
     Graph(commands::graph::Args),
+    /// Play a file in the terminal: OSC out, a command prompt, reload on save.
+    Run(commands::run::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Frame(a) => commands::frame::run(a),
         Command::Audio(a) => commands::audio::run(a),
         Command::Graph(a) => commands::graph::run(a),
+        Command::Run(a) => commands::run::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,3 +5,4 @@ pub mod check;
 pub mod eval;
 pub mod frame;
 pub mod graph;
+pub mod run;

@@ -1,0 +1,135 @@
+//! `weft run` driven like a user would: a real process, commands typed on stdin,
+//! the file saved from outside, OSC received on a real UDP socket.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::UdpSocket;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Running {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Running {
+    fn start(dir: &std::path::Path, args: &[&str]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+            .arg("run")
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("weft run starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    return;
+                }
+            }
+        });
+        Running { child, stdin, lines }
+    }
+
+    fn type_line(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").expect("write stdin");
+        self.stdin.flush().expect("flush");
+    }
+
+    /// Reads lines until one contains `want`; returns everything read.
+    fn expect(&self, want: &str) -> String {
+        let mut seen = String::new();
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(10)) {
+                Ok(l) => {
+                    seen.push_str(&l);
+                    seen.push('\n');
+                    if l.contains(want) {
+                        return seen;
+                    }
+                }
+                Err(_) => panic!("`{want}` never came; output so far:\n{seen}"),
+            }
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const TONE: &str = "freq<hz> = param(220, 55, 880)\ntone<s> = 0.2 * sin(me@time * tau * freq@hz)\nplay(tone@s)\nosc(\"/weft/freq\", freq@hz)\n";
+
+#[test]
+fn commands_on_stdin_reloads_on_save_and_osc_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("tone.weft");
+    std::fs::write(&file, TONE).expect("write");
+    let peer = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    peer.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let target = peer.local_addr().expect("addr").to_string();
+    let mut run = Running::start(dir.path(), &["tone.weft", "--osc", &target]);
+    run.expect("loaded tone.weft (version 1)");
+
+    run.type_line("set freq 440");
+    run.expect("ok");
+    run.type_line("get freq");
+    run.expect("freq = 440 (55 to 880, default 220)");
+    let mut buf = [0u8; 1024];
+    let mut seen_440 = false;
+    for _ in 0..100 {
+        let n = peer.recv(&mut buf).expect("an OSC message arrives");
+        let (_, packet) = rosc::decoder::decode_udp(&buf[..n]).expect("valid OSC");
+        let rosc::OscPacket::Message(m) = packet else { panic!("a message") };
+        assert_eq!(m.addr, "/weft/freq");
+        if m.args == [rosc::OscType::Float(440.0)] {
+            seen_440 = true;
+            break;
+        }
+    }
+    assert!(seen_440, "the parameter reaches OSC");
+
+    // An editor's atomic save: write a temporary file, rename it over.
+    let tmp = dir.path().join(".tone.weft.tmp");
+    std::fs::write(&tmp, TONE.replace("param(220,", "param(330,")).expect("write");
+    std::fs::rename(&tmp, &file).expect("rename");
+    run.expect("loaded tone.weft (version 2)");
+    run.type_line("get freq");
+    run.expect("freq = 440 (55 to 880, default 330)");
+
+    // A broken save: the error is shown and the last good program plays on.
+    std::fs::write(&file, "tone<s> = nope\nplay(tone@s)\n").expect("write");
+    run.expect("error[E0301]");
+    run.expect("the last good program keeps playing");
+    run.type_line("info");
+    let info = run.expect("last error");
+    assert!(info.contains("version 2"), "{info}");
+
+    run.type_line("seek soon");
+    run.expect("error: seek: `soon` is not a finite number");
+    run.type_line("warp 9");
+    run.expect("error: unknown command `warp`; try `help`");
+    run.type_line("quit");
+    let status = run.child.wait().expect("exits");
+    assert!(status.success());
+}
+
+#[test]
+fn a_missing_file_is_an_io_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["run", "/nonexistent/x.weft"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
