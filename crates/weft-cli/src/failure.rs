@@ -1,7 +1,21 @@
 //! How a command fails, and the exit code each kind gets: 1 for program errors
-//! (diagnostics), 2 for usage errors, 3 for I/O errors.
+//! (diagnostics), 2 for usage errors, 3 for I/O errors; and how text reaches the
+//! terminal without panicking when a reader has gone away (`weft graph f | head`).
 
+use std::io::Write;
 use std::process::ExitCode;
+
+/// Writes `text` to stdout; a closed pipe or other write error is ignored (unlike
+/// `print!`, which panics).
+pub fn out(text: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes()).and_then(|()| o.flush());
+}
+
+/// Writes `text` to stderr, ignoring write errors (unlike `eprint!`).
+pub fn err(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
 
 /// A failed command; its text is already rendered.
 #[derive(Debug)]
@@ -19,19 +33,20 @@ impl Failure {
     pub fn report(self) -> ExitCode {
         match self {
             Failure::Program(text) => {
-                eprint!("{text}");
+                err(&text);
                 if !text.ends_with('\n') {
-                    eprintln!();
+                    err("\n");
                 }
                 ExitCode::from(1)
             }
             Failure::Usage(text) => {
-                eprintln!("error: {text}");
-                eprintln!("\nFor more information, try '--help'.");
+                err(&format!(
+                    "error: {text}\n\nFor more information, try '--help'.\n"
+                ));
                 ExitCode::from(2)
             }
             Failure::Io(text) => {
-                eprintln!("error: {text}");
+                err(&format!("error: {text}\n"));
                 ExitCode::from(3)
             }
         }

@@ -50,7 +50,7 @@ pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
         return Err(Failure::Program(render_all(&diagnostics, &map)));
     }
     if !diagnostics.is_empty() {
-        eprint!("{}", render_all(&diagnostics, &map));
+        crate::failure::err(&render_all(&diagnostics, &map));
     }
     Ok(Session {
         program: Arc::new(program),

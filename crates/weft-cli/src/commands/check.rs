@@ -23,7 +23,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let built = match weft_lang::build_program(path, &weft_lang::BuildOptions) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::failure::err(&format!("error: {e}\n"));
                 io.get_or_insert(e.to_string());
                 continue;
             }
@@ -44,7 +44,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
         errors |= has_errors(&diagnostics);
         if !diagnostics.is_empty() {
-            eprint!("{}", render_all(&diagnostics, &built.sources));
+            crate::failure::err(&render_all(&diagnostics, &built.sources));
         }
     }
     match (io, errors) {

@@ -127,6 +127,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let v = c
         .value_at(inst, out as u32, &Point { coords: point }, &uniforms)
         .map_err(|e| Failure::Program(format!("error: {e}")))?;
-    println!("{v}");
+    crate::failure::out(&format!("{v}\n"));
     Ok(())
 }

@@ -105,7 +105,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             }
         }
     }
-    print!("{out}");
+    crate::failure::out(&out);
     Ok(())
 }
 

@@ -1,0 +1,4 @@
+args: audio {examples}/tone.weft -o {tmp}/out.wav
+exit: 2
+stderr-has: --duration
+absent: out.wav

@@ -1,0 +1,3 @@
+args: eval {examples}/gradient.weft img@r --at x
+exit: 2
+stderr-has: --at

@@ -1,0 +1,3 @@
+args: eval {examples}/gradient.weft img
+exit: 2
+stderr-has: INSTANCE@OUTPUT

@@ -1,0 +1,2 @@
+args: eval programs a@b
+exit: 3

@@ -1,0 +1,3 @@
+args: eval programs/values.weft inf@v
+exit: 0
+stdout: inf

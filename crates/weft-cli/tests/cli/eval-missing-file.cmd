@@ -1,0 +1,2 @@
+args: eval programs/no-such-file.weft a@b
+exit: 3

@@ -1,0 +1,3 @@
+args: eval programs/values.weft nan@v
+exit: 0
+stdout: NaN

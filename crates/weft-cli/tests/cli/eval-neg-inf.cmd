@@ -1,0 +1,3 @@
+args: eval programs/values.weft ninf@v
+exit: 0
+stdout: -inf

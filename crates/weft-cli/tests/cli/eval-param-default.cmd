@@ -1,0 +1,3 @@
+args: eval {examples}/tone.weft freq@hz
+exit: 0
+stdout: 220

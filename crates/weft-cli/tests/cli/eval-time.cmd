@@ -1,0 +1,3 @@
+args: eval {examples}/taste.weft pulse@v --at time=0.125
+exit: 0
+stdout: 1

@@ -1,0 +1,3 @@
+args: frame {examples}/gradient.weft
+exit: 2
+stderr-has: --output

@@ -1,0 +1,3 @@
+args: graph programs/segments.weft --segment middle
+exit: 2
+stderr-has: low, high

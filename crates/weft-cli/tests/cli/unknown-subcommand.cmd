@@ -1,0 +1,2 @@
+args: paint {examples}/gradient.weft
+exit: 2
