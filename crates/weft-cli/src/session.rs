@@ -60,9 +60,9 @@ pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
 }
 
 /// Where a timeline time falls: the scope that plays then, `me@time` there, and
-/// the absolute time. Without segments, `me@time` wraps with `me<loop>`. With
-/// segments, times before the first start in it and times after the end stay in
-/// the last one.
+/// the absolute time. `me@time` wraps with `me<loop>` (inside a segment, the
+/// segment's own time wraps). With segments, times before the first start in it
+/// and times after the end stay in the last one.
 pub fn locate(program: &Program, t: f64) -> (Scope, f64) {
     if program.segments.is_empty() {
         return (Scope::Main, program.settings.wrap_time(t));
@@ -75,7 +75,8 @@ pub fn locate(program: &Program, t: f64) -> (Scope, f64) {
         .unwrap_or(last);
     (
         Scope::Segment(SegmentId(i as u32)),
-        t - program.segments[i].start,
+        // As the audio backend does: `me<loop>` wraps the segment's own time.
+        program.settings.wrap_time(t - program.segments[i].start),
     )
 }
 

@@ -4,7 +4,11 @@
 //! by the compiled kernels through the coordinator and by the reference
 //! interpreter — and the two must agree bit for bit; every display and play output
 //! is also rendered through the backends on a small grid and compared point by
-//! point with the interpreter. `UPDATE_EXPECT=1` rewrites the `.out` files.
+//! point with the interpreter. `// cli: …` lines run the `weft` binary itself (for
+//! what only the command line does: frame and audio files, settings, usage errors,
+//! exit codes) and record its exit code, output and the file it wrote. A second test
+//! checks that every diagnostic code appears in some `.out` file.
+//! `UPDATE_EXPECT=1` rewrites the `.out` files.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,14 +43,14 @@ fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// `// eval: inst@out at x=…,y=… [param name=v,…]`
+/// `// eval: inst@out [at x=…,y=…] [param name=v,…]`
 fn queries(text: &str) -> Vec<(String, String, String)> {
     text.lines()
         .filter_map(|l| l.trim().strip_prefix("// eval:"))
         .map(|q| {
             let q = q.trim();
-            let (target, rest) = q.split_once(" at ").unwrap_or((q, ""));
-            let (at, params) = rest.split_once(" param ").unwrap_or((rest, ""));
+            let (q, params) = q.split_once(" param ").unwrap_or((q, ""));
+            let (target, at) = q.split_once(" at ").unwrap_or((q, ""));
             (
                 target.trim().to_string(),
                 at.trim().to_string(),
@@ -150,6 +154,7 @@ fn cross_check(
                     p[coord::TIME.0 as usize] = program.settings.wrap_time(n as f64 / rate);
                     p[coord::ABSTIME.0 as usize] = n as f64 / rate;
                     p[coord::SAMPLE.0 as usize] = n as f64;
+                    p[coord::FRAME.0 as usize] = (n as f64 / rate * program.settings.fps()).floor();
                     for ch in 0..2 {
                         let v = play.values[if play.values.len() == 2 { ch } else { 0 }];
                         let want = weft_engine::audio::to_sample(reference::eval(
@@ -171,7 +176,128 @@ fn cross_check(
     Ok(())
 }
 
+/// Runs a case: its diagnostics or `// eval:` values, then its `// cli:` lines.
 fn run_case(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut out = run_program(path)?;
+    out.push_str(&run_cli(path, &text)?);
+    Ok(out)
+}
+
+/// A fresh folder under the system temporary folder, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<TempDir, String> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("weft-conformance-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `// cli: frame {file} --size 4x1 -o {png}`: the `weft` arguments, with `{file}`
+/// the case, `{dir}` its folder, `{png}` / `{wav}` a file in a temporary folder.
+/// Records the exit code, stdout, stderr (paths made relative) and what was written:
+/// the pixels of a PNG of at most 64 pixels (else its size), the header and first
+/// samples of a WAV.
+fn run_cli(path: &Path, text: &str) -> Result<String, String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("// cli:"))
+        .map(str::trim)
+        .collect();
+    if lines.is_empty() {
+        return Ok(String::new());
+    }
+    let root_dir = root().canonicalize().map_err(|e| e.to_string())?;
+    let file = path.canonicalize().map_err(|e| e.to_string())?;
+    let dir = file.parent().ok_or("case without a folder")?.to_path_buf();
+    let tmp = TempDir::new()?;
+    let tmp_dir = tmp.0.canonicalize().map_err(|e| e.to_string())?;
+    let tidy = |s: &str| {
+        s.replace(&format!("{}/", root_dir.display()), "")
+            .replace(&format!("{}/", root().display()), "")
+            .replace(&tmp_dir.display().to_string(), "{tmp}")
+    };
+    let mut out = String::new();
+    for (n, line) in lines.iter().enumerate() {
+        let png = tmp_dir.join(format!("out{n}.png"));
+        let wav = tmp_dir.join(format!("out{n}.wav"));
+        let args: Vec<String> = line
+            .split_whitespace()
+            .map(|a| {
+                a.replace("{file}", &file.display().to_string())
+                    .replace("{dir}", &dir.display().to_string())
+                    .replace("{png}", &png.display().to_string())
+                    .replace("{wav}", &wav.display().to_string())
+            })
+            .collect();
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+            .args(&args)
+            .output()
+            .map_err(|e| format!("run weft: {e}"))?;
+        out.push_str(&format!("$ weft {line}\n"));
+        let code = run
+            .status
+            .code()
+            .map_or("killed".to_string(), |c| c.to_string());
+        out.push_str(&format!("exit {code}\n"));
+        for (what, bytes) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+            let text = tidy(&String::from_utf8_lossy(bytes));
+            if !text.is_empty() {
+                out.push_str(&format!("{what}:\n"));
+                for l in text.lines() {
+                    out.push_str(&format!("  {l}\n").replace("  \n", "\n"));
+                }
+            }
+        }
+        if line.contains("{png}") && png.exists() {
+            let img = image::open(&png).map_err(|e| e.to_string())?.to_rgba8();
+            let (w, h) = img.dimensions();
+            out.push_str(&format!("png {w}x{h}"));
+            if w * h <= 64 {
+                out.push_str(":\n");
+                for row in img.rows() {
+                    let px: Vec<String> = row
+                        .map(|p| format!("{} {} {} {}", p[0], p[1], p[2], p[3]))
+                        .collect();
+                    out.push_str(&format!("  {}\n", px.join(" | ")));
+                }
+            } else {
+                out.push('\n');
+            }
+        }
+        if line.contains("{wav}") && wav.exists() {
+            let mut reader = hound::WavReader::open(&wav).map_err(|e| e.to_string())?;
+            let spec = reader.spec();
+            let samples: Vec<f32> = reader
+                .samples::<f32>()
+                .map(|s| s.unwrap_or(f32::NAN))
+                .collect();
+            let frames = samples.len() / spec.channels.max(1) as usize;
+            out.push_str(&format!(
+                "wav {} channel(s), {} Hz, {}-bit {:?}, {frames} frames; first frames:\n",
+                spec.channels, spec.sample_rate, spec.bits_per_sample, spec.sample_format
+            ));
+            for frame in samples.chunks(spec.channels.max(1) as usize).take(16) {
+                let v: Vec<String> = frame.iter().map(|s| s.to_string()).collect();
+                out.push_str(&format!("  {}\n", v.join(" ")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A case's diagnostics, or the values of its `// eval:` lines.
+fn run_program(path: &Path) -> Result<String, String> {
     let dir = root().canonicalize().map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let rel = path.canonicalize().map_err(|e| e.to_string())?;
@@ -276,7 +402,12 @@ fn run_case(path: &Path) -> Result<String, String> {
         } else {
             format!(" param {params}")
         };
-        out.push_str(&format!("{target} at {at}{params} = {compiled}\n"));
+        let at = if at.is_empty() {
+            String::new()
+        } else {
+            format!(" at {at}")
+        };
+        out.push_str(&format!("{target}{at}{params} = {compiled}\n"));
         cross_check(&name, &program, &sources, &uniforms)?;
     }
     cross_check(&name, &program, &sources, &Uniforms::new(&program))?;
@@ -304,7 +435,11 @@ fn conformance() {
             }
         };
         if update {
-            std::fs::write(&expected_path, &actual).expect("write .out");
+            // Written beside and renamed, so `every_code_is_covered` (running at
+            // the same time) never reads a half-written file.
+            let tmp = case.with_extension("out.tmp");
+            std::fs::write(&tmp, &actual).expect("write .out");
+            std::fs::rename(&tmp, &expected_path).expect("write .out");
             continue;
         }
         let expected = std::fs::read_to_string(&expected_path)
@@ -322,5 +457,44 @@ fn conformance() {
         failures.len(),
         all.len(),
         failures.join("\n\n")
+    );
+}
+
+/// Every `.out` file of the suite, in path order.
+fn expectations(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("conformance folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            expectations(&p, out);
+        } else if p.extension().is_some_and(|e| e == "out") {
+            out.push(p);
+        }
+    }
+}
+
+/// Every diagnostic code is expected by at least one case (as `error[E0301]` or
+/// `warning[W0601]` in some `.out` file), so coverage cannot silently regress.
+#[test]
+fn every_code_is_covered() {
+    let mut files = Vec::new();
+    expectations(&root(), &mut files);
+    let all: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .collect();
+    let missing: Vec<&str> = weft_diagnostics::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !all.contains(&format!("[{c}]")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no conformance case expects these codes: {}",
+        missing.join(", ")
     );
 }

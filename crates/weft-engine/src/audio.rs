@@ -29,6 +29,8 @@ pub struct AudioBackend {
     /// (batch, first output, channel count) of the play sink.
     play: Option<(usize, usize, usize)>,
     out: Vec<f32>,
+    /// The program's frame rate: `me@frame` of a sample is `floor(abstime * fps)`.
+    fps: f64,
 }
 
 impl AudioBackend {
@@ -41,6 +43,7 @@ impl AudioBackend {
             scratch: Vec::new(),
             play: None,
             out: vec![0.0; block as usize * 2],
+            fps: weft_lang::ir::Settings::DEFAULT_FPS,
         }
     }
 
@@ -64,8 +67,10 @@ impl AudioBackend {
         &self.batches
     }
 
-    /// Finds the play sink among the compiled batches.
+    /// Finds the play sink among the compiled batches (and takes the program's
+    /// frame rate).
     pub fn bind_play(&mut self, program: &Program) {
+        self.fps = program.settings.fps();
         self.play = None;
         for (b, batch) in self.batches.iter().enumerate() {
             for &(s, first) in &batch.sinks {
@@ -121,18 +126,22 @@ impl Backend for AudioBackend {
             let mut k0 = 0;
             while k0 < len {
                 let n = LANES.min(len - k0);
+                let fps = self.fps;
                 for &(c, r) in &kernel.coords {
                     let lane = scratch.reg_mut(r);
                     for (k, v) in lane.iter_mut().enumerate() {
                         let local = (req.local_sample + (k0 + k) as u64) as f64 / rate;
+                        let abs = (req.sample + (k0 + k) as u64) as f64 / rate;
                         *v = match c {
                             coord::TIME => match req.loop_len {
                                 Some(l) if l > 0.0 => local - l * (local / l).floor(),
                                 _ => local,
                             },
-                            coord::ABSTIME => (req.sample + (k0 + k) as u64) as f64 / rate,
+                            coord::ABSTIME => abs,
                             coord::SAMPLE => (req.sample + (k0 + k) as u64) as f64,
-                            coord::FRAME => req.frame,
+                            // The visual frame this sample plays in, per sample
+                            // (not per block, so the block size never matters).
+                            coord::FRAME => (abs * fps).floor(),
                             _ => 0.0,
                         };
                     }

@@ -68,7 +68,7 @@ impl Func {
             Func::Log => a(0).ln(),
             Func::Log2 => a(0).log2(),
             Func::Log10 => a(0).log10(),
-            Func::Pow => a(0).powf(a(1)),
+            Func::Pow => pow(a(0), a(1)),
             Func::Abs => a(0).abs(),
             Func::Sign => sign(a(0)),
             Func::Floor => a(0).floor(),
@@ -219,7 +219,7 @@ pub fn unary(op: UnaryOp, a: f64) -> f64 {
     }
 }
 
-/// An infix operator: comparisons and logic give 1 or 0, `%` is floored, `^` is `powf`.
+/// An infix operator: comparisons and logic give 1 or 0, `%` is floored, `^` is [`pow`].
 #[inline]
 pub fn binary(op: BinOp, a: f64, b: f64) -> f64 {
     match op {
@@ -236,7 +236,19 @@ pub fn binary(op: BinOp, a: f64, b: f64) -> f64 {
         BinOp::Mul => a * b,
         BinOp::Div => a / b,
         BinOp::Rem => a - b * (a / b).floor(),
-        BinOp::Pow => a.powf(b),
+        BinOp::Pow => pow(a, b),
+    }
+}
+
+/// `a ^ b`: `a * a` when `b` is 2 (the correctly rounded square, which the C
+/// library's `pow` misses by an ulp for some `a`; the kernels compute `x ^ 2` as
+/// a multiplication, so every evaluator must), else `powf`.
+#[inline]
+pub fn pow(a: f64, b: f64) -> f64 {
+    if b == 2.0 {
+        a * a
+    } else {
+        a.powf(b)
     }
 }
 
@@ -315,6 +327,10 @@ mod tests {
         assert_eq!(binary(BinOp::Rem, -1.0, 3.0), 2.0);
         assert_eq!(binary(BinOp::Rem, 5.5, 2.0), 1.5);
         assert_eq!(binary(BinOp::Pow, 2.0, 9.0), 512.0);
+        // The C library's pow(x, 2) is an ulp off x * x for this x.
+        let x = 359.739456325485;
+        assert_eq!(binary(BinOp::Pow, x, 2.0).to_bits(), (x * x).to_bits());
+        assert_eq!(Func::Pow.apply(&[x, 2.0]).to_bits(), (x * x).to_bits());
     }
 
     #[test]

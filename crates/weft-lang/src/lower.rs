@@ -896,6 +896,29 @@ impl<'a> Lowerer<'a> {
             .unwrap_or_default();
         let mut assigned: Vec<Option<ExprId>> = vec![None; declared.len()];
         let mut ok = true;
+        // `return` ends the body: anything after it would never be used (or checked).
+        if let Some(i) = sp
+            .body
+            .iter()
+            .position(|s| matches!(s, SpindleStmt::Return(_)))
+        {
+            if let Some(next) = sp.body.get(i + 1) {
+                let span = match next {
+                    SpindleStmt::Strand(def) => def.name.span,
+                    SpindleStmt::Assign(a) => a.span,
+                    SpindleStmt::Return(e) => e.span,
+                };
+                self.error(
+                    Code::UnexpectedToken,
+                    span,
+                    format!(
+                        "nothing may follow `return` in spindle `{}`: `return` is its last statement",
+                        sp.name.name
+                    ),
+                );
+                ok = false;
+            }
+        }
         for stmt in &sp.body {
             match stmt {
                 SpindleStmt::Strand(def) => match self.definition(env, def) {
@@ -943,6 +966,20 @@ impl<'a> Lowerer<'a> {
                 }
                 SpindleStmt::Return(e) => {
                     let vals = self.expr(env, e)?;
+                    if !declared.is_empty() && vals.ids.len() != declared.len() {
+                        self.error(
+                            Code::OutputCount,
+                            e.span,
+                            format!(
+                                "spindle `{}` declares {} output{} but its `return` gives {}",
+                                sp.name.name,
+                                declared.len(),
+                                if declared.len() == 1 { "" } else { "s" },
+                                vals.ids.len()
+                            ),
+                        );
+                        return None;
+                    }
                     return ok.then_some(Vals {
                         ids: vals.ids,
                         prefix: false,
@@ -954,14 +991,16 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         if declared.is_empty() {
-            self.diags.push(
-                Diagnostic::error(
-                    Code::MissingReturn,
-                    sp.name.span,
-                    format!("spindle `{}` has no `return`", sp.name.name),
-                )
-                .with_note(format!("called at byte {}", call.start)),
+            let mut d = Diagnostic::error(
+                Code::MissingReturn,
+                sp.name.span,
+                format!("spindle `{}` has no `return`", sp.name.name),
             );
+            // Checking the body on its own (`check_spindles`) has no call to point at.
+            if !self.dry_run {
+                d = d.with_note(format!("called at byte {}", call.start));
+            }
+            self.diags.push(d);
             return None;
         }
         let mut ids = Vec::with_capacity(declared.len());
@@ -1033,8 +1072,14 @@ impl<'a> Lowerer<'a> {
                     });
                     start += seg.duration.max(0.0);
                     for inner in &seg.items {
-                        if let ItemKind::Output(out) = &inner.kind {
-                            self.sink(&env, out, inner, Some(id));
+                        match &inner.kind {
+                            ItemKind::Output(out) => self.sink(&env, out, inner, Some(id)),
+                            ItemKind::Strand(def) if def.name.name == "me" => self.error(
+                                Code::UnexpectedToken,
+                                def.name.span,
+                                "settings (`me<…> = …`) belong at the top level, not inside a segment",
+                            ),
+                            _ => {}
                         }
                     }
                 }
@@ -1085,6 +1130,24 @@ impl<'a> Lowerer<'a> {
             };
             let positive_int =
                 |limit: f64| (v >= 1.0 && v <= limit && v.fract() == 0.0).then_some(v as u32);
+            let s = &mut self.prog.settings;
+            let set = match name.name.as_str() {
+                "width" => s.width.is_some(),
+                "height" => s.height.is_some(),
+                "rate" => s.rate.is_some(),
+                "fps" => s.fps.is_some(),
+                "loop" => s.loop_len.is_some(),
+                "bpm" => s.bpm.is_some(),
+                _ => false,
+            };
+            if set {
+                self.error(
+                    Code::DuplicateDefinition,
+                    name.span,
+                    format!("the setting `me<{}>` is set twice", name.name),
+                );
+                continue;
+            }
             let s = &mut self.prog.settings;
             let ok = match name.name.as_str() {
                 "width" => positive_int(16384.0).map(|w| s.width = Some(w)).is_some(),

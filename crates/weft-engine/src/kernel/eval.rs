@@ -149,7 +149,7 @@ impl Kernel {
                 OpCode::Mul => bin!(ins, |x: f64, y: f64| x * y),
                 OpCode::Div => bin!(ins, |x: f64, y: f64| x / y),
                 OpCode::Rem => bin!(ins, |x: f64, y: f64| x - y * (x / y).floor()),
-                OpCode::Pow => bin!(ins, f64::powf),
+                OpCode::Pow => bin!(ins, b::pow),
                 OpCode::Min => bin!(ins, f64::min),
                 OpCode::Max => bin!(ins, f64::max),
                 OpCode::Lt => bin!(ins, |x: f64, y: f64| t(x < y)),
