@@ -368,6 +368,9 @@ impl Live {
             Command::Play => {
                 if self.started.is_none() {
                     self.started = Some(Instant::now());
+                    // Render (and send OSC) at once: the frame shown while stopped
+                    // sent nothing, and the next one is a whole frame away.
+                    self.frame_stale = true;
                 }
                 self.state.transport = Transport::Playing;
             }
