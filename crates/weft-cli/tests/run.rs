@@ -34,7 +34,11 @@ impl Running {
                 }
             }
         });
-        Running { child, stdin, lines }
+        Running {
+            child,
+            stdin,
+            lines,
+        }
     }
 
     fn type_line(&mut self, line: &str) {
@@ -75,7 +79,8 @@ fn commands_on_stdin_reloads_on_save_and_osc_out() {
     let file = dir.path().join("tone.weft");
     std::fs::write(&file, TONE).expect("write");
     let peer = UdpSocket::bind("127.0.0.1:0").expect("udp");
-    peer.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    peer.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     let target = peer.local_addr().expect("addr").to_string();
     let mut run = Running::start(dir.path(), &["tone.weft", "--osc", &target]);
     run.expect("loaded tone.weft (version 1)");
@@ -89,7 +94,9 @@ fn commands_on_stdin_reloads_on_save_and_osc_out() {
     for _ in 0..100 {
         let n = peer.recv(&mut buf).expect("an OSC message arrives");
         let (_, packet) = rosc::decoder::decode_udp(&buf[..n]).expect("valid OSC");
-        let rosc::OscPacket::Message(m) = packet else { panic!("a message") };
+        let rosc::OscPacket::Message(m) = packet else {
+            panic!("a message")
+        };
         assert_eq!(m.addr, "/weft/freq");
         if m.args == [rosc::OscType::Float(440.0)] {
             seen_440 = true;

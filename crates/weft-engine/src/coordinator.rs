@@ -4,13 +4,13 @@
 
 use crate::audio::AudioBackend;
 use crate::backend::{eval_point, Backend, BatchInput, CompiledBatch, EngineError, Point, Request};
-use crate::swap::{self, SwapReport};
-use std::collections::HashMap;
 use crate::kernel::{uniform, KernelBuilder, Lowering, Resolve};
 use crate::osc::{OscBackend, OscMessage};
 use crate::registry::{DataRef, Getter, OutputKey, Registry};
 use crate::sources::SourceSet;
+use crate::swap::{self, SwapReport};
 use crate::visual::VisualBackend;
+use std::collections::HashMap;
 use std::sync::Arc;
 use weft_graph::{BackendKind, Graph};
 use weft_lang::ir::{InstId, Program};

@@ -39,7 +39,10 @@ impl Sketch {
         match self.builder.build(&self.path) {
             BuildOutcome::Loaded(p) => engine.apply(Command::Swap(p)),
             BuildOutcome::Failed { key, error } => {
-                engine.apply(Command::BuildFailed { key, error: error.clone() })?;
+                engine.apply(Command::BuildFailed {
+                    key,
+                    error: error.clone(),
+                })?;
                 Err(CommandError::Compile(error))
             }
             other => panic!("expected a build, got {other:?}"),
@@ -75,19 +78,36 @@ fn commands_apply_and_refusals_come_back_typed() {
     let e = engine();
     let mut s = Sketch::new(TONE);
     s.load(&e).expect("loads");
-    e.apply(Command::SetParam { id: "freq".into(), value: 440.0 }).expect("in range");
-    match e.apply(Command::SetParam { id: "freq".into(), value: 5000.0 }) {
+    e.apply(Command::SetParam {
+        id: "freq".into(),
+        value: 440.0,
+    })
+    .expect("in range");
+    match e.apply(Command::SetParam {
+        id: "freq".into(),
+        value: 5000.0,
+    }) {
         Err(CommandError::OutOfRange { min, max, .. }) => assert_eq!((min, max), (55.0, 880.0)),
         other => panic!("{other:?}"),
     }
-    match e.apply(Command::SetParam { id: "nope".into(), value: 1.0 }) {
+    match e.apply(Command::SetParam {
+        id: "nope".into(),
+        value: 1.0,
+    }) {
         Err(CommandError::UnknownParam { known, .. }) => assert_eq!(known, ["freq", "vol"]),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(e.apply(Command::SetTempo(0.0)), Err(CommandError::OutOfRange { .. })));
-    assert!(matches!(e.apply(Command::Seek(-1.0)), Err(CommandError::OutOfRange { .. })));
+    assert!(matches!(
+        e.apply(Command::SetTempo(0.0)),
+        Err(CommandError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        e.apply(Command::Seek(-1.0)),
+        Err(CommandError::OutOfRange { .. })
+    ));
     e.apply(Command::SetTempo(90.0)).expect("tempo");
-    e.apply(Command::Pointer { x: 0.25, y: 2.0 }).expect("pointer is clamped");
+    e.apply(Command::Pointer { x: 0.25, y: 2.0 })
+        .expect("pointer is clamped");
     let snap = e.snapshot();
     assert_eq!(snap.param("freq").map(|p| p.value), Some(440.0));
     assert_eq!(snap.bpm, 90.0);
@@ -110,7 +130,10 @@ fn a_cascade_of_a_thousand_changes_notifies_each_observer_once() {
     std::thread::sleep(Duration::from_millis(100));
     while a.try_next().is_some() || b.try_next().is_some() {}
     let group: Vec<Command> = (0..1000)
-        .map(|i| Command::SetParam { id: "freq".into(), value: 55.0 + i as f64 * 0.5 })
+        .map(|i| Command::SetParam {
+            id: "freq".into(),
+            value: 55.0 + i as f64 * 0.5,
+        })
         .collect();
     e.apply(Command::Group(group)).expect("all in range");
     let got = a.wait(Duration::from_secs(5)).expect("one notification");
@@ -120,7 +143,10 @@ fn a_cascade_of_a_thousand_changes_notifies_each_observer_once() {
     assert_eq!(b.try_next(), None);
     let snap = e.snapshot();
     assert_eq!(snap.version, got);
-    assert_eq!(snap.param("freq").map(|p| p.value), Some(55.0 + 999.0 * 0.5));
+    assert_eq!(
+        snap.param("freq").map(|p| p.value),
+        Some(55.0 + 999.0 * 0.5)
+    );
     // Dropping a subscription unsubscribes; the engine goes on.
     drop(a);
     e.apply(Command::SetTempo(100.0)).expect("tempo");
@@ -132,8 +158,16 @@ fn hot_swap_keeps_parameters_by_id_and_the_clock_goes_on() {
     let e = engine();
     let mut s = Sketch::new(TONE);
     s.load(&e).expect("loads");
-    e.apply(Command::SetParam { id: "freq".into(), value: 330.0 }).expect("set");
-    e.apply(Command::SetParam { id: "vol".into(), value: 0.1 }).expect("set");
+    e.apply(Command::SetParam {
+        id: "freq".into(),
+        value: 330.0,
+    })
+    .expect("set");
+    e.apply(Command::SetParam {
+        id: "vol".into(),
+        value: 0.1,
+    })
+    .expect("set");
     e.apply(Command::Play).expect("play");
     std::thread::sleep(Duration::from_millis(150));
     // `vol` removed, `freq` narrowed, `pan` new.
@@ -142,10 +176,23 @@ fn hot_swap_keeps_parameters_by_id_and_the_clock_goes_on() {
     s.load(&e).expect("swaps");
     let snap = e.snapshot();
     assert_eq!(snap.program_version, 2);
-    let ids: Vec<_> = snap.params.iter().map(|p| (p.id.as_str(), p.value)).collect();
-    assert_eq!(ids, [("freq", 300.0), ("pan", 0.25)], "kept by id and clamped; new at default; removed dropped");
+    let ids: Vec<_> = snap
+        .params
+        .iter()
+        .map(|p| (p.id.as_str(), p.value))
+        .collect();
+    assert_eq!(
+        ids,
+        [("freq", 300.0), ("pan", 0.25)],
+        "kept by id and clamped; new at default; removed dropped"
+    );
     assert_eq!(snap.transport, Transport::Playing);
-    assert!(snap.time >= before, "the transport time goes on: {} then {}", before, snap.time);
+    assert!(
+        snap.time >= before,
+        "the transport time goes on: {} then {}",
+        before,
+        snap.time
+    );
     assert!(snap.last_error.is_none());
 }
 
@@ -154,23 +201,39 @@ fn a_failing_program_leaves_the_running_one_and_is_not_rebuilt() {
     let e = engine();
     let mut s = Sketch::new(TONE);
     s.load(&e).expect("loads");
-    e.apply(Command::SetParam { id: "freq".into(), value: 300.0 }).expect("set");
+    e.apply(Command::SetParam {
+        id: "freq".into(),
+        value: 300.0,
+    })
+    .expect("set");
     let good = e.snapshot();
     s.write("freq<hz> = param(220, 55, 880)\ntone<s> = sin(me@time * nope@v)\nplay(tone@s)\n");
     assert!(matches!(s.load(&e), Err(CommandError::Compile(_))));
     let snap = e.snapshot();
-    assert_eq!(snap.program_version, good.program_version, "the running program stays");
+    assert_eq!(
+        snap.program_version, good.program_version,
+        "the running program stays"
+    );
     assert_eq!(snap.param("freq").map(|p| p.value), Some(300.0));
     assert_eq!(snap.params.len(), 2);
-    let error = snap.last_error.clone().expect("the error is in the snapshot");
+    let error = snap
+        .last_error
+        .clone()
+        .expect("the error is in the snapshot");
     assert!(error.contains("E0301"), "{error}");
     // The editor saves the same broken content again, and again.
     let builds = s.builder.builds;
     for _ in 0..5 {
         s.write("freq<hz> = param(220, 55, 880)\ntone<s> = sin(me@time * nope@v)\nplay(tone@s)\n");
-        assert!(matches!(s.builder.build(&s.path), BuildOutcome::SkippedKnownFailure));
+        assert!(matches!(
+            s.builder.build(&s.path),
+            BuildOutcome::SkippedKnownFailure
+        ));
     }
-    assert_eq!(s.builder.builds, builds, "the same failing content is not rebuilt");
+    assert_eq!(
+        s.builder.builds, builds,
+        "the same failing content is not rebuilt"
+    );
     // The fix runs, and clears the error.
     s.write(TONE);
     s.load(&e).expect("fixed");
@@ -226,17 +289,24 @@ fn frames_follow_the_frame_rate_and_readers_take_them_without_locks() {
     std::thread::sleep(Duration::from_millis(500));
     e.apply(Command::Pause).expect("pause");
     let rendered = e.snapshot().frames - before;
-    assert!((5..=14).contains(&rendered), "about 10 frames at 20 fps in 0.5 s, got {rendered}");
+    assert!(
+        (5..=14).contains(&rendered),
+        "about 10 frames at 20 fps in 0.5 s, got {rendered}"
+    );
     let f = e.frame();
     assert!(f.index > first.index);
     let expected = (f.time.fract() * 255.0 + 0.5).floor() as u8;
-    assert!(f.rgba[0].abs_diff(expected) <= 1, "frame shows its own time");
+    assert!(
+        f.rgba[0].abs_diff(expected) <= 1,
+        "frame shows its own time"
+    );
 }
 
 #[test]
 fn audio_is_rendered_ahead_into_the_ring() {
     let (e, mut audio) = Engine::start(EngineOptions::default());
-    let mut s = Sketch::new("me<rate> = 8000\ntone<s> = 0.5 * sin(me@time * tau * 100)\nplay(tone@s)\n");
+    let mut s =
+        Sketch::new("me<rate> = 8000\ntone<s> = 0.5 * sin(me@time * tau * 100)\nplay(tone@s)\n");
     s.load(&e).expect("loads");
     e.apply(Command::Play).expect("play");
     let mut got = Vec::new();
@@ -250,7 +320,11 @@ fn audio_is_rendered_ahead_into_the_ring() {
     assert!(got.len() >= 1600, "samples arrive: {}", got.len());
     for n in 0..800 {
         let want = (0.5 * (n as f64 / 8000.0 * std::f64::consts::TAU * 100.0).sin()) as f32;
-        assert!((got[n * 2] - want).abs() < 1e-6, "sample {n}: {} vs {want}", got[n * 2]);
+        assert!(
+            (got[n * 2] - want).abs() < 1e-6,
+            "sample {n}: {} vs {want}",
+            got[n * 2]
+        );
         assert_eq!(got[n * 2], got[n * 2 + 1], "mono plays on both channels");
     }
 }
@@ -268,7 +342,10 @@ fn a_full_queue_is_an_error_for_the_sender_never_a_silent_drop() {
     let commands_before = e.snapshot().commands;
     let (mut ok, mut full) = (0u64, 0u64);
     for i in 0..300 {
-        match e.post(Command::SetParam { id: "k".into(), value: i as f64 }) {
+        match e.post(Command::SetParam {
+            id: "k".into(),
+            value: i as f64,
+        }) {
             Ok(()) => ok += 1,
             Err(CommandError::QueueFull) => full += 1,
             Err(other) => panic!("{other}"),
@@ -295,7 +372,7 @@ fn eight_producers_lose_nothing_and_readers_never_see_a_torn_state() {
             let h = e.handle();
             let done = done.clone();
             std::thread::spawn(move || {
-                let mut last = vec![0.0; 8];
+                let mut last = [0.0; 8];
                 let mut version = 0;
                 let mut reads = 0u64;
                 while !done.load(Ordering::Acquire) {
@@ -306,7 +383,12 @@ fn eight_producers_lose_nothing_and_readers_never_see_a_torn_state() {
                     for (k, p) in snap.params.iter().enumerate() {
                         // Each producer sends increasing values: a snapshot that
                         // showed a later value and then an earlier one was torn.
-                        assert!(p.value >= last[k], "p{k} went back from {} to {}", last[k], p.value);
+                        assert!(
+                            p.value >= last[k],
+                            "p{k} went back from {} to {}",
+                            last[k],
+                            p.value
+                        );
                         last[k] = p.value;
                     }
                     reads += 1;
@@ -320,8 +402,11 @@ fn eight_producers_lose_nothing_and_readers_never_see_a_torn_state() {
             let h = e.handle();
             std::thread::spawn(move || {
                 for i in 1..=PER {
-                    h.post_blocking(Command::SetParam { id: format!("p{k}"), value: i as f64 })
-                        .expect("engine runs");
+                    h.post_blocking(Command::SetParam {
+                        id: format!("p{k}"),
+                        value: i as f64,
+                    })
+                    .expect("engine runs");
                 }
             })
         })
@@ -352,4 +437,3 @@ fn a_program_with_segments_plays_its_timeline() {
     eventually(&e, |_| e.frame().time == 0.5);
     assert_eq!(e.frame().rgba[0], (0.25f64 * 255.0 + 0.5).floor() as u8);
 }
-

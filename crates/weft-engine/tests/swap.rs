@@ -35,7 +35,12 @@ const PIECE: &str = "// Picture and sound.\nwave<v> = sin(me@time * tau * 220)\n
 #[test]
 fn formatting_and_comments_keep_every_batch() {
     let mut c = coordinator(PIECE);
-    let kernels: Vec<_> = c.visual().batches().iter().map(|b| b.kernel.clone()).collect();
+    let kernels: Vec<_> = c
+        .visual()
+        .batches()
+        .iter()
+        .map(|b| b.kernel.clone())
+        .collect();
     let (p, s, g) = build("/* reformatted */\nwave<v>=sin( me@time*tau*220 )\n\n// a new comment\nbright<v> = 0.5+0.5*sin(me@x*10)\nplay( wave@v )\ndisplay(bright@v)\n");
     let report = c.swap(p, s, g).expect("swaps");
     assert_eq!(report.batches_compiled, 0, "{report:?}");
@@ -54,9 +59,17 @@ fn an_edit_compiles_only_the_batches_it_reaches_and_keeps_the_backends() {
     let report = c.swap(p, s, g).expect("swaps");
     assert_eq!(report.nodes_changed, ["bright", "display"]);
     assert_eq!(report.nodes_unchanged, ["wave", "play"]);
-    assert_eq!((report.batches_compiled, report.batches_kept), (1, 1), "{report:?}");
+    assert_eq!(
+        (report.batches_compiled, report.batches_kept),
+        (1, 1),
+        "{report:?}"
+    );
     assert!(Arc::ptr_eq(&audio_kernel, &c.audio().batches()[0].kernel));
-    assert_eq!(c.visual().frame().as_ptr(), frame_memory, "the visual backend is not recreated");
+    assert_eq!(
+        c.visual().frame().as_ptr(),
+        frame_memory,
+        "the visual backend is not recreated"
+    );
     // And the new program is what runs.
     let u = Uniforms::new(c.program());
     let px = c.render_frame(0.0, 0.0, &u)[0];
@@ -108,5 +121,8 @@ fn a_failing_swap_leaves_the_coordinator_as_it_was() {
     assert_eq!(before, after);
     let u = Uniforms::new(c.program());
     let px = c.render_frame(0.0, 0.0, &u)[0];
-    assert_eq!(px, weft_engine::visual::to_u8(0.5 + 0.5 * (0.5f64 / 16.0 * 10.0).sin()));
+    assert_eq!(
+        px,
+        weft_engine::visual::to_u8(0.5 + 0.5 * (0.5f64 / 16.0 * 10.0).sin())
+    );
 }

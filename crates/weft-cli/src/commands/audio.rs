@@ -39,7 +39,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let program = std::sync::Arc::new(program);
     let duration = match (args.duration, session::timeline_length(&program)) {
-        (Some(d), _) if d >= 0.0 && d <= 24.0 * 3600.0 => d,
+        (Some(d), _) if (0.0..=24.0 * 3600.0).contains(&d) => d,
         (Some(d), _) => {
             return Err(Failure::Usage(format!(
                 "--duration {d}: must be between 0 and 86400 seconds"

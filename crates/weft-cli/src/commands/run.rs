@@ -5,7 +5,7 @@
 use crate::failure::Failure;
 use crate::session::Inputs;
 use notify::{RecursiveMode, Watcher};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -113,12 +113,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
             reload(&engine, &mut builder, &args.file);
         }
         if status {
-            eprint!("\r\x1b[K{}", engine.snapshot().status_line());
-            let _ = std::io::stderr().flush();
+            crate::failure::err(&format!("\r\x1b[K{}", engine.snapshot().status_line()));
         }
     }
     if status {
-        eprintln!();
+        crate::failure::err("\n");
     }
     Ok(())
 }
@@ -208,10 +207,8 @@ fn execute(engine: &EngineHandle, text: &str) {
 
 /// One message on stdout, clear of the status line.
 fn say(text: &str) {
-    let mut out = std::io::stdout().lock();
     if std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[K");
+        crate::failure::err("\r\x1b[K");
     }
-    let _ = writeln!(out, "{text}");
-    let _ = out.flush();
+    crate::failure::out(&format!("{text}\n"));
 }

@@ -304,8 +304,11 @@ struct Live {
     osc_error: Option<String>,
     observers: Vec<Sender<Version>>,
     declared_bpm: Option<f64>,
-    replies: Vec<(Sender<Result<(), CommandError>>, Result<(), CommandError>)>,
+    replies: Vec<Reply>,
 }
+
+/// An answer waiting for the end of the tick, and where it goes.
+type Reply = (Sender<Result<(), CommandError>>, Result<(), CommandError>);
 
 impl Live {
     fn run(&mut self) {
@@ -476,7 +479,12 @@ impl Live {
         };
         let param = &p.program.params[i];
         if !(value >= param.min && value <= param.max) {
-            return Err(range(&format!("parameter `{id}`"), value, param.min, param.max));
+            return Err(range(
+                &format!("parameter `{id}`"),
+                value,
+                param.min,
+                param.max,
+            ));
         }
         u.set_slot(uniform::PARAMS as usize + i, value);
         self.state.params[i].value = value;

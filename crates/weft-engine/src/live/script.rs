@@ -151,9 +151,13 @@ mod tests {
         assert!(
             matches!(cmd("set freq 880"), Command::SetParam { id, value } if id == "freq" && value == 880.0)
         );
-        assert!(matches!(cmd("set voice#2 -1e-3"), Command::SetParam { id, .. } if id == "voice#2"));
+        assert!(
+            matches!(cmd("set voice#2 -1e-3"), Command::SetParam { id, .. } if id == "voice#2")
+        );
         assert_eq!(
-            parse("get freq").ok().map(|l| matches!(l, Line::Query(Query::Get(n)) if n == "freq")),
+            parse("get freq")
+                .ok()
+                .map(|l| matches!(l, Line::Query(Query::Get(n)) if n == "freq")),
             Some(true)
         );
         assert!(matches!(parse("ls"), Ok(Line::Query(Query::List))));
@@ -168,7 +172,10 @@ mod tests {
         assert_eq!(err("jump"), "unknown command `jump`; try `help`");
         assert_eq!(err("seek"), "usage: seek SECONDS (seek 12.5)");
         assert_eq!(err("seek soon"), "seek: `soon` is not a finite number");
-        assert_eq!(err("seek -1"), "seek: -1 is before the start; times are 0 or more");
+        assert_eq!(
+            err("seek -1"),
+            "seek: -1 is before the start; times are 0 or more"
+        );
         assert_eq!(err("seek inf"), "seek: `inf` is not a finite number");
         assert_eq!(err("bpm NaN"), "bpm: `NaN` is not a finite number");
         assert_eq!(err("set freq"), "usage: set NAME VALUE (set freq 880)");
@@ -179,7 +186,14 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        for s in ["\0", "set \u{1F600} 1", "seek 1e999", "bpm --", "\t\n", "set a b c d"] {
+        for s in [
+            "\0",
+            "set \u{1F600} 1",
+            "seek 1e999",
+            "bpm --",
+            "\t\n",
+            "set a b c d",
+        ] {
             assert!(parse(s).is_err(), "{s:?}");
         }
     }

@@ -154,7 +154,12 @@ impl Snapshot {
         }
         self.params
             .iter()
-            .map(|p| format!("{} = {} ({} to {}, default {})\n", p.id, p.value, p.min, p.max, p.default))
+            .map(|p| {
+                format!(
+                    "{} = {} ({} to {}, default {})\n",
+                    p.id, p.value, p.min, p.max, p.default
+                )
+            })
             .collect()
     }
 }
