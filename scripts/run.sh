@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 cargo build --release --locked --bin weft
-weft=target/release/weft
-out=target/examples
+weft="${CARGO_TARGET_DIR:-target}/release/weft"
+out="${CARGO_TARGET_DIR:-target}/examples"
 mkdir -p "$out"
 for f in examples/*.weft; do
   name=$(basename "$f" .weft)

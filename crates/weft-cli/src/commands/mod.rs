@@ -6,3 +6,4 @@ pub mod eval;
 pub mod frame;
 pub mod graph;
 pub mod run;
+pub mod sound;

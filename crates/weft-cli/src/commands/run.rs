@@ -2,6 +2,7 @@
 //! prompt on stdin speaking the command language, a status line, and a reload
 //! whenever the file (or a file it uses) changes on disk.
 
+use crate::commands::sound;
 use crate::failure::Failure;
 use crate::session::Inputs;
 use notify::{RecursiveMode, Watcher};
@@ -53,12 +54,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "--debounce-ms: at most 10000 milliseconds".to_string(),
         ));
     }
-    let (engine, _audio) = Engine::start(EngineOptions {
+    let (engine, audio) = Engine::start(EngineOptions {
         osc: Some(args.osc.clone()),
         ..EngineOptions::default()
     });
     say(&format!(
-        "weft run {}: OSC to {}; sound is not played (this build has no sound card output); type `help`",
+        "weft run {}: OSC to {}; type `help`",
         args.file.display(),
         args.osc
     ));
@@ -83,6 +84,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let _ = stdin_tx.send(Event::EndOfInput);
     });
     reload(&engine, &mut builder, &args.file);
+    let rate = engine.snapshot().rate;
+    let _card = match sound::open(audio, if rate == 0 { 48_000 } else { rate }) {
+        Ok(card) => Some(card),
+        Err(why) => {
+            say(&format!("sound is not played: {why}"));
+            None
+        }
+    };
     if !args.paused {
         let _ = engine.apply(Command::Play);
     }
