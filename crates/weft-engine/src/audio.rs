@@ -25,6 +25,8 @@ pub fn to_sample(v: f64) -> f32 {
 pub struct AudioBackend {
     block: u32,
     batches: Vec<CompiledBatch>,
+    /// Wall time of each batch's last execution, in microseconds.
+    timings: Vec<f64>,
     scratch: Vec<Scratch>,
     /// (batch, first output, channel count) of the play sink.
     play: Option<(usize, usize, usize)>,
@@ -40,6 +42,7 @@ impl AudioBackend {
         AudioBackend {
             block,
             batches: Vec::new(),
+            timings: Vec::new(),
             scratch: Vec::new(),
             play: None,
             out: vec![0.0; block as usize * 2],
@@ -102,8 +105,13 @@ impl Backend for AudioBackend {
         &self.batches
     }
 
+    fn timings(&self) -> &[f64] {
+        &self.timings
+    }
+
     fn install(&mut self, batches: Vec<CompiledBatch>, program: &Program) {
         self.scratch = batches.iter().map(|b| Scratch::new(&b.kernel)).collect();
+        self.timings = vec![0.0; batches.len()];
         self.batches = batches;
         self.bind_play(program);
     }
@@ -121,6 +129,7 @@ impl Backend for AudioBackend {
         self.out[..len * 2].fill(0.0);
         let rate = req.rate;
         for (b, (batch, scratch)) in self.batches.iter().zip(self.scratch.iter_mut()).enumerate() {
+            let started = std::time::Instant::now();
             let kernel = &*batch.kernel;
             scratch.set_uniforms(kernel, req.uniforms);
             let mut k0 = 0;
@@ -166,11 +175,13 @@ impl Backend for AudioBackend {
                 }
                 k0 += n;
             }
+            self.timings[b] = started.elapsed().as_secs_f64() * 1e6;
         }
     }
 
     fn cleanup(&mut self) {
         self.batches.clear();
+        self.timings.clear();
         self.scratch.clear();
         self.play = None;
     }

@@ -63,6 +63,8 @@ pub trait Backend: Send {
     ) -> Result<CompiledBatch, EngineError>;
     /// The batches it runs, in order.
     fn batches(&self) -> &[CompiledBatch];
+    /// Wall time of each batch's last execution in microseconds (batch order).
+    fn timings(&self) -> &[f64];
     /// Replaces the batches it runs (the backend itself, its frame and scratch
     /// memory, stay) and binds the program's outputs among them.
     fn install(&mut self, batches: Vec<CompiledBatch>, program: &weft_lang::ir::Program);

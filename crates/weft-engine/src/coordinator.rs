@@ -224,6 +224,22 @@ impl Coordinator {
         &self.audio
     }
 
+    /// Each batch of the graph (by index) with the wall time of its last
+    /// execution in microseconds.
+    pub fn batch_timings(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let mut seen = [0usize; 3];
+        self.graph().batches.iter().enumerate().map(move |(i, b)| {
+            let backend: &dyn Backend = match b.backend {
+                BackendKind::Visual => &self.visual,
+                BackendKind::Audio => &self.audio,
+                BackendKind::Osc => &self.osc,
+            };
+            let k = seen[b.backend as usize];
+            seen[b.backend as usize] += 1;
+            (i, backend.timings().get(k).copied().unwrap_or(0.0))
+        })
+    }
+
     /// The reference a backend exposes for `key`.
     pub fn handle(&self, key: OutputKey) -> Option<DataRef> {
         self.visual

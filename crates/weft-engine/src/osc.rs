@@ -22,6 +22,8 @@ pub struct OscMessage {
 #[derive(Debug, Default)]
 pub struct OscBackend {
     batches: Vec<CompiledBatch>,
+    /// Wall time of each batch's last execution, in microseconds.
+    timings: Vec<f64>,
     scratch: Vec<Scratch>,
     messages: Vec<OscMessage>,
 }
@@ -71,8 +73,13 @@ impl Backend for OscBackend {
         &self.batches
     }
 
+    fn timings(&self) -> &[f64] {
+        &self.timings
+    }
+
     fn install(&mut self, batches: Vec<CompiledBatch>, program: &Program) {
         self.scratch = batches.iter().map(|b| Scratch::new(&b.kernel)).collect();
+        self.timings = vec![0.0; batches.len()];
         self.batches = batches;
         self.bind_messages(program);
     }
@@ -87,7 +94,8 @@ impl Backend for OscBackend {
 
     fn execute(&mut self, req: &Request<'_>) {
         let mut m = 0;
-        for (batch, scratch) in self.batches.iter().zip(self.scratch.iter_mut()) {
+        for (b, (batch, scratch)) in self.batches.iter().zip(self.scratch.iter_mut()).enumerate() {
+            let started = std::time::Instant::now();
             let kernel = &*batch.kernel;
             scratch.set_uniforms(kernel, req.uniforms);
             for &(c, r) in &kernel.coords {
@@ -111,11 +119,13 @@ impl Backend for OscBackend {
                 }
                 m += 1;
             }
+            self.timings[b] = started.elapsed().as_secs_f64() * 1e6;
         }
     }
 
     fn cleanup(&mut self) {
         self.batches.clear();
+        self.timings.clear();
         self.scratch.clear();
         self.messages.clear();
     }

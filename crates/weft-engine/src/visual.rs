@@ -25,6 +25,8 @@ pub struct VisualBackend {
     width: u32,
     height: u32,
     batches: Vec<CompiledBatch>,
+    /// Wall time of each batch's last execution, in microseconds.
+    timings: Vec<f64>,
     /// (batch, first output, channel count) of the display sink.
     display: Option<(usize, usize, usize)>,
     frame: Vec<u8>,
@@ -42,6 +44,7 @@ impl VisualBackend {
             width,
             height,
             batches: Vec::new(),
+            timings: Vec::new(),
             display: None,
             frame: vec![0; width as usize * height as usize * 4],
         })
@@ -103,7 +106,12 @@ impl Backend for VisualBackend {
         &self.batches
     }
 
+    fn timings(&self) -> &[f64] {
+        &self.timings
+    }
+
     fn install(&mut self, batches: Vec<CompiledBatch>, program: &Program) {
+        self.timings = vec![0.0; batches.len()];
         self.batches = batches;
         self.bind_display(program);
     }
@@ -123,6 +131,7 @@ impl Backend for VisualBackend {
         // x is the same for every row: computed once per frame, copied per block.
         let xs: Vec<f64> = (0..w + LANES).map(|i| (i as f64 + 0.5) / fw).collect();
         for (b, batch) in self.batches.iter().enumerate() {
+            let started = std::time::Instant::now();
             let kernel = &*batch.kernel;
             let show = display.filter(|d| d.0 == b);
             let run_row = |scratch: &mut Scratch, j: usize, row: Option<&mut [u8]>| {
@@ -193,11 +202,13 @@ impl Backend for VisualBackend {
                     .into_par_iter()
                     .for_each_init(init, |s, j| run_row(s, j, None));
             }
+            self.timings[b] = started.elapsed().as_secs_f64() * 1e6;
         }
     }
 
     fn cleanup(&mut self) {
         self.batches.clear();
+        self.timings.clear();
         self.display = None;
     }
 }

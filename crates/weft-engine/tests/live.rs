@@ -295,6 +295,11 @@ fn frames_follow_the_frame_rate_and_readers_take_them_without_locks() {
     );
     let f = e.frame();
     assert!(f.index > first.index);
+    let timings = e.snapshot().timings.clone();
+    assert_eq!(timings.len(), 1, "{timings:?}");
+    assert_eq!(timings[0].backend, "visual");
+    assert_eq!(timings[0].nodes, ["img", "display"]);
+    assert!(timings[0].micros > 0.0);
     let expected = (f.time.fract() * 255.0 + 0.5).floor() as u8;
     assert!(
         f.rgba[0].abs_diff(expected) <= 1,

@@ -4,7 +4,7 @@
 use super::command::{Command, CommandError};
 use super::osc_out::OscOut;
 use super::program::{carry_params, locate, LoadedProgram};
-use super::snapshot::{BackendTiming, Frame, Latest, ParamState, Snapshot, Transport, Version};
+use super::snapshot::{BatchTiming, Frame, Latest, ParamState, Snapshot, Transport, Version};
 use crate::coordinator::{Coordinator, EngineConfig, Uniforms};
 use crate::kernel::uniform;
 use crate::swap::SwapReport;
@@ -236,6 +236,7 @@ impl Engine {
             observers: Vec::new(),
             declared_bpm: None,
             replies: Vec::new(),
+            timings_of: None,
         };
         let thread = std::thread::Builder::new()
             .name("weft-engine".into())
@@ -305,6 +306,8 @@ struct Live {
     observers: Vec<Sender<Version>>,
     declared_bpm: Option<f64>,
     replies: Vec<Reply>,
+    /// The program version and scope `state.timings` describes.
+    timings_of: Option<(u64, usize)>,
 }
 
 /// An answer waiting for the end of the tick, and where it goes.
@@ -555,7 +558,6 @@ impl Live {
             }
         }
         self.scopes.truncate(p.graphs.len());
-        self.state.timings.clear();
         // Parameters by id; the tempo follows the program when its `me<bpm>` changed.
         let old: HashMap<String, f64> = self
             .state
@@ -641,9 +643,7 @@ impl Live {
         let playing = self.state.transport == Transport::Playing;
         if c.visual().has_display() {
             let (width, height) = c.visual().size();
-            let t = Instant::now();
             let rgba = c.render_frame(local, now, u);
-            let micros = t.elapsed().as_secs_f64() * 1e6;
             // Reuse the previous frame's memory when no reader holds it.
             let mut next = self.frame_out.swap(Arc::new(Frame::default()));
             let f = Arc::make_mut(&mut next);
@@ -655,7 +655,8 @@ impl Live {
             f.rgba.extend_from_slice(rgba);
             self.frame_out.store(next);
             self.state.frames += 1;
-            timing(&mut self.state.timings, "visual", c, micros);
+            let now_key = (self.state.program_version, scope);
+            timing(&mut self.state.timings, &mut self.timings_of, now_key, c);
         }
         if playing {
             if let Some(osc) = &mut self.osc {
@@ -699,7 +700,6 @@ impl Live {
                 self.audio_pos += len as u64;
                 continue;
             }
-            let start = Instant::now();
             let samples = c.render_audio(self.audio_pos, local_sample, len, u);
             if let Ok(mut chunk) = self.producer.write_chunk_uninit(samples.len()) {
                 let (a, b) = chunk.as_mut_slices();
@@ -711,8 +711,8 @@ impl Live {
             }
             self.audio_pos += len as u64;
             self.state.samples += len as u64;
-            let micros = start.elapsed().as_secs_f64() * 1e6;
-            timing(&mut self.state.timings, "audio", c, micros);
+            let now_key = (self.state.program_version, scope);
+            timing(&mut self.state.timings, &mut self.timings_of, now_key, c);
         }
     }
 
@@ -748,24 +748,34 @@ fn merge(into: &mut SwapReport, r: SwapReport) {
     into.nodes_compiled.extend(r.nodes_compiled);
 }
 
-/// Records the last execution time of a backend's batches (all of them, one
-/// frame or audio block).
-fn timing(timings: &mut Vec<BackendTiming>, backend: &'static str, c: &Coordinator, micros: f64) {
+/// Records the last execution time of every batch of the scope that ran; the
+/// list is made again when the program or the scope changes (`shown`), else the
+/// times are updated in place.
+fn timing(
+    timings: &mut Vec<BatchTiming>,
+    shown: &mut Option<(u64, usize)>,
+    now: (u64, usize),
+    c: &Coordinator,
+) {
     let graph = c.graph();
-    let nodes = || {
-        graph
-            .batches
-            .iter()
-            .filter(|b| b.backend.name() == backend)
-            .flat_map(|b| b.nodes.iter().map(|n| graph.node(*n).name.clone()))
-            .collect::<Vec<_>>()
-    };
-    match timings.iter_mut().find(|t| t.backend == backend) {
-        Some(t) => t.micros = micros,
-        None => timings.push(BackendTiming {
-            backend,
-            nodes: nodes(),
-            micros,
-        }),
+    if *shown != Some(now) {
+        *shown = Some(now);
+        timings.clear();
+        timings.extend(graph.batches.iter().map(|b| {
+            BatchTiming {
+                backend: b.backend.name(),
+                nodes: b
+                    .nodes
+                    .iter()
+                    .map(|n| graph.node(*n).name.clone())
+                    .collect(),
+                micros: 0.0,
+            }
+        }));
+    }
+    for (i, micros) in c.batch_timings() {
+        if let Some(t) = timings.get_mut(i) {
+            t.micros = micros;
+        }
     }
 }

@@ -45,12 +45,13 @@ pub struct ParamState {
     pub value: f64,
 }
 
-/// How long one backend's batches took in the last frame (or audio block).
+/// How long one compiled batch took in its last execution (a frame, an audio
+/// block); its nodes are fused, so they share the time.
 #[derive(Clone, Debug, PartialEq)]
-pub struct BackendTiming {
-    /// `visual` or `audio`.
+pub struct BatchTiming {
+    /// `visual`, `audio` or `osc`.
     pub backend: &'static str,
-    /// The nodes it runs.
+    /// The nodes fused in the batch.
     pub nodes: Vec<String>,
     /// Wall time of its last execution, in microseconds.
     pub micros: f64,
@@ -83,8 +84,8 @@ pub struct Snapshot {
     pub last_swap: SwapReport,
     /// Builds skipped because the same failing content had failed before.
     pub failures_skipped: u64,
-    /// Per-backend execution times of the running program.
-    pub timings: Vec<BackendTiming>,
+    /// Per-batch execution times of the running program (the scope playing now).
+    pub timings: Vec<BatchTiming>,
     /// Display frames rendered since the engine started.
     pub frames: u64,
     /// Audio samples rendered since the engine started.
