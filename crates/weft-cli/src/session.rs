@@ -59,25 +59,15 @@ pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
     })
 }
 
-/// Where a timeline time falls: the scope that plays then, `me@time` there, and
-/// the absolute time. `me@time` wraps with `me<loop>` (inside a segment, the
-/// segment's own time wraps). With segments, times before the first start in it
-/// and times after the end stay in the last one.
+/// Where a timeline time falls: the scope that plays then and `me@time` there
+/// (the live engine's rule, so `weft frame` shows what `weft run` plays).
 pub fn locate(program: &Program, t: f64) -> (Scope, f64) {
+    let (i, local) = weft_engine::live::program::locate(program, t);
     if program.segments.is_empty() {
-        return (Scope::Main, program.settings.wrap_time(t));
+        (Scope::Main, local)
+    } else {
+        (Scope::Segment(SegmentId(i as u32)), local)
     }
-    let last = program.segments.len() - 1;
-    let i = program
-        .segments
-        .iter()
-        .position(|s| t < s.start + s.duration)
-        .unwrap_or(last);
-    (
-        Scope::Segment(SegmentId(i as u32)),
-        // As the audio backend does: `me<loop>` wraps the segment's own time.
-        program.settings.wrap_time(t - program.segments[i].start),
-    )
 }
 
 /// Length of the timeline when the program has segments.

@@ -1,11 +1,9 @@
 //! The audio backend: evaluates its batches over consecutive samples, a block of
 //! samples per kernel dispatch, into interleaved stereo.
 
-use crate::backend::{
-    self, Backend, BatchInput, CompiledBatch, Context, EngineError, Point, Request,
-};
+use crate::backend::{self, Backend, CompiledBatch, Context, Point, Request};
 use crate::kernel::{BlockPos, Scratch, LANES};
-use crate::registry::{DataRef, Layout, OutputKey, Registry};
+use crate::registry::{DataRef, Layout, OutputKey};
 use weft_graph::BackendKind;
 use weft_lang::ast::OutputKind;
 use weft_lang::ir::{coord, Program};
@@ -91,14 +89,6 @@ impl Backend for AudioBackend {
             kind: BackendKind::Audio,
             layout: Layout::Samples { len: self.block },
         }
-    }
-
-    fn compile(
-        &self,
-        batch: &BatchInput<'_>,
-        registry: &mut Registry,
-    ) -> Result<CompiledBatch, EngineError> {
-        backend::compile_batch(self.context(), batch, registry)
     }
 
     fn batches(&self) -> &[CompiledBatch] {

@@ -60,7 +60,9 @@ pub trait Backend: Send {
         &self,
         batch: &BatchInput<'_>,
         registry: &mut Registry,
-    ) -> Result<CompiledBatch, EngineError>;
+    ) -> Result<CompiledBatch, EngineError> {
+        compile_batch(self.context(), batch, registry)
+    }
     /// The batches it runs, in order.
     fn batches(&self) -> &[CompiledBatch];
     /// Wall time of each batch's last execution in microseconds (batch order).

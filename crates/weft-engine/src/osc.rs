@@ -1,11 +1,9 @@
 //! The OSC backend: evaluates its batches at one point per visual frame and keeps
 //! the values of every `osc(…)` output (sending them is the live engine's job).
 
-use crate::backend::{
-    self, Backend, BatchInput, CompiledBatch, Context, EngineError, Point, Request,
-};
+use crate::backend::{self, Backend, CompiledBatch, Context, Point, Request};
 use crate::kernel::{BlockPos, Scratch, LANES};
-use crate::registry::{DataRef, Layout, OutputKey, Registry};
+use crate::registry::{DataRef, Layout, OutputKey};
 use weft_graph::BackendKind;
 use weft_lang::ir::{coord, Program};
 
@@ -59,14 +57,6 @@ impl Backend for OscBackend {
             kind: BackendKind::Osc,
             layout: Layout::Point,
         }
-    }
-
-    fn compile(
-        &self,
-        batch: &BatchInput<'_>,
-        registry: &mut Registry,
-    ) -> Result<CompiledBatch, EngineError> {
-        backend::compile_batch(self.context(), batch, registry)
     }
 
     fn batches(&self) -> &[CompiledBatch] {

@@ -1,11 +1,9 @@
 //! The visual backend: evaluates its batches over every pixel of a frame, rows in
 //! parallel on all cores, a block of pixels per kernel dispatch.
 
-use crate::backend::{
-    self, Backend, BatchInput, CompiledBatch, Context, EngineError, Point, Request,
-};
+use crate::backend::{self, Backend, CompiledBatch, Context, EngineError, Point, Request};
 use crate::kernel::{BlockPos, Scratch, LANES};
-use crate::registry::{DataRef, Layout, OutputKey, Registry};
+use crate::registry::{DataRef, Layout, OutputKey};
 use rayon::prelude::*;
 use weft_graph::BackendKind;
 use weft_lang::ast::OutputKind;
@@ -92,14 +90,6 @@ impl Backend for VisualBackend {
                 height: self.height,
             },
         }
-    }
-
-    fn compile(
-        &self,
-        batch: &BatchInput<'_>,
-        registry: &mut Registry,
-    ) -> Result<CompiledBatch, EngineError> {
-        backend::compile_batch(self.context(), batch, registry)
     }
 
     fn batches(&self) -> &[CompiledBatch] {

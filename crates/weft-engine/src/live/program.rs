@@ -198,9 +198,10 @@ pub fn content_key(files: &[PathBuf]) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
-/// Which scope plays at timeline time `t`, and `me@time` there. Without segments
-/// `me@time` wraps with `me<loop>`; with segments, times past the end stay in the
-/// last one.
+/// Which scope plays at timeline time `t` (0 without segments, else the
+/// segment's index), and `me@time` there. `me@time` wraps with `me<loop>` (inside
+/// a segment, the segment's own time wraps, as the audio backend does); times
+/// past the end stay in the last segment.
 pub fn locate(program: &Program, t: f64) -> (usize, f64) {
     if program.segments.is_empty() {
         return (0, program.settings.wrap_time(t));
@@ -211,7 +212,7 @@ pub fn locate(program: &Program, t: f64) -> (usize, f64) {
         .iter()
         .position(|s| t < s.start + s.duration)
         .unwrap_or(last);
-    (i, t - program.segments[i].start)
+    (i, program.settings.wrap_time(t - program.segments[i].start))
 }
 
 /// Parameter values carried across a swap: kept by id (clamped into the new
