@@ -404,13 +404,13 @@ impl Live {
             }
             Command::Seek(t) => {
                 if !(t.is_finite() && t >= 0.0) {
-                    return Err(range("seek time", t, 0.0, f64::MAX));
+                    return Err(range("seek time", t, 0.0, f64::INFINITY));
                 }
                 self.seek(t);
             }
             Command::SetTempo(b) => {
                 if !(b > 0.0 && b <= 1000.0) {
-                    return Err(range("tempo", b, f64::MIN_POSITIVE, 1000.0));
+                    return Err(range("tempo (above 0)", b, 0.0, 1000.0));
                 }
                 self.state.bpm = b;
                 if let Some(u) = &mut self.uniforms {
