@@ -144,12 +144,18 @@ fn reads(engine: &Engine) {
     let arc = snapshot.clone();
 
     let engine_ns = per_read(|| drop(black_box(handle.snapshot())));
+    let peek_ns = per_read(|| drop(black_box(handle.peek().time)));
     let mutex_ns = per_read(|| drop(black_box(mutex.lock().unwrap().clone())));
     let arc_ns = per_read(|| drop(black_box(arc.clone())));
     println!(
         "snapshot read, 1 thread         engine {engine_ns:>6.2} ns   Mutex<Arc> lock+clone {mutex_ns:>6.2} ns   Arc::clone {arc_ns:>6.2} ns   ratio vs mutex {:>5.2}   vs Arc::clone {:>5.2}",
         engine_ns / mutex_ns,
         engine_ns / arc_ns,
+    );
+    println!(
+        "snapshot peek, 1 thread         engine {peek_ns:>6.2} ns   Mutex<Arc> lock+clone {mutex_ns:>6.2} ns   Arc::clone {arc_ns:>6.2} ns   ratio vs mutex {:>5.2}   vs Arc::clone {:>5.2}",
+        peek_ns / mutex_ns,
+        peek_ns / arc_ns,
     );
 
     // Two readers at once (this machine has 2 cores): ns per read per thread.
@@ -169,12 +175,18 @@ fn reads(engine: &Engine) {
             / READS as f64
     };
     let engine2 = both(&|| drop(black_box(handle.snapshot())));
+    let peek2 = both(&|| drop(black_box(handle.peek().time)));
     let mutex2 = both(&|| drop(black_box(shared.lock().unwrap().clone())));
     let arc2 = both(&|| drop(black_box(arc.clone())));
     println!(
         "snapshot read, 2 threads        engine {engine2:>6.2} ns   Mutex<Arc> lock+clone {mutex2:>6.2} ns   Arc::clone {arc2:>6.2} ns   ratio vs mutex {:>5.2}   vs Arc::clone {:>5.2}",
         engine2 / mutex2,
         engine2 / arc2,
+    );
+    println!(
+        "snapshot peek, 2 threads        engine {peek2:>6.2} ns   Mutex<Arc> lock+clone {mutex2:>6.2} ns   Arc::clone {arc2:>6.2} ns   ratio vs mutex {:>5.2}   vs Arc::clone {:>5.2}",
+        peek2 / mutex2,
+        peek2 / arc2,
     );
 }
 

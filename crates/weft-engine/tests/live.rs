@@ -442,3 +442,17 @@ fn a_program_with_segments_plays_its_timeline() {
     eventually(&e, |_| e.frame().time == 0.5);
     assert_eq!(e.frame().rgba[0], (0.25f64 * 255.0 + 0.5).floor() as u8);
 }
+
+#[test]
+fn me_beat_follows_the_tempo() {
+    let e = engine();
+    let mut s = Sketch::new("b<v> = fract(me@beat / 4)\ndisplay(b@v)\n");
+    s.load(&e).expect("loads");
+    e.apply(Command::Seek(1.0)).expect("seek");
+    eventually(&e, |_| e.frame().time == 1.0);
+    // 1 s at 120 bpm is beat 2, half of four beats.
+    assert_eq!(e.frame().rgba[0], 128);
+    e.apply(Command::SetTempo(60.0)).expect("tempo");
+    eventually(&e, |_| e.frame().rgba[0] != 128);
+    assert_eq!(e.frame().rgba[0], 64, "1 s at 60 bpm is beat 1");
+}

@@ -171,6 +171,13 @@ impl EngineHandle {
         self.snapshot.load_full()
     }
 
+    /// The latest state for a short look (no lock, and no reference count
+    /// taken): hold the guard briefly — while it lives, the engine's next publish
+    /// cannot free this snapshot.
+    pub fn peek(&self) -> arc_swap::Guard<Arc<Snapshot>> {
+        self.snapshot.load()
+    }
+
     /// The latest display frame (no lock).
     pub fn frame(&self) -> Arc<Frame> {
         self.frame.load_full()
