@@ -144,7 +144,9 @@ fn reads(engine: &Engine) {
     let arc = snapshot.clone();
 
     let engine_ns = per_read(|| drop(black_box(handle.snapshot())));
-    let peek_ns = per_read(|| drop(black_box(handle.peek().time)));
+    let peek_ns = per_read(|| {
+        black_box(handle.peek().time);
+    });
     let mutex_ns = per_read(|| drop(black_box(mutex.lock().unwrap().clone())));
     let arc_ns = per_read(|| drop(black_box(arc.clone())));
     println!(
@@ -175,7 +177,9 @@ fn reads(engine: &Engine) {
             / READS as f64
     };
     let engine2 = both(&|| drop(black_box(handle.snapshot())));
-    let peek2 = both(&|| drop(black_box(handle.peek().time)));
+    let peek2 = both(&|| {
+        black_box(handle.peek().time);
+    });
     let mutex2 = both(&|| drop(black_box(shared.lock().unwrap().clone())));
     let arc2 = both(&|| drop(black_box(arc.clone())));
     println!(

@@ -25,7 +25,8 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance")
 }
 
-fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file under `dir` whose extension is `ext`, in path order.
+fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .expect("conformance folder")
         .flatten()
@@ -34,13 +35,17 @@ fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            cases(&p, out);
-        } else if p.extension().is_some_and(|e| e == "weft")
-            && !p.to_string_lossy().contains("/lib/")
-        {
+            files(&p, ext, out);
+        } else if p.extension().is_some_and(|e| e == ext) {
             out.push(p);
         }
     }
+}
+
+/// The cases: every `.weft` file except the libraries they `use` (`lib/`).
+fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
+    files(dir, "weft", out);
+    out.retain(|p| !p.to_string_lossy().contains("/lib/"));
 }
 
 /// `// eval: inst@out [at x=…,y=…] [param name=v,…]`
@@ -460,29 +465,12 @@ fn conformance() {
     );
 }
 
-/// Every `.out` file of the suite, in path order.
-fn expectations(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("conformance folder")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            expectations(&p, out);
-        } else if p.extension().is_some_and(|e| e == "out") {
-            out.push(p);
-        }
-    }
-}
-
 /// Every diagnostic code is expected by at least one case (as `error[E0301]` or
 /// `warning[W0601]` in some `.out` file), so coverage cannot silently regress.
 #[test]
 fn every_code_is_covered() {
     let mut files = Vec::new();
-    expectations(&root(), &mut files);
+    self::files(&root(), "out", &mut files);
     let all: String = files
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap_or_default())

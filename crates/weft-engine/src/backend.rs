@@ -145,13 +145,12 @@ impl Resolve for BatchResolve<'_> {
 /// The instances of batch `index` that later batches read, each with whether a
 /// later batch of the same backend (`kind`) reads it; sorted.
 pub fn read_later(graph: &Graph, index: usize, kind: BackendKind) -> Vec<(InstId, bool)> {
-    let batch = &graph.batches[index];
     let mut out: Vec<(InstId, bool)> = Vec::new();
     for later in &graph.batches[index + 1..] {
         for n in &later.nodes {
             for d in &graph.node(*n).deps {
                 if let NodeKind::Instance(i) = graph.node(*d).kind {
-                    if graph.batch_of[d.0 as usize] == Some(index) && batch.nodes.contains(d) {
+                    if graph.batch_of[d.0 as usize] == Some(index) {
                         let same = later.backend == kind;
                         match out.iter_mut().find(|(x, _)| *x == i) {
                             Some(e) => e.1 |= same,

@@ -244,6 +244,7 @@ impl Engine {
             declared_bpm: None,
             replies: Vec::new(),
             timings_of: None,
+            spare_frame: None,
         };
         let thread = std::thread::Builder::new()
             .name("weft-engine".into())
@@ -313,6 +314,8 @@ struct Live {
     observers: Vec<Sender<Version>>,
     declared_bpm: Option<f64>,
     replies: Vec<Reply>,
+    /// The frame published before the current one, to render into again.
+    spare_frame: Option<Arc<Frame>>,
     /// The program version and scope `state.timings` describes.
     timings_of: Option<(u64, usize)>,
 }
@@ -651,17 +654,24 @@ impl Live {
         if c.visual().has_display() {
             let (width, height) = c.visual().size();
             let rgba = c.render_frame(local, now, u);
-            // Reuse the previous frame's memory when no reader holds it.
-            let mut next = self.frame_out.swap(Arc::new(Frame::default()));
-            let f = Arc::make_mut(&mut next);
-            f.index += 1;
-            f.time = now;
-            f.width = width;
-            f.height = height;
-            f.rgba.clear();
-            f.rgba.extend_from_slice(rgba);
-            self.frame_out.store(next);
             self.state.frames += 1;
+            // Render into the frame published before the current one when no
+            // reader holds it any more; readers always see a whole frame.
+            let mut next = match self.spare_frame.take() {
+                Some(spare) if Arc::strong_count(&spare) == 1 && Arc::weak_count(&spare) == 0 => {
+                    spare
+                }
+                _ => Arc::new(Frame::default()),
+            };
+            if let Some(f) = Arc::get_mut(&mut next) {
+                f.index = self.state.frames;
+                f.time = now;
+                f.width = width;
+                f.height = height;
+                f.rgba.clear();
+                f.rgba.extend_from_slice(rgba);
+            }
+            self.spare_frame = Some(self.frame_out.swap(next));
             let now_key = (self.state.program_version, scope);
             timing(&mut self.state.timings, &mut self.timings_of, now_key, c);
         }

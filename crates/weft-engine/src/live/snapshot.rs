@@ -96,7 +96,7 @@ pub struct Snapshot {
     pub osc_sent: u64,
     /// Commands applied since the engine started.
     pub commands: u64,
-    /// Program settings: frame rate and sample rate.
+    /// Frame rate of the running program.
     pub fps: f64,
     /// Audio sample rate.
     pub rate: u32,
