@@ -180,7 +180,7 @@ fn reload(engine: &EngineHandle, builder: &mut Builder, file: &Path) {
                 Err(e) => say(&format!("error: {e}")),
             }
         }
-        BuildOutcome::Failed { key, error } => {
+        BuildOutcome::Failed { key, error, .. } => {
             say(error.trim_end());
             say("the last good program keeps playing");
             let _ = engine.apply(Command::BuildFailed { key, error });
