@@ -110,10 +110,11 @@ function send(message) {
 
 function onOpen() {
   setConnection('connected', 'connected');
-  if (state.file) {
-    send({ type: 'watch-file', path: state.file, clientId: state.clientId, preview: PREVIEW });
-    if (runs.completeRun > 0) send({ type: 'request-load', path: state.file, clientRun: runs.completeRun });
-  }
+  if (!state.file) return;
+  // After a reconnect, say again what this page watches and what it holds.
+  const clientRun = runs.completeRun;
+  send({ type: 'watch-file', path: state.file, clientId: state.clientId, preview: PREVIEW, clientRun });
+  if (clientRun > 0) send({ type: 'request-load', path: state.file, clientRun });
 }
 
 function onClose() {
@@ -382,6 +383,8 @@ window.weft = Object.freeze({
   get framesDrawn() { return state.framesDrawn; },
   get lastFrame() { return state.lastFrame ? { ...state.lastFrame } : null; },
   get audioChunks() { return sound.received; },
+  get audioScheduled() { return sound.scheduled; },
+  get soundOn() { return sound.on; },
   get lastCommandResult() { return state.lastCommandResult ? { ...state.lastCommandResult } : null; },
   get errors() { return state.errors.map((e) => ({ ...e })); },
   get files() { return filePaths(state.tree); },

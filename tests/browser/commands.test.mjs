@@ -13,13 +13,17 @@ img<r, g, b> = (me@x, me@y, 0.5)
 display(img@r, img@g, img@b)
 `;
 const OTHER = 'v<x> = 7\n';
+const TONE = `tone<s> = 0.2 * sin(me@time * tau * 220)
+
+play(tone@s, tone@s)
+`;
 
 let dir;
 let server;
 let browser;
 
 before(async () => {
-  dir = makeFolder({ 'picture.weft': PICTURE, 'other.weft': OTHER });
+  dir = makeFolder({ 'picture.weft': PICTURE, 'other.weft': OTHER, 'tone.weft': TONE });
   server = await startServer(dir);
   browser = await launchBrowser();
 });
@@ -120,6 +124,21 @@ test('transport buttons play, pause and stop; frames reach the canvas', async ()
   await page.getByTestId('play').click();
   await page.waitForFunction(() => window.weft.transport?.transport === 'playing');
   assert.deepEqual(await page.evaluate(() => window.weft.errors), []);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.close();
+});
+
+test('sound plays after the Sound on button', async () => {
+  const page = await openPage(browser, `${server.url}#/tone.weft`);
+  await waitLoaded(page, 'tone.weft');
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => window.weft.audioChunks > 0);
+  assert.equal(await page.evaluate(() => window.weft.audioScheduled), 0, 'nothing plays before a gesture');
+  await page.getByRole('button', { name: 'Sound on' }).click();
+  await page.waitForFunction(() => window.weft.soundOn && window.weft.audioScheduled > 0);
+  assert.equal(await page.getByTestId('sound').getAttribute('aria-pressed'), 'true');
+  await page.getByTestId('sound').click();
+  await page.waitForFunction(() => !window.weft.soundOn);
   assert.deepEqual(page.consoleErrors, []);
   await page.close();
 });
