@@ -314,6 +314,7 @@ function drawFrame() {
   if (ui.canvas.width !== frame.width || ui.canvas.height !== frame.height) {
     ui.canvas.width = frame.width;
     ui.canvas.height = frame.height;
+    ui.canvas.style.aspectRatio = `${frame.width} / ${frame.height}`;
   }
   canvasContext.putImageData(new ImageData(frame.pixels, frame.width, frame.height), 0, 0);
   state.framesDrawn += 1;
