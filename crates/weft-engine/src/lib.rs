@@ -18,6 +18,7 @@ pub mod kernel;
 pub mod live;
 pub mod osc;
 pub mod reference;
+pub mod sampler;
 pub mod registry;
 pub mod sources;
 pub mod swap;
