@@ -75,7 +75,7 @@ session.set('weft.clientId', state.clientId);
 
 const runs = new Runs();
 const sound = new Sound();
-const params = new Params($('params'), (id, value) => send({ type: 'set-param', id, value }));
+const params = new Params($('params'), setParam);
 const commandBar = new CommandBar(
   {
     backdrop: $('command-bar-backdrop'),
@@ -104,6 +104,18 @@ const socket = connect(socketUrl, {
 
 function send(message) {
   return socket.send(message);
+}
+
+// A dragged slider sends at most one `set-param` per parameter per animation frame.
+const paramsToSend = new Map();
+function setParam(id, value) {
+  if (paramsToSend.size === 0) {
+    requestAnimationFrame(() => {
+      for (const [pid, v] of paramsToSend) send({ type: 'set-param', id: pid, value: v });
+      paramsToSend.clear();
+    });
+  }
+  paramsToSend.set(id, value);
 }
 
 // ---- connection --------------------------------------------------------------
@@ -139,7 +151,7 @@ function onMessage(message) {
       setTree(message.tree);
       break;
     case 'file-changed':
-      if (!state.pinned && typeof message.path === 'string' && message.path !== state.file) {
+      if (!state.pinned && typeof message.path === 'string' && message.path.endsWith('.weft') && message.path !== state.file) {
         state.followed += 1;
         navigate(message.path);
       }
@@ -328,6 +340,7 @@ function clearCanvas() {
 // Pointer moves send at most one `pointer` per animation frame.
 let pointer = null;
 ui.canvas.addEventListener('pointermove', (event) => {
+  if (!state.file) return;
   const box = ui.canvas.getBoundingClientRect();
   if (box.width === 0 || box.height === 0) return;
   const clamp = (v) => Math.min(1, Math.max(0, v));
