@@ -168,6 +168,26 @@ test('a slider value survives an edit of another statement and a reload', async 
   await page.close();
 });
 
+test('a slider value survives a page reload when the page is the file\'s only watcher', async () => {
+  writeFile(dir, 'sketch.weft', SKETCH('0.25'));
+  const page = await openPage(browser, `${server.url}#/sketch.weft`);
+  await waitLoaded(page, 'sketch.weft');
+  await page.getByTestId('param-freq').fill('302.5');
+  await page.waitForFunction(() => window.weft.params.freq === 302.5);
+  // The server has it: `get freq` answers with the new value.
+  await page.keyboard.press('Control+K');
+  await page.getByTestId('command-input').fill('get freq');
+  await page.getByTestId('command-input').press('Enter');
+  await page.waitForFunction(() => window.weft.lastCommandResult?.text === 'get freq');
+  assert.match((await page.evaluate(() => window.weft.lastCommandResult)).output, /302\.5/);
+
+  await page.reload();
+  await waitLoaded(page, 'sketch.weft');
+  await page.getByTestId('param-freq').waitFor();
+  await page.waitForFunction(() => window.weft.params.freq === 302.5);
+  await page.close();
+});
+
 test('a reload gets everything back: file, pin, results, parameters', async () => {
   writeFile(dir, 'sketch.weft', SKETCH('0.25'));
   const page = await openPage(browser, `${server.url}#/sketch.weft`);
