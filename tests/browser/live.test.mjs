@@ -33,7 +33,10 @@ let server;
 let browser;
 
 before(async () => {
-  dir = makeFolder({ 'sketch.weft': SKETCH('0.25'), 'evil.weft': EVIL });
+  // One file per test, so that no test sees what another did to its file.
+  const files = { 'evil.weft': EVIL };
+  for (const name of ['show', 'edit', 'broken', 'slider', 'only', 'reload', 'origin']) files[`${name}.weft`] = SKETCH('0.25');
+  dir = makeFolder(files);
   server = await startServer(dir);
   browser = await launchBrowser();
 });
@@ -44,12 +47,12 @@ after(async () => {
 });
 
 test('the page shows every statement with its result', async () => {
-  const page = await openPage(browser, `${server.url}#/sketch.weft`);
-  await waitLoaded(page, 'sketch.weft');
+  const page = await openPage(browser, `${server.url}#/show.weft`);
+  await waitLoaded(page, 'show.weft');
 
-  assert.equal(await page.getByTestId('file-name').textContent(), 'sketch.weft');
-  await page.getByTestId('tree').getByRole('link', { name: 'sketch.weft' }).waitFor();
-  assert.equal(await page.getByTestId('tree').locator('[aria-current="page"]').textContent(), 'sketch.weft');
+  assert.equal(await page.getByTestId('file-name').textContent(), 'show.weft');
+  await page.getByTestId('tree').getByRole('link', { name: 'show.weft' }).waitFor();
+  assert.equal(await page.getByTestId('tree').locator('[aria-current="page"]').textContent(), 'show.weft');
 
   const img = page.locator('[data-testid="block"][data-name="img"]');
   await img.locator('[data-testid="view-image"]').first().waitFor();
@@ -67,12 +70,12 @@ test('the page shows every statement with its result', async () => {
 });
 
 test('an edit on disk shows the new result', async () => {
-  const page = await openPage(browser, `${server.url}#/sketch.weft`);
-  await waitLoaded(page, 'sketch.weft');
+  const page = await openPage(browser, `${server.url}#/edit.weft`);
+  await waitLoaded(page, 'edit.weft');
   const before = await page.evaluate(() => window.weft.run);
   const imgId = (await block(page, 'img')).id;
 
-  writeFile(dir, 'sketch.weft', SKETCH('0.75'));
+  writeFile(dir, 'edit.weft', SKETCH('0.75'));
   await waitRunAfter(page, before);
   const k = page.locator('[data-testid="block"][data-name="k"]');
   await page.waitForFunction(() => window.weft.blocks.find((b) => b.name === 'k')?.views[0]?.value === 0.75);
@@ -84,14 +87,13 @@ test('an edit on disk shows the new result', async () => {
 });
 
 test('a broken edit shows the error and keeps the old results, stale, and the picture', async () => {
-  writeFile(dir, 'sketch.weft', SKETCH('0.25'));
-  const page = await openPage(browser, `${server.url}#/sketch.weft`);
-  await waitLoaded(page, 'sketch.weft');
+  const page = await openPage(browser, `${server.url}#/broken.weft`);
+  await waitLoaded(page, 'broken.weft');
   await page.getByTestId('play').click();
   await page.waitForFunction(() => window.weft.framesDrawn > 0);
   const before = await page.evaluate(() => window.weft.run);
 
-  writeFile(dir, 'sketch.weft', SKETCH('pulze@v'));
+  writeFile(dir, 'broken.weft', SKETCH('pulze@v'));
   await waitRunAfter(page, before);
   const error = page.locator('[data-testid="block"][data-name="k"] [data-testid="block-error"]');
   await error.waitFor();
@@ -125,7 +127,7 @@ test('a broken edit shows the error and keeps the old results, stale, and the pi
 
   // Fixing it clears the error and the stale marks.
   const broken = await page.evaluate(() => window.weft.run);
-  writeFile(dir, 'sketch.weft', SKETCH('0.5'));
+  writeFile(dir, 'broken.weft', SKETCH('0.5'));
   await waitRunAfter(page, broken);
   await page.waitForFunction(() => window.weft.blocks.every((b) => b.state === 'ok'));
   assert.equal(await page.getByTestId('block-error').count(), 0);
@@ -135,9 +137,8 @@ test('a broken edit shows the error and keeps the old results, stale, and the pi
 });
 
 test('a slider value survives an edit of another statement and a reload', async () => {
-  writeFile(dir, 'sketch.weft', SKETCH('0.25'));
-  const page = await openPage(browser, `${server.url}#/sketch.weft`);
-  await waitLoaded(page, 'sketch.weft');
+  const page = await openPage(browser, `${server.url}#/slider.weft`);
+  await waitLoaded(page, 'slider.weft');
   const slider = page.getByTestId('param-freq');
   await slider.waitFor();
   assert.equal(await page.getByLabel('freq').count(), 1, 'the slider has a label');
@@ -149,19 +150,19 @@ test('a slider value survives an edit of another statement and a reload', async 
   assert.equal(await page.getByTestId('param-value-freq').textContent(), '467.5');
 
   // Another page watching the file sees the value set by this one.
-  const other = await openPage(browser, `${server.url}#/sketch.weft`);
-  await waitLoaded(other, 'sketch.weft');
+  const other = await openPage(browser, `${server.url}#/slider.weft`);
+  await waitLoaded(other, 'slider.weft');
   await other.waitForFunction(() => window.weft.params.freq === 467.5);
 
   const before = await page.evaluate(() => window.weft.run);
-  writeFile(dir, 'sketch.weft', SKETCH('0.125'));
+  writeFile(dir, 'slider.weft', SKETCH('0.125'));
   await waitRunAfter(page, before);
   await page.waitForFunction(() => window.weft.blocks.find((b) => b.name === 'k')?.views[0]?.value === 0.125);
   assert.equal(await page.evaluate(() => window.weft.params.freq), 467.5);
   assert.equal(Number(await slider.inputValue()), 467.5);
 
   await page.reload();
-  await waitLoaded(page, 'sketch.weft');
+  await waitLoaded(page, 'slider.weft');
   await page.waitForFunction(() => window.weft.params.freq === 467.5);
   assert.equal(Number(await page.getByTestId('param-freq').inputValue()), 467.5);
   await other.close();
@@ -169,9 +170,8 @@ test('a slider value survives an edit of another statement and a reload', async 
 });
 
 test('a slider value survives a page reload when the page is the file\'s only watcher', async () => {
-  writeFile(dir, 'sketch.weft', SKETCH('0.25'));
-  const page = await openPage(browser, `${server.url}#/sketch.weft`);
-  await waitLoaded(page, 'sketch.weft');
+  const page = await openPage(browser, `${server.url}#/only.weft`);
+  await waitLoaded(page, 'only.weft');
   await page.getByTestId('param-freq').fill('302.5');
   await page.waitForFunction(() => window.weft.params.freq === 302.5);
   // The server has it: `get freq` answers with the new value.
@@ -179,25 +179,25 @@ test('a slider value survives a page reload when the page is the file\'s only wa
   await page.getByTestId('command-input').fill('get freq');
   await page.getByTestId('command-input').press('Enter');
   await page.waitForFunction(() => window.weft.lastCommandResult?.text === 'get freq');
-  assert.match((await page.evaluate(() => window.weft.lastCommandResult)).output, /302\.5/);
+  const answer = await page.evaluate(() => window.weft.lastCommandResult);
+  assert.match(answer.output, /302\.5/, JSON.stringify(answer));
 
   await page.reload();
-  await waitLoaded(page, 'sketch.weft');
+  await waitLoaded(page, 'only.weft');
   await page.getByTestId('param-freq').waitFor();
   await page.waitForFunction(() => window.weft.params.freq === 302.5);
   await page.close();
 });
 
 test('a reload gets everything back: file, pin, results, parameters', async () => {
-  writeFile(dir, 'sketch.weft', SKETCH('0.25'));
-  const page = await openPage(browser, `${server.url}#/sketch.weft`);
-  await waitLoaded(page, 'sketch.weft');
+  const page = await openPage(browser, `${server.url}#/reload.weft`);
+  await waitLoaded(page, 'reload.weft');
   await page.getByTestId('pin').click();
   const ids = await page.evaluate(() => window.weft.blocks.map((b) => b.id));
   const clientId = await page.evaluate(() => window.weft.clientId);
 
   await page.reload();
-  await waitLoaded(page, 'sketch.weft');
+  await waitLoaded(page, 'reload.weft');
   assert.deepEqual(await page.evaluate(() => window.weft.blocks.map((b) => b.id)), ids);
   assert.equal(await page.evaluate(() => window.weft.pinned), true);
   assert.equal(await page.evaluate(() => window.weft.clientId), clientId);
@@ -222,8 +222,8 @@ test('prose and code from a file cannot inject HTML', async () => {
 });
 
 test('the page loads nothing from outside its own origin', async () => {
-  const page = await openPage(browser, `${server.url}#/sketch.weft`);
-  await waitLoaded(page, 'sketch.weft');
+  const page = await openPage(browser, `${server.url}#/origin.weft`);
+  await waitLoaded(page, 'origin.weft');
   const origin = new URL(server.url).origin;
   const wsOrigin = origin.replace(/^http/, 'ws');
   const foreign = page.requests.filter((url) => !url.startsWith(origin) && !url.startsWith(wsOrigin) && !url.startsWith('data:'));
