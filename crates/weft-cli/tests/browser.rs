@@ -38,12 +38,11 @@ fn browser_client_end_to_end() {
         .unwrap_or_else(|e| panic!("cannot run node ({e}): {SETUP}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    // Shown with `cargo test -- --nocapture`, and always when the test fails.
-    println!("{stdout}");
-    eprintln!("{stderr}");
     assert!(
         output.status.success(),
         "the browser tests failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
+    // Shown with `cargo test -- --nocapture`.
+    println!("{stdout}{stderr}");
 }
