@@ -13,7 +13,10 @@ let server;
 let browser;
 
 before(async () => {
-  dir = makeFolder({ 'a.weft': file('1'), 'lib/b.weft': file('2'), 'c.weft': file('3') });
+  // Files that each test changes are its own, so no test sees another's edits.
+  const files = { 'a.weft': file('1'), 'lib/b.weft': file('2'), 'c.weft': file('3') };
+  for (const name of ['lib/e', 'p', 'f', 'g', 'h', 'i']) files[`${name}.weft`] = file('0');
+  dir = makeFolder(files);
   server = await startServer(dir);
   browser = await launchBrowser();
 });
@@ -28,8 +31,11 @@ const valueOf = (page) => page.evaluate(() => window.weft.blocks.find((b) => b.n
 test('the tree lists the folder and the breadcrumb shows where the file is', async () => {
   const page = await openPage(browser, `${server.url}#/lib/b.weft`);
   await waitLoaded(page, 'lib/b.weft');
-  await page.waitForFunction(() => window.weft.files.length === 3);
-  assert.deepEqual(await page.evaluate(() => window.weft.files), ['a.weft', 'c.weft', 'lib/b.weft']);
+  await page.waitForFunction(() => window.weft.files.length === 9);
+  assert.deepEqual((await page.evaluate(() => window.weft.files)).sort(), [
+    'a.weft', 'c.weft', 'f.weft', 'g.weft', 'h.weft', 'i.weft', 'lib/b.weft', 'lib/e.weft', 'p.weft',
+  ]);
+  assert.equal(await page.getByTestId('tree').getByRole('link').count(), 9);
   assert.match(await page.getByTestId('breadcrumb').textContent(), /lib/);
   assert.equal(await page.getByTestId('file-name').textContent(), 'b.weft');
 
@@ -46,55 +52,76 @@ test('the tree lists the folder and the breadcrumb shows where the file is', asy
   await page.close();
 });
 
-test('unpinned, the page follows the file that changed; pinned, it stays and still updates', async () => {
+test('unpinned, the page follows the file that changed', async () => {
   const page = await openPage(browser, `${server.url}#/a.weft`);
   await waitLoaded(page, 'a.weft');
   assert.equal(await page.evaluate(() => window.weft.pinned), false);
-  assert.match(await page.getByTestId('pin').getAttribute('title'), /follow/i);
+  assert.match(await page.getByTestId('pin').getAttribute('title'), /^Following: .*goes to the file that changed/);
 
-  // Unpinned: another file changes, the page goes there.
-  writeFile(dir, 'lib/b.weft', file('20'));
-  await waitLoaded(page, 'lib/b.weft');
-  await page.waitForFunction(() => window.weft.blocks[0]?.views[0]?.value === 20);
-  assert.match(page.url(), /#\/lib\/b\.weft$/);
-  assert.equal(await page.getByTestId('file-name').textContent(), 'b.weft');
+  writeFile(dir, 'lib/e.weft', file('50'));
+  await waitLoaded(page, 'lib/e.weft');
+  await page.waitForFunction(() => window.weft.blocks[0]?.views[0]?.value === 50);
+  assert.match(page.url(), /#\/lib\/e\.weft$/);
+  assert.equal(await page.getByTestId('file-name').textContent(), 'e.weft');
+  assert.equal(await page.getByTestId('tree').locator('[aria-current="page"]').textContent(), 'e.weft');
+  await page.close();
+});
+
+test('pinned, the page stays on its file, says so, and still updates it', async () => {
+  const page = await openPage(browser, `${server.url}#/p.weft`);
+  await waitLoaded(page, 'p.weft');
 
   // Pin it: 📌 beside the name, a blue background and a tooltip saying so.
   await page.getByTestId('pin').click();
   assert.equal(await page.getByTestId('pin').getAttribute('aria-pressed'), 'true');
   assert.equal(await page.getByTestId('pin').textContent(), '📌');
-  assert.match(await page.getByTestId('pin').getAttribute('title'), /^Pinned: .*stays on lib\/b\.weft/);
+  assert.match(await page.getByTestId('pin').getAttribute('title'), /^Pinned: .*stays on p\.weft/);
   const background = await page.getByTestId('file-title').evaluate((el) => getComputedStyle(el).backgroundColor);
   const [r, g, b] = background.match(/\d+/g).map(Number);
   assert.ok(b > 150 && b > r + 50 && b > g + 30, `the pinned file name is on blue, not ${background}`);
 
   // A witness page, unpinned, sees the same change the pinned page ignores.
-  const witness = await openPage(browser, `${server.url}#/lib/b.weft`);
-  await waitLoaded(witness, 'lib/b.weft');
+  const witness = await openPage(browser, `${server.url}#/p.weft`);
+  await waitLoaded(witness, 'p.weft');
   const followedBefore = await page.evaluate(() => window.weft.followed);
-  writeFile(dir, 'c.weft', file('30'));
-  await waitLoaded(witness, 'c.weft');
+  writeFile(dir, 'f.weft', file('30'));
+  await waitLoaded(witness, 'f.weft');
   await witness.waitForFunction(() => window.weft.blocks[0]?.views[0]?.value === 30);
-  assert.equal(await page.evaluate(() => window.weft.file), 'lib/b.weft');
+  assert.equal(await page.evaluate(() => window.weft.file), 'p.weft');
   assert.equal(await page.evaluate(() => window.weft.followed), followedBefore);
-  assert.match(page.url(), /#\/lib\/b\.weft$/);
+  assert.match(page.url(), /#\/p\.weft$/);
+  await witness.close();
 
   // The pinned page still updates its own file.
   const before = await page.evaluate(() => window.weft.run);
-  writeFile(dir, 'lib/b.weft', file('21'));
+  writeFile(dir, 'p.weft', file('61'));
   await waitRunAfter(page, before);
-  await page.waitForFunction(() => window.weft.blocks[0]?.views[0]?.value === 21);
-  assert.equal(await page.evaluate(() => window.weft.file), 'lib/b.weft');
+  await page.waitForFunction(() => window.weft.blocks[0]?.views[0]?.value === 61);
+  assert.equal(await page.evaluate(() => window.weft.file), 'p.weft');
 
-  // The pin survives a reload (sessionStorage); unpinning follows again.
+  // The pin survives a reload (sessionStorage); unpinned, the page follows again.
   await page.reload();
-  await waitLoaded(page, 'lib/b.weft');
+  await waitLoaded(page, 'p.weft');
   assert.equal(await page.getByTestId('pin').getAttribute('aria-pressed'), 'true');
   await page.getByTestId('pin').click();
   assert.equal(await page.getByTestId('pin').getAttribute('aria-pressed'), 'false');
-  writeFile(dir, 'a.weft', file('10'));
-  await waitLoaded(page, 'a.weft');
-  await page.waitForFunction(() => window.weft.blocks[0]?.views[0]?.value === 10);
-  await witness.close();
+  assert.match(await page.getByTestId('pin').getAttribute('title'), /^Following/);
+  writeFile(dir, 'g.weft', file('70'));
+  await waitLoaded(page, 'g.weft');
+  await page.waitForFunction(() => window.weft.blocks[0]?.views[0]?.value === 70);
+  await page.close();
+});
+
+test('a file edited while nobody watched it shows its new results when the page follows it', async () => {
+  const page = await openPage(browser, `${server.url}#/h.weft`);
+  await waitLoaded(page, 'h.weft');
+  await page.getByTestId('tree').getByRole('link', { name: 'i.weft' }).click();
+  await waitLoaded(page, 'i.weft');
+  await page.getByTestId('tree').getByRole('link', { name: 'h.weft' }).click();
+  await waitLoaded(page, 'h.weft');
+
+  writeFile(dir, 'i.weft', file('80'));
+  await waitLoaded(page, 'i.weft');
+  await page.waitForFunction(() => window.weft.blocks[0]?.views[0]?.value === 80);
   await page.close();
 });
