@@ -143,6 +143,44 @@ test('sound plays after the Sound on button', async () => {
   await page.close();
 });
 
+test('a dropped connection comes back and gets what the page holds as unchanged', async () => {
+  // Keep a handle on the page's socket so the test can drop it.
+  const init = () => {
+    const Native = window.WebSocket;
+    window.__sockets = [];
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        window.__sockets.push(this);
+      }
+    };
+  };
+  const page = await openPage(browser, `${server.url}#/picture.weft`, { init });
+  await waitLoaded(page, 'picture.weft');
+  const run = await page.evaluate(() => window.weft.run);
+  const ids = await page.evaluate(() => window.weft.blocks.map((b) => b.id));
+  const receivedBefore = page.received.length;
+
+  await page.evaluate(() => window.__sockets.at(-1).close());
+  await page.waitForFunction(() => window.__sockets.length === 2 && window.weft.connected);
+  await page.waitForFunction((n) => window.weft.runsCompleted > n, await page.evaluate(() => window.weft.runsCompleted));
+  await waitLoaded(page, 'picture.weft');
+
+  // It said again what it watches and what it holds…
+  const watch = page.sent.filter((m) => m.type === 'watch-file').at(-1);
+  assert.equal(watch.path, 'picture.weft');
+  assert.equal(watch.clientRun, run);
+  assert.deepEqual(page.sent.filter((m) => m.type === 'request-load').at(-1), { type: 'request-load', path: 'picture.weft', clientRun: run });
+  // …and got its blocks back as unchanged, keeping what it showed.
+  const results = page.received.slice(receivedBefore).filter((m) => m.type === 'block-result');
+  assert.ok(results.length >= ids.length);
+  assert.ok(results.every((m) => m.unchanged === true), JSON.stringify(results.slice(0, 3)));
+  assert.deepEqual(await page.evaluate(() => window.weft.blocks.map((b) => [b.id, b.state])), ids.map((id) => [id, 'ok']));
+  assert.equal(await page.evaluate(() => window.weft.run), run);
+  await page.locator('[data-testid="block"][data-name="img"] [data-testid="view-image"]').first().waitFor();
+  await page.close();
+});
+
 test('a page reconnects when the server comes back, and asks again for what it shows', async () => {
   const page = await openPage(browser, `${server.url}#/picture.weft`);
   await waitLoaded(page, 'picture.weft');

@@ -79,12 +79,29 @@ export async function launchBrowser() {
 }
 
 /**
- * Opens `url` in a new page of `browser` (a new context unless one is given),
- * records console errors, page errors and every request the page makes.
+ * Opens `url` in a new page of `browser` (in a new context), records console
+ * errors, page errors, every request the page makes and every WebSocket message
+ * (`page.sent`, `page.received`: parsed JSON text frames). `init` runs in the
+ * page before its own scripts.
  */
-export async function openPage(browser, url, context = null) {
-  const ctx = context ?? (await browser.newContext());
+export async function openPage(browser, url, { init = null } = {}) {
+  const ctx = await browser.newContext();
   const page = await ctx.newPage();
+  if (init) await page.addInitScript(init);
+  page.sent = [];
+  page.received = [];
+  page.on('websocket', (socket) => {
+    const parse = (payload) => {
+      if (typeof payload !== 'string') return null;
+      try {
+        return JSON.parse(payload);
+      } catch {
+        return null;
+      }
+    };
+    socket.on('framesent', ({ payload }) => { const m = parse(payload); if (m) page.sent.push(m); });
+    socket.on('framereceived', ({ payload }) => { const m = parse(payload); if (m) page.received.push(m); });
+  });
   page.setDefaultTimeout(WAIT_MS);
   page.consoleErrors = [];
   page.requests = [];
