@@ -89,7 +89,9 @@ const commandBar = new CommandBar(
     pinned: () => state.pinned,
     open: (path) => navigate(path),
     togglePin: () => setPinned(!state.pinned),
-    run: (text) => send({ type: 'command', text }),
+    run: (text) => {
+      if (!send({ type: 'command', text })) commandBar.showResult({ ok: false, output: 'not connected to weft dev; reconnecting…' });
+    },
   },
 );
 
@@ -213,6 +215,9 @@ function setTree(tree) {
   ui.rootName.textContent = state.root;
   renderTree(ui.tree, state.tree, state.file);
   drawHeader();
+  if (state.file && state.tree && !filePaths(state.tree).includes(state.file)) {
+    showServerError({ code: 'gone', message: `${state.file} is not in the folder any more; what it showed stays until it comes back.` });
+  }
 }
 
 function showServerError(message) {

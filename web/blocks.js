@@ -18,11 +18,19 @@ export function renderBlocks(container, entries) {
     }
     return element;
   });
-  // Only touch the DOM when the order or the elements changed.
+  // Touch the DOM only where something changed: one block at a time when the
+  // list keeps its length (a result arrived), else the whole list.
   const current = [...container.children];
-  if (current.length !== elements.length || current.some((child, i) => child !== elements[i])) {
-    container.replaceChildren(...elements);
+  if (current.length === elements.length) {
+    const changed = elements.filter((element, i) => element !== current[i]);
+    if (changed.every((element) => element.parentNode !== container)) {
+      elements.forEach((element, i) => {
+        if (element !== current[i]) current[i].replaceWith(element);
+      });
+      return;
+    }
   }
+  container.replaceChildren(...elements);
 }
 
 function drawBlock(entry) {
