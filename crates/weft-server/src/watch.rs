@@ -19,12 +19,12 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, DebouncedEvent, Debouncer, RecommendedCache};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache};
 
 /// What changed under the served folder in one debounced batch, after filtering.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,6 +69,14 @@ pub enum WatchError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// The watcher's thread could not be started.
+    #[error("cannot watch {}: cannot start a thread: {source}", .root.display())]
+    Thread {
+        /// The folder being watched (resolved).
+        root: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
     /// The OS watch could not be set up (e.g. the inotify watch limit is reached).
     #[error("cannot watch {}: {source}", .root.display())]
     Notify {
@@ -79,9 +87,12 @@ pub enum WatchError {
     },
 }
 
-/// The shortest debounce accepted: the debouncer ticks at a quarter of it, and a zero
+/// The shortest debounce accepted: the debouncer ticks at a fraction of it, and a zero
 /// debounce would make it spin.
-const MIN_DEBOUNCE: Duration = Duration::from_millis(10);
+const MIN_DEBOUNCE: Duration = Duration::from_millis(20);
+
+/// How many quiet windows a batch may keep growing before it is delivered anyway.
+const LONGEST_WAIT: u32 = 10;
 
 /// Watches a folder; dropping it stops watching (a batch already being delivered may
 /// still finish, none starts after).
@@ -98,38 +109,29 @@ impl std::fmt::Debug for Watcher {
 }
 
 impl Watcher {
-    /// Watches `root` recursively with `debounce` (at least 10 ms); calls `on_change`
-    /// from the watcher's thread for every non-empty [`Change`]. The tree is scanned
-    /// before this returns, so every later edit is compared with the content at start.
+    /// Watches `root` recursively with `debounce` (at least 20 ms); calls `on_change`
+    /// from the watcher's thread for every non-empty [`Change`]. A batch is delivered
+    /// once the folder has been quiet for about `debounce` (a folder that never goes
+    /// quiet still gets one about every seven debounces; a single file written without
+    /// pause is only seen once it pauses). The tree is scanned before this returns, so
+    /// every later edit is compared with the content at start.
     pub fn start(
         root: &Path,
         debounce: Duration,
-        mut on_change: impl FnMut(Change) + Send + 'static,
+        on_change: impl FnMut(Change) + Send + 'static,
     ) -> Result<Watcher, WatchError> {
         let resolved = resolve_root(root)?;
         let debounce = debounce.max(MIN_DEBOUNCE);
-        let snapshot = Arc::new(Mutex::new(Snapshot::new(resolved.clone())));
-        let stopped = Arc::new(AtomicBool::new(false));
+        // notify-debouncer-full releases each event `timeout` after it happened, path
+        // by path, so one burst of saves can come out as several batches a tick apart.
+        // Its batches are therefore merged here until none came for `window`:
+        // timeout + window = debounce, and a tick of half the timeout keeps the split
+        // rare (bursts with gaps under about half the debounce always merge).
+        let timeout = debounce / 3;
+        let tick = timeout / 2;
+        let window = debounce - timeout;
 
-        let handler_snapshot = Arc::clone(&snapshot);
-        let handler_stopped = Arc::clone(&stopped);
-        let handler = move |result: DebounceEventResult| {
-            let change = {
-                let mut snapshot = handler_snapshot
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                match result {
-                    Ok(events) => snapshot.apply(&events),
-                    // Events may have been lost (watch limit, read error): the disk is
-                    // the truth, so compare all of it.
-                    Err(_) => snapshot.rescan(),
-                }
-            };
-            if !change.is_empty() && !handler_stopped.load(Ordering::Acquire) {
-                on_change(change);
-            }
-        };
-
+        let (sender, batches) = mpsc::channel::<DebounceEventResult>();
         let notify_error = |source| WatchError::Notify {
             root: resolved.clone(),
             source,
@@ -137,23 +139,36 @@ impl Watcher {
         // Symlinked folders are not followed: one leading outside the root must not be
         // watched (and a link loop must not be walked).
         let config = notify::Config::default().with_follow_symlinks(false);
-        let mut debouncer = notify_debouncer_full::new_debouncer_opt::<
-            _,
-            RecommendedWatcher,
-            RecommendedCache,
-        >(debounce, None, handler, RecommendedCache::new(), config)
-        .map_err(notify_error)?;
+        let mut debouncer =
+            notify_debouncer_full::new_debouncer_opt::<_, RecommendedWatcher, RecommendedCache>(
+                timeout,
+                Some(tick),
+                move |result| {
+                    // The receiver is gone only when the watcher is being dropped.
+                    let _ = sender.send(result);
+                },
+                RecommendedCache::new(),
+                config,
+            )
+            .map_err(notify_error)?;
+        debouncer
+            .watch(&resolved, RecursiveMode::Recursive)
+            .map_err(notify_error)?;
 
-        // The handler cannot run a batch until the seed scan is done: events that
-        // arrive during the scan wait and are then compared with the fresh snapshot,
-        // so nothing between "watch" and "scan" is lost.
-        {
-            let mut seed = snapshot.lock().unwrap_or_else(PoisonError::into_inner);
-            debouncer
-                .watch(&resolved, RecursiveMode::Recursive)
-                .map_err(notify_error)?;
-            seed.rescan();
-        }
+        // Scanned after the OS watch is in place: whatever changes during the scan is
+        // also queued as events, compared with the fresh snapshot once it is done.
+        let mut snapshot = Snapshot::new(resolved.clone());
+        snapshot.rescan();
+
+        let stopped = Arc::new(AtomicBool::new(false));
+        let thread_stopped = Arc::clone(&stopped);
+        std::thread::Builder::new()
+            .name("weft-watch".to_string())
+            .spawn(move || deliver(snapshot, &batches, window, &thread_stopped, on_change))
+            .map_err(|source| WatchError::Thread {
+                root: resolved.clone(),
+                source,
+            })?;
 
         Ok(Watcher {
             root: resolved,
@@ -170,9 +185,105 @@ impl Watcher {
 
 impl Drop for Watcher {
     fn drop(&mut self) {
-        // The debouncer's thread stops at its next tick; until then it must not call
-        // back into code that believes watching has stopped.
+        // The debouncer's thread stops at its next tick, and with it the channel to
+        // the delivering thread, which then ends; until then nothing is delivered.
         self.stopped.store(true, Ordering::Release);
+    }
+}
+
+/// The watcher's thread: merges the debouncer's batches until a quiet `window`
+/// passes, compares what they touched with the disk, and delivers the Change. Ends
+/// when the debouncer is dropped.
+fn deliver(
+    mut snapshot: Snapshot,
+    batches: &mpsc::Receiver<DebounceEventResult>,
+    window: Duration,
+    stopped: &AtomicBool,
+    mut on_change: impl FnMut(Change),
+) {
+    loop {
+        let mut hints = Hints::default();
+        // Batches of nothing but reads (the watcher's own hashing among them) neither
+        // start nor extend a batch.
+        while hints.is_empty() {
+            match batches.recv() {
+                Ok(result) => {
+                    hints.add(&snapshot.root, result);
+                }
+                Err(_) => return,
+            }
+        }
+        // A folder that never goes quiet (a render or a log written into it) must not
+        // hold back the edits made meanwhile: a batch waits at most `LONGEST_WAIT`
+        // windows.
+        let latest = Instant::now() + window * LONGEST_WAIT;
+        let mut quiet_until = Instant::now() + window;
+        loop {
+            let left = quiet_until.saturating_duration_since(Instant::now());
+            match batches.recv_timeout(left) {
+                Ok(result) => {
+                    if hints.add(&snapshot.root, result) {
+                        quiet_until = (Instant::now() + window).min(latest);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        let change = snapshot.apply(hints);
+        if stopped.load(Ordering::Acquire) {
+            return;
+        }
+        if !change.is_empty() {
+            on_change(change);
+        }
+    }
+}
+
+/// Where to look, gathered from events: relative paths, or everything.
+#[derive(Default)]
+struct Hints {
+    touched: BTreeSet<PathBuf>,
+    rescan: bool,
+}
+
+impl Hints {
+    fn is_empty(&self) -> bool {
+        self.touched.is_empty() && !self.rescan
+    }
+
+    /// Adds one debouncer batch; true when it held anything worth a look.
+    fn add(&mut self, root: &Path, result: DebounceEventResult) -> bool {
+        let events = match result {
+            Ok(events) => events,
+            // Events may have been lost (watch limit, read error): the disk is the
+            // truth, so compare all of it.
+            Err(_) => {
+                self.rescan = true;
+                return true;
+            }
+        };
+        let mut any = false;
+        for event in &events {
+            if event.need_rescan() {
+                self.rescan = true;
+                any = true;
+                continue;
+            }
+            if !is_hint(&event.kind) {
+                continue;
+            }
+            for path in &event.paths {
+                let Ok(rel) = path.strip_prefix(root) else {
+                    continue;
+                };
+                if !is_ignored(rel) {
+                    self.touched.insert(rel.to_path_buf());
+                    any = true;
+                }
+            }
+        }
+        any
     }
 }
 
@@ -306,17 +417,14 @@ impl Snapshot {
         batch.finish()
     }
 
-    /// Compares the paths that one batch of events touched with the disk.
-    fn apply(&mut self, events: &[DebouncedEvent]) -> Change {
-        if events.iter().any(|e| e.need_rescan()) {
+    /// Compares what one batch of events touched with the disk.
+    fn apply(&mut self, hints: Hints) -> Change {
+        if hints.rescan {
             return self.rescan();
         }
-        let touched: BTreeSet<PathBuf> = events
+        let touched: BTreeSet<PathBuf> = hints
+            .touched
             .iter()
-            .filter(|e| is_hint(&e.kind))
-            .flat_map(|e| e.paths.iter())
-            .filter_map(|p| p.strip_prefix(&self.root).ok())
-            .filter(|rel| !is_ignored(rel))
             .map(|rel| self.outermost_unknown(rel))
             .collect();
         let mut batch = Batch::default();
@@ -575,7 +683,10 @@ mod tests {
 
     #[test]
     fn slash_paths_join_components_and_refuse_non_utf8() {
-        assert_eq!(slash_path(Path::new("a/b/c.weft")).as_deref(), Some("a/b/c.weft"));
+        assert_eq!(
+            slash_path(Path::new("a/b/c.weft")).as_deref(),
+            Some("a/b/c.weft")
+        );
         assert_eq!(slash_path(Path::new("x.weft")).as_deref(), Some("x.weft"));
         #[cfg(unix)]
         {
@@ -590,10 +701,18 @@ mod tests {
     fn only_writes_and_structure_are_hints() {
         use notify::event::{CreateKind, DataChange, ModifyKind};
         assert!(is_hint(&EventKind::Create(CreateKind::File)));
-        assert!(is_hint(&EventKind::Modify(ModifyKind::Data(DataChange::Any))));
-        assert!(is_hint(&EventKind::Access(AccessKind::Close(AccessMode::Write))));
-        assert!(!is_hint(&EventKind::Access(AccessKind::Close(AccessMode::Read))));
-        assert!(!is_hint(&EventKind::Access(AccessKind::Open(AccessMode::Any))));
+        assert!(is_hint(&EventKind::Modify(ModifyKind::Data(
+            DataChange::Any
+        ))));
+        assert!(is_hint(&EventKind::Access(AccessKind::Close(
+            AccessMode::Write
+        ))));
+        assert!(!is_hint(&EventKind::Access(AccessKind::Close(
+            AccessMode::Read
+        ))));
+        assert!(!is_hint(&EventKind::Access(AccessKind::Open(
+            AccessMode::Any
+        ))));
     }
 
     #[test]
