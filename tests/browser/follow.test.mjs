@@ -2,6 +2,8 @@
 // changed on disk; a pinned one (📌, blue, a tooltip saying so) stays on its file
 // and still updates when that file changes. The tree and the URL follow along.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeFolder, writeFile, startServer, launchBrowser, openPage, waitLoaded, waitRunAfter } from './harness.mjs';
@@ -15,7 +17,7 @@ let browser;
 before(async () => {
   // Files that each test changes are its own, so no test sees another's edits.
   const files = { 'a.weft': file('1'), 'lib/b.weft': file('2'), 'c.weft': file('3') };
-  for (const name of ['lib/e', 'p', 'f', 'g', 'h', 'i']) files[`${name}.weft`] = file('0');
+  for (const name of ['lib/e', 'p', 'f', 'g', 'h', 'i', 'gone']) files[`${name}.weft`] = file('0');
   dir = makeFolder(files);
   server = await startServer(dir);
   browser = await launchBrowser();
@@ -31,11 +33,11 @@ const valueOf = (page) => page.evaluate(() => window.weft.blocks.find((b) => b.n
 test('the tree lists the folder and the breadcrumb shows where the file is', async () => {
   const page = await openPage(browser, `${server.url}#/lib/b.weft`);
   await waitLoaded(page, 'lib/b.weft');
-  await page.waitForFunction(() => window.weft.files.length === 9);
+  await page.waitForFunction(() => window.weft.files.length === 10);
   assert.deepEqual((await page.evaluate(() => window.weft.files)).sort(), [
     'a.weft', 'c.weft', 'f.weft', 'g.weft', 'h.weft', 'i.weft', 'lib/b.weft', 'lib/e.weft', 'p.weft',
-  ]);
-  assert.equal(await page.getByTestId('tree').getByRole('link').count(), 9);
+  ].concat('gone.weft').sort());
+  assert.equal(await page.getByTestId('tree').getByRole('link').count(), 10);
   assert.match(await page.getByTestId('breadcrumb').textContent(), /lib/);
   assert.equal(await page.getByTestId('file-name').textContent(), 'b.weft');
 
@@ -123,5 +125,18 @@ test('a file edited while nobody watched it shows its new results when the page 
   writeFile(dir, 'i.weft', file('80'));
   await waitLoaded(page, 'i.weft');
   await page.waitForFunction(() => window.weft.blocks[0]?.views[0]?.value === 80);
+  await page.close();
+});
+
+test('a watched file that is deleted keeps what it showed and says it is gone', async () => {
+  const page = await openPage(browser, `${server.url}#/gone.weft`);
+  await waitLoaded(page, 'gone.weft');
+  const ids = await page.evaluate(() => window.weft.blocks.map((b) => b.id));
+  fs.rmSync(path.join(dir, 'gone.weft'));
+  await page.waitForFunction(() => !window.weft.files.includes('gone.weft'));
+  await page.getByTestId('tree').getByRole('link', { name: 'gone.weft' }).waitFor({ state: 'detached' });
+  await page.getByTestId('server-error').filter({ hasText: 'gone.weft is not in the folder any more' }).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.weft.blocks.map((b) => b.id)), ids);
+  assert.equal(await page.evaluate(() => window.weft.file), 'gone.weft');
   await page.close();
 });

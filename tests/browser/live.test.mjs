@@ -221,6 +221,31 @@ test('prose and code from a file cannot inject HTML', async () => {
   await page.close();
 });
 
+test('prose Markdown: paragraphs, lists, emphasis, code and safe links', async () => {
+  const page = await openPage(browser, `${server.url}#/origin.weft`);
+  await waitLoaded(page, 'origin.weft');
+  const html = await page.evaluate(async () => {
+    const { renderMarkdown } = await import('/app/markdown.js');
+    const render = (text) => {
+      const div = document.createElement('div');
+      div.append(renderMarkdown(text));
+      return div.innerHTML;
+    };
+    return [
+      render('One *two* **three** `x < y`\nstill one.\n\nTwo.'),
+      render('- a\n- _b_\n\n1. one\n2. two'),
+      render('[ok](https://example.org/a?b=1&c=2) [rel](docs/language.md) [bad](javascript:alert(1)) [bad2](data:text/html,x) [bad3](//evil.example)'),
+      render('<b>not bold</b> & "quotes"'),
+    ];
+  });
+  assert.equal(html[0], '<p>One <em>two</em> <strong>three</strong> <code>x &lt; y</code> still one.</p><p>Two.</p>');
+  assert.equal(html[1], '<ul><li>a</li><li><em>b</em></li></ul><ol><li>one</li><li>two</li></ol>');
+  assert.equal(html[2], '<p><a href="https://example.org/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">ok</a> '
+    + '<a href="docs/language.md">rel</a> [bad](javascript:alert(1)) [bad2](data:text/html,x) [bad3](//evil.example)</p>');
+  assert.equal(html[3], '<p>&lt;b&gt;not bold&lt;/b&gt; &amp; "quotes"</p>');
+  await page.close();
+});
+
 test('the page loads nothing from outside its own origin', async () => {
   const page = await openPage(browser, `${server.url}#/origin.weft`);
   await waitLoaded(page, 'origin.weft');
