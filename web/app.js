@@ -241,6 +241,7 @@ function navigate(path) {
 
 function watch(path) {
   if (path === state.file && runs.file === path) return;
+  const previous = state.file;
   state.file = path;
   runs.reset(path);
   state.transport = null;
@@ -254,6 +255,7 @@ function watch(path) {
   drawHeader();
   markCurrent(ui.tree, path);
   if (path) send({ type: 'watch-file', path, clientId: state.clientId, preview: PREVIEW });
+  else if (previous) send({ type: 'unwatch-file', path: previous, clientId: state.clientId });
 }
 
 window.addEventListener('hashchange', () => watch(pathFromHash(location.hash)));
@@ -305,6 +307,7 @@ function drawTransport(message) {
   state.transport = message
     ? { transport: message.transport, time: message.time, bpm: message.bpm, programVersion: message.programVersion, fps: message.fps, frames: message.frames }
     : null;
+  if (message?.transport !== 'playing') ui.meter.style.width = '0%';
   ui.transportState.textContent = message?.transport ?? '';
   ui.transportState.dataset.state = message?.transport ?? '';
   ui.time.textContent = typeof message?.time === 'number' ? `${message.time.toFixed(1)} s` : '';

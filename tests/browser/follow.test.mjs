@@ -47,7 +47,15 @@ test('the tree lists the folder and the breadcrumb shows where the file is', asy
   assert.match(page.url(), /#\/a\.weft$/);
   assert.equal(await valueOf(page), 1);
 
-  // A new file appears in the tree.
+  // The root of the breadcrumb leaves the file: nothing watched, the tree stays.
+  await page.getByTestId('breadcrumb').getByRole('link').first().click();
+  await page.getByTestId('empty').waitFor();
+  assert.equal(await page.evaluate(() => window.weft.file), '');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="block"]').length === 0);
+  assert.equal(await page.getByTestId('file-title').isHidden(), true);
+  assert.deepEqual(page.sent.filter((m) => m.type === 'unwatch-file').at(-1)?.path, 'a.weft');
+
+  // A new file appears in the tree (and, unpinned, the page goes to it).
   writeFile(dir, 'd.weft', file('4'));
   await page.waitForFunction(() => window.weft.files.includes('d.weft'));
   await page.getByTestId('tree').getByRole('link', { name: 'd.weft' }).waitFor();
