@@ -112,10 +112,18 @@ test('transport buttons play, pause and stop; frames reach the canvas', async ()
   });
   assert.ok(right > left + 100, `red left ${left}, right ${right}`);
 
-  // Pointer moves over the canvas are sent without errors.
+  // Pointer moves over the canvas are sent as 0…1 coordinates, at most one a frame.
   const box = await page.getByTestId('canvas').boundingBox();
   await page.mouse.move(box.x + box.width / 4, box.y + box.height / 4);
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.75, { steps: 20 });
+  const pointers = () => page.sent.filter((m) => m.type === 'pointer');
+  const reached = () => pointers().some((m) => Math.abs(m.x - 0.5) < 0.02 && Math.abs(m.y - 0.75) < 0.02);
+  for (let frame = 0; frame < 300 && !reached(); frame++) {
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+  }
+  assert.ok(reached(), JSON.stringify(pointers().slice(-3)));
+  assert.ok(pointers().length <= 21, `${pointers().length} pointer messages for 21 moves`);
+  assert.ok(pointers().every((m) => m.x >= 0 && m.x <= 1 && m.y >= 0 && m.y <= 1));
 
   await page.getByTestId('pause').click();
   await page.waitForFunction(() => window.weft.transport?.transport === 'paused');

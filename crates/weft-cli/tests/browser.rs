@@ -30,7 +30,12 @@ fn browser_client_end_to_end() {
         "no Chromium at {chromium}: {SETUP}"
     );
     let output = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "tests/browser/"])
+        .args([
+            "--test",
+            "--test-reporter=spec",
+            "--test-timeout=120000",
+            "tests/browser/",
+        ])
         .current_dir(&root)
         .env("WEFT_BIN", env!("CARGO_BIN_EXE_weft"))
         .env("WEFT_CHROMIUM", &chromium)
