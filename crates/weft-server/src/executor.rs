@@ -155,6 +155,8 @@ pub struct ExecutorStats {
 
 /// Runs files incrementally.
 pub struct Executor {
+    /// The served folder, stripped from paths in rendered diagnostics.
+    root: Option<PathBuf>,
     files: HashMap<String, FileState>,
     cache: ResultCache,
     stats: ExecutorStats,
@@ -195,6 +197,7 @@ impl Executor {
     /// An executor whose result cache holds at most `cache_bytes`.
     pub fn new(cache_bytes: usize) -> Executor {
         Executor {
+            root: None,
             files: HashMap::new(),
             cache: ResultCache {
                 map: HashMap::new(),
@@ -204,6 +207,20 @@ impl Executor {
             },
             stats: ExecutorStats::default(),
         }
+    }
+
+    /// Shows paths in diagnostics relative to `root` (the served folder).
+    pub fn with_root(mut self, root: &Path) -> Executor {
+        self.root = Some(root.to_path_buf());
+        self
+    }
+
+    fn info(&self, d: &Diagnostic, map: &SourceMap) -> ErrorInfo {
+        let mut info = error_info(d, map);
+        if let Some(root) = &self.root {
+            info.rendered = info.rendered.replace(&format!("{}/", root.display()), "");
+        }
+        info
     }
 
     /// The counters.
@@ -356,7 +373,7 @@ impl Executor {
             let body = match hit {
                 Some(d) => format!(
                     "\"ok\":false,\"error\":{}",
-                    to_value(&error_info(d, map))
+                    to_value(&self.info(d, map))
                 ),
                 None => "\"ok\":true,\"stale\":true".to_string(),
             };
@@ -365,12 +382,16 @@ impl Executor {
                 body: body.into(),
             });
         }
-        let first = errors.first().map(|d| error_info(d, map)).unwrap_or(ErrorInfo {
+        let rendered = match &self.root {
+            Some(root) => rendered.replace(&format!("{}/", root.display()), ""),
+            None => rendered.to_string(),
+        };
+        let first = errors.first().map(|d| self.info(d, map)).unwrap_or(ErrorInfo {
             code: String::new(),
             message: rendered.trim().to_string(),
             line: 0,
             column: 0,
-            rendered: rendered.to_string(),
+            rendered: rendered.clone(),
         });
         emit(RunEvent::End {
             error: Some(first),

@@ -149,6 +149,8 @@ struct FileEntry {
     deps: Vec<PathBuf>,
     failed: bool,
     player: Option<Player>,
+    /// Where the last player was when its last watcher left (a reload resumes).
+    carry: Option<player::Carry>,
     program: Option<LoadedProgram>,
     unwatched_since: Option<Instant>,
 }
@@ -194,9 +196,10 @@ impl Hub {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(1);
+        let executor = Executor::new(config.cache_bytes).with_root(dir.root());
         Hub {
             dir,
-            executor: Arc::new(Mutex::new(Executor::new(config.cache_bytes))),
+            executor: Arc::new(Mutex::new(executor)),
             config,
             tx,
             clients: HashMap::new(),
@@ -434,6 +437,7 @@ impl Hub {
                 deps: Vec::new(),
                 failed: false,
                 player: None,
+                carry: None,
                 program: None,
                 unwatched_since: None,
             });
@@ -461,7 +465,9 @@ impl Hub {
             self.clients.get(&conn),
         ) {
             let snap = player.handle().snapshot();
-            c.out.send(player::parameters_message(&rel, &snap));
+            if snap.program_version > 0 {
+                c.out.send(player::parameters_message(&rel, &snap));
+            }
             c.out.send(player::state_message(&rel, &snap));
         }
     }
@@ -483,7 +489,7 @@ impl Hub {
         let carry = match &entry.player {
             Some(p) if p.size() == (w, h) => return,
             Some(p) => Some(p.carry()),
-            None => None,
+            None => entry.carry.take(),
         };
         let tx = self.tx.clone();
         let file = rel.to_string();
@@ -499,6 +505,8 @@ impl Hub {
                 Some(c) => player.resume(c),
                 None => player.play(),
             }
+        } else {
+            entry.carry = carry;
         }
         if let Some(old) = entry.player.replace(player) {
             tokio::task::spawn_blocking(move || drop(old));
@@ -517,6 +525,7 @@ impl Hub {
             if entry.watchers == 0 {
                 entry.unwatched_since = Some(Instant::now());
                 if let Some(p) = entry.player.take() {
+                    entry.carry = Some(p.carry());
                     tokio::task::spawn_blocking(move || drop(p));
                 }
             }
@@ -563,14 +572,19 @@ impl Hub {
             })
             .collect();
         let mut affected = Vec::new();
-        for (rel, f) in &self.files {
-            if f.watchers == 0 {
-                continue;
-            }
+        for (rel, f) in self.files.iter_mut() {
             let hit = change.changed.iter().any(|c| c == rel)
                 || f.deps.iter().any(|d| touched.contains(d))
                 || (change.tree_changed && f.failed);
-            if hit {
+            if !hit {
+                continue;
+            }
+            if f.watchers == 0 {
+                // Not run now (nobody watches it); whoever watches it next must not
+                // be shown the old results, so the next watch builds it again.
+                f.log = None;
+                f.complete_run = 0;
+            } else {
                 affected.push(rel.clone());
             }
         }
@@ -716,7 +730,10 @@ impl Hub {
                 if let Some(p) = &entry.player {
                     p.swap(executor::copy(&program));
                     if first {
-                        p.play();
+                        match entry.carry.take() {
+                            Some(c) => p.resume(&c),
+                            None => p.play(),
+                        }
                     }
                 }
                 entry.program = Some(*program);

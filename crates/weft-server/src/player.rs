@@ -109,7 +109,8 @@ impl Player {
                 let (mut peak, mut sum, mut count) = ([0f32; 2], [0f64; 2], 0usize);
                 while !pump_stop.load(Ordering::Relaxed) {
                     let snap = h.snapshot();
-                    if snap.program_version != last_program {
+                    // No parameters before a program is in: a page would show none.
+                    if snap.program_version != last_program && snap.program_version > 0 {
                         last_program = snap.program_version;
                         last_params = snap.params.iter().map(|p| (p.id.clone(), p.value)).collect();
                         send(PlayerEvent::Text(parameters_message(&file, &snap).into()));

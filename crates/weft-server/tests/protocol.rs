@@ -480,3 +480,50 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     s.read_to_end(&mut out).await.unwrap();
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[tokio::test]
+async fn a_file_edited_while_nobody_watched_it_is_run_again_when_watched() {
+    let s = Served::new(&[("a.weft", SKETCH), ("b.weft", SKETCH)]).await;
+    let mut c = s.client().await;
+    c.watch("b.weft").await;
+    let old = c.run().await;
+    c.watch("a.weft").await;
+    c.run().await;
+    s.save("b.weft", &SKETCH.replace("k<v> = 0.5", "k<v> = 0.25"));
+    c.until("file-changed").await;
+    c.watch("b.weft").await;
+    let new = c.run().await;
+    assert!(new.number() > old.number());
+    assert_eq!(new.result("k")["result"]["views"][0]["value"], 0.25);
+}
+
+#[tokio::test]
+async fn the_only_watcher_reloading_keeps_parameters_and_transport() {
+    let text = "gain<v> = param(0.5, 0, 1)\nimg<v> = me@x * gain@v\ndisplay(img@v)\n";
+    let s = Served::new(&[("p.weft", text)]).await;
+    let mut c = s.client().await;
+    c.watch("p.weft").await;
+    // The first parameters message already lists the program's parameters.
+    let first = c.until("parameters").await;
+    assert_eq!(first["params"][0]["id"], "gain", "{first}");
+    c.send(json!({"type": "set-param", "id": "gain", "value": 0.9})).await;
+    c.until("parameter-changed").await;
+    c.send(json!({"type": "command", "text": "bpm 77"})).await;
+    c.until_match(|m| m["type"] == "state" && m["bpm"] == 77.0).await;
+    drop(c);
+    let mut again = s.client().await;
+    again.watch("p.weft").await;
+    let p = again.until("parameters").await;
+    assert_eq!(p["params"][0]["value"], 0.9, "{p}");
+    again.until_match(|m| m["type"] == "state" && m["bpm"] == 77.0).await;
+}
+
+#[tokio::test]
+async fn diagnostics_name_files_relative_to_the_served_folder() {
+    let s = Served::new(&[("sub/bad.weft", "x<v> = nope@v\ndisplay(x@v)\n")]).await;
+    let mut c = s.client().await;
+    c.watch("sub/bad.weft").await;
+    let run = c.run().await;
+    let rendered = run.end["error"]["rendered"].as_str().unwrap();
+    assert!(rendered.starts_with("sub/bad.weft:1:"), "{rendered}");
+}

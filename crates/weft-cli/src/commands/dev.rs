@@ -72,15 +72,21 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 }
             }
         });
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| Failure::Io(format!("cannot watch for signals: {e}")))?;
         loop {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
+                _ = term.recv() => break,
                 line = lines_rx.recv() => match line {
                     Some(line) if line.trim().is_empty() => {}
                     Some(line) => out(&format!("{}\n", server.command(line.trim()).await)),
                     // stdin closed (run in the background): keep serving.
                     None => {
-                        let _ = tokio::signal::ctrl_c().await;
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = term.recv() => {}
+                        }
                         break;
                     }
                 },
