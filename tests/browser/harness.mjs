@@ -36,6 +36,10 @@ export async function startServer(dir, port = 0) {
   const bin = process.env.WEFT_BIN;
   if (!bin) throw new Error('WEFT_BIN is not set: run these tests through `cargo test -p weft-cli --test browser`, or set WEFT_BIN to a weft binary');
   const child = spawn(bin, ['dev', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never outlive the test process, whatever ends it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let log = '';
   child.stderr.on('data', (chunk) => { log += chunk; });
   const lines = createInterface({ input: child.stdout });
