@@ -4,7 +4,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Runs } from '../../web/runs.js';
+import fs from 'node:fs';
+
+// web/ has no package.json saying its .js files are ES modules (the browser needs
+// none), so load the module from its text; runs.js imports nothing.
+const source = fs.readFileSync(new URL('../../web/runs.js', import.meta.url), 'utf8');
+const { Runs } = await import(`data:text/javascript,${encodeURIComponent(source)}`);
 
 const desc = (id, name, kind = 'strand') => ({ id, kind, name, line: 1, endLine: 1, code: `${name}<v> = 1`, prose: null });
 const number = (value) => ({ views: [{ kind: 'number', output: 'v', value }] });
