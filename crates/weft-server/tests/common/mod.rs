@@ -181,11 +181,7 @@ impl Client {
                 .expect("a readable message");
             match msg {
                 Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
-                Message::Binary(b) => {
-                    if self.binary.len() < 4096 {
-                        self.binary.push(b.to_vec());
-                    }
-                }
+                Message::Binary(b) if self.binary.len() < 4096 => self.binary.push(b.to_vec()),
                 _ => {}
             }
         }
