@@ -147,6 +147,7 @@ function onMessage(message) {
     case 'hello':
       state.root = message.root ?? '';
       state.serverRun = message.run ?? 0;
+      document.querySelector('.brand').title = `weft dev ${message.version ?? ''}`.trim();
       setTree(message.tree);
       break;
     case 'directory-changed':
@@ -171,6 +172,8 @@ function onMessage(message) {
       const outcome = runs.end(message);
       if (outcome === null) break;
       if (outcome !== 'cancelled') state.runsCompleted += 1;
+      // A file without a display has no picture: no black box for it.
+      if (outcome === 'complete') ui.canvas.hidden = !runs.shown.some((entry) => entry.desc.kind === 'display');
       drawBlocks();
       drawRunError();
       if (runs.missing) {

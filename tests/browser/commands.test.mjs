@@ -97,6 +97,7 @@ test('transport buttons play, pause and stop; frames reach the canvas', async ()
   const page = await openPage(browser, `${server.url}#/picture.weft`);
   await waitLoaded(page, 'picture.weft');
   assert.equal(await page.getByRole('button', { name: 'Play' }).count(), 1);
+  assert.equal(await page.getByTestId('canvas').isVisible(), true);
 
   await page.getByTestId('play').click();
   await page.waitForFunction(() => window.weft.transport?.transport === 'playing');
@@ -139,6 +140,7 @@ test('transport buttons play, pause and stop; frames reach the canvas', async ()
 test('sound plays after the Sound on button', async () => {
   const page = await openPage(browser, `${server.url}#/tone.weft`);
   await waitLoaded(page, 'tone.weft');
+  assert.equal(await page.getByTestId('canvas').isHidden(), true, 'no display, no canvas');
   await page.getByTestId('play').click();
   await page.waitForFunction(() => window.weft.audioChunks > 0);
   assert.equal(await page.evaluate(() => window.weft.audioScheduled), 0, 'nothing plays before a gesture');
