@@ -15,6 +15,7 @@ export class CommandBar {
     this.actions = actions;
     this.items = [];
     this.selected = 0;
+    this.returnFocus = null;
     const { backdrop, input, opener } = elements;
 
     document.addEventListener('keydown', (event) => {
@@ -56,6 +57,7 @@ export class CommandBar {
 
   open() {
     const { backdrop, input } = this.elements;
+    if (!this.isOpen) this.returnFocus = document.activeElement;
     backdrop.hidden = false;
     input.select();
     input.focus();
@@ -65,6 +67,9 @@ export class CommandBar {
   close() {
     this.elements.backdrop.hidden = true;
     this.elements.input.blur();
+    // Give focus back to where it was (the ⌘K button, a slider …).
+    if (this.returnFocus && this.returnFocus !== document.body && this.returnFocus.isConnected) this.returnFocus.focus();
+    this.returnFocus = null;
   }
 
   /** A `command-result`: shown under the input. */
