@@ -13,6 +13,7 @@ import { renderTree, renderBreadcrumb, markCurrent, filePaths, fileHref, pathFro
 import { Params } from './params.js';
 import { Sound } from './audio.js';
 import { CommandBar } from './commandbar.js';
+import { Display } from './display.js';
 
 const PREVIEW = { width: 320, height: 180 };
 
@@ -65,16 +66,16 @@ const state = {
   transport: null,
   lastCommandResult: null,
   errors: [],
-  framesReceived: 0,
-  framesDrawn: 0,
   runsCompleted: 0,
   followed: 0,
-  lastFrame: null,
 };
 session.set('weft.clientId', state.clientId);
 
 const runs = new Runs();
 const sound = new Sound();
+const display = new Display(ui.canvas, (pointer) => {
+  if (state.file) send({ type: 'pointer', ...pointer });
+});
 const params = new Params($('params'), setParam);
 const commandBar = new CommandBar(
   {
@@ -100,7 +101,7 @@ const socket = connect(socketUrl, {
   open: onOpen,
   close: onClose,
   message: onMessage,
-  frame: onFrame,
+  frame: (frame) => display.frame(frame),
   pcm: (chunk) => sound.play(chunk),
 });
 
@@ -248,10 +249,9 @@ function watch(path) {
   state.file = path;
   runs.reset(path);
   state.transport = null;
-  state.lastFrame = null;
   params.set([]);
   hideServerError();
-  clearCanvas();
+  display.clear();
   drawBlocks();
   drawRunError();
   drawTransport(null);
@@ -300,7 +300,7 @@ function drawRunError() {
   ui.runError.textContent = error ? `${state.file} does not build — ${describeError(error)}. The last good program keeps playing.` : '';
 }
 
-// ---- transport, canvas, sound ------------------------------------------------------
+// ---- transport and sound ------------------------------------------------------
 
 for (const command of ['play', 'pause', 'stop']) {
   $(command).addEventListener('click', () => send({ type: 'command', text: command }));
@@ -319,51 +319,6 @@ function drawTransport(message) {
     $(command).classList.toggle('active', message?.transport === (command === 'play' ? 'playing' : command === 'pause' ? 'paused' : 'stopped'));
   }
 }
-
-const canvasContext = ui.canvas.getContext('2d');
-let frameToDraw = null;
-
-function onFrame(frame) {
-  state.framesReceived += 1;
-  state.lastFrame = { width: frame.width, height: frame.height, index: frame.index, time: frame.time };
-  if (frameToDraw === null) requestAnimationFrame(drawFrame);
-  frameToDraw = frame;
-}
-
-function drawFrame() {
-  const frame = frameToDraw;
-  frameToDraw = null;
-  if (!frame) return;
-  if (ui.canvas.width !== frame.width || ui.canvas.height !== frame.height) {
-    ui.canvas.width = frame.width;
-    ui.canvas.height = frame.height;
-    ui.canvas.style.aspectRatio = `${frame.width} / ${frame.height}`;
-  }
-  canvasContext.putImageData(new ImageData(frame.pixels, frame.width, frame.height), 0, 0);
-  state.framesDrawn += 1;
-}
-
-function clearCanvas() {
-  canvasContext.fillStyle = '#000';
-  canvasContext.fillRect(0, 0, ui.canvas.width, ui.canvas.height);
-}
-
-// Pointer moves send at most one `pointer` per animation frame.
-let pointer = null;
-ui.canvas.addEventListener('pointermove', (event) => {
-  if (!state.file) return;
-  const box = ui.canvas.getBoundingClientRect();
-  if (box.width === 0 || box.height === 0) return;
-  const clamp = (v) => Math.min(1, Math.max(0, v));
-  const first = pointer === null;
-  pointer = { x: clamp((event.clientX - box.left) / box.width), y: clamp((event.clientY - box.top) / box.height) };
-  if (first) {
-    requestAnimationFrame(() => {
-      if (pointer) send({ type: 'pointer', ...pointer });
-      pointer = null;
-    });
-  }
-});
 
 ui.sound.addEventListener('click', async () => {
   if (sound.on) await sound.stop();
@@ -404,9 +359,9 @@ window.weft = Object.freeze({
   },
   get params() { return params.values(); },
   get transport() { return state.transport ? { ...state.transport } : null; },
-  get framesReceived() { return state.framesReceived; },
-  get framesDrawn() { return state.framesDrawn; },
-  get lastFrame() { return state.lastFrame ? { ...state.lastFrame } : null; },
+  get framesReceived() { return display.framesReceived; },
+  get framesDrawn() { return display.framesDrawn; },
+  get lastFrame() { return display.lastFrame ? { ...display.lastFrame } : null; },
   get audioChunks() { return sound.received; },
   get audioScheduled() { return sound.scheduled; },
   get soundOn() { return sound.on; },

@@ -170,10 +170,11 @@ test('a dropped connection comes back and gets what the page holds as unchanged'
   const run = await page.evaluate(() => window.weft.run);
   const ids = await page.evaluate(() => window.weft.blocks.map((b) => b.id));
   const receivedBefore = page.received.length;
+  const completed = await page.evaluate(() => window.weft.runsCompleted);
 
   await page.evaluate(() => window.__sockets.at(-1).close());
   await page.waitForFunction(() => window.__sockets.length === 2 && window.weft.connected);
-  await page.waitForFunction((n) => window.weft.runsCompleted > n, await page.evaluate(() => window.weft.runsCompleted));
+  await page.waitForFunction((n) => window.weft.runsCompleted > n, completed);
   await waitLoaded(page, 'picture.weft');
 
   // It said again what it watches and what it holds…
