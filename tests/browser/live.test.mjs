@@ -69,16 +69,18 @@ test('the page shows every statement with its result', async () => {
   await page.close();
 });
 
-test('an edit on disk shows the new result', async () => {
+test('an edit on disk shows the new result', async (t) => {
   const page = await openPage(browser, `${server.url}#/edit.weft`);
   await waitLoaded(page, 'edit.weft');
   const before = await page.evaluate(() => window.weft.run);
   const imgId = (await block(page, 'img')).id;
 
+  const saved = Date.now();
   writeFile(dir, 'edit.weft', SKETCH('0.75'));
   await waitRunAfter(page, before);
   const k = page.locator('[data-testid="block"][data-name="k"]');
   await page.waitForFunction(() => window.weft.blocks.find((b) => b.name === 'k')?.views[0]?.value === 0.75);
+  t.diagnostic(`save to new result in the page: ${Date.now() - saved} ms (debounce included)`);
   assert.equal(await k.locator('[data-testid="view-number"]').textContent(), '0.75');
   // The untouched statement keeps its id (and its result).
   assert.equal((await block(page, 'img')).id, imgId);
