@@ -150,7 +150,19 @@ impl ServedDir {
                 }
             }
         }
+        prune(&mut root);
         root
+    }
+}
+
+/// Drops folders that hold no `.weft` file at any depth (depth is bounded by the
+/// walk above, so the recursion is too).
+fn prune(dir: &mut TreeEntry) -> bool {
+    if let Some(children) = dir.children.as_mut() {
+        children.retain_mut(|c| !c.dir || prune(c));
+        !children.is_empty()
+    } else {
+        true
     }
 }
 
@@ -202,7 +214,7 @@ mod tests {
     #[test]
     fn lists_folders_and_weft_files() {
         let dir = tempfile::tempdir().unwrap();
-        for f in ["b.weft", "a.weft", "notes.txt", ".hidden.weft", "lib/c.weft"] {
+        for f in ["b.weft", "a.weft", "notes.txt", ".hidden.weft", "lib/c.weft", "assets/p.png"] {
             let p = dir.path().join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "").unwrap();
