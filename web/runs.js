@@ -67,10 +67,14 @@ export class Runs {
     const old = placeholder.old;
     let entry;
     if (message.unchanged) {
-      entry = this.held.get(message.block);
-      if (!entry) {
+      const held = this.held.get(message.block);
+      if (!held) {
         this.missing = true;
         entry = { ...placeholder, state: 'stale' };
+      } else {
+        // Same id, same result; but prose and place are not part of the id, so
+        // the statement may have moved or got new prose.
+        entry = sameDesc(held.desc, desc) ? held : { ...held, desc };
       }
     } else if (message.stale) {
       entry = {
@@ -118,6 +122,10 @@ export class Runs {
       if (!keep.has(id)) this.held.delete(id);
     }
   }
+}
+
+function sameDesc(a, b) {
+  return a === b || ['kind', 'name', 'line', 'endLine', 'code', 'prose'].every((key) => a[key] === b[key]);
 }
 
 /** The entry that a new block replaces: same kind and name, else a nameless one of the same kind at the same place. */

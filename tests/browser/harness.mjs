@@ -138,8 +138,9 @@ export async function block(page, name) {
   return page.evaluate((n) => window.weft.blocks.find((b) => b.name === n) ?? null, name);
 }
 
+/** Resolves after `ms`; its timer does not keep the test process alive. */
 export function delay(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function timeout(ms, message) {

@@ -35,7 +35,7 @@ let browser;
 before(async () => {
   // One file per test, so that no test sees what another did to its file.
   const files = { 'evil.weft': EVIL };
-  for (const name of ['show', 'edit', 'broken', 'slider', 'only', 'reload', 'origin']) files[`${name}.weft`] = SKETCH('0.25');
+  for (const name of ['show', 'edit', 'prose', 'broken', 'slider', 'only', 'reload', 'origin']) files[`${name}.weft`] = SKETCH('0.25');
   dir = makeFolder(files);
   server = await startServer(dir);
   browser = await launchBrowser();
@@ -85,6 +85,24 @@ test('an edit on disk shows the new result', async (t) => {
   // The untouched statement keeps its id (and its result).
   assert.equal((await block(page, 'img')).id, imgId);
   assert.equal((await block(page, 'img')).state, 'ok');
+  await page.close();
+});
+
+test('new prose or a moved statement shows, though its result is unchanged', async () => {
+  const page = await openPage(browser, `${server.url}#/prose.weft`);
+  await waitLoaded(page, 'prose.weft');
+  const k = page.locator('[data-testid="block"][data-name="k"]');
+  assert.equal(await k.getByTestId('block-prose').textContent(), 'A constant.');
+  const id = await k.getAttribute('data-block-id');
+  const before = await page.evaluate(() => window.weft.run);
+
+  writeFile(dir, 'prose.weft', `\n\n${SKETCH('0.25').replace('// A constant.', '// A constant, now *explained*.')}`);
+  await waitRunAfter(page, before);
+  await k.getByTestId('block-prose').filter({ hasText: 'A constant, now explained.' }).waitFor();
+  assert.equal(await k.locator('[data-testid="block-prose"] em').textContent(), 'explained');
+  assert.equal(await k.getAttribute('data-block-id'), id, 'prose is not part of the id');
+  assert.equal(await k.locator('.line-number').textContent(), String(K_LINE + 2));
+  assert.equal(await k.getByTestId('view-number').textContent(), '0.25');
   await page.close();
 });
 

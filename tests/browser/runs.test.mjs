@@ -81,3 +81,14 @@ test('an unchanged block the page does not hold is noticed', () => {
   complete(runs, 7, [desc('b-1', 'x')], [{ block: 'b-1', unchanged: true }]);
   assert.equal(runs.missing, true);
 });
+
+test('an unchanged block takes its new place and prose', () => {
+  const runs = new Runs();
+  runs.reset('a.weft');
+  complete(runs, 10, [desc('b-1', 'x')], [{ block: 'b-1', ok: true, result: number(1) }]);
+  const moved = { ...desc('b-1', 'x'), line: 3, endLine: 3, prose: 'Now *explained*.' };
+  complete(runs, 11, [moved], [{ block: 'b-1', unchanged: true }]);
+  assert.equal(runs.shown[0].desc.line, 3);
+  assert.equal(runs.shown[0].desc.prose, 'Now *explained*.');
+  assert.equal(runs.shown[0].views[0].value, 1);
+});
