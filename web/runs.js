@@ -47,7 +47,11 @@ export class Runs {
     const ids = Array.isArray(message.blockIds) ? message.blockIds : [...descs.keys()];
     const previous = this.shown;
     const entries = ids.map((id, index) => {
-      const desc = descs.get(id) ?? this.held.get(id)?.desc ?? { kind: '', name: '', code: '', prose: null };
+      const held = this.held.get(id);
+      const desc = descs.get(id) ?? held?.desc ?? { kind: '', name: '', code: '', prose: null };
+      // A block the page holds shows its result at once (the same id is the same
+      // result); the others show the old views of the block they replace.
+      if (held && sameDesc(held.desc, desc)) return held;
       const old = matchPrevious(previous, desc, index);
       return { id, desc, state: 'pending', views: old?.views ?? [], error: null, old };
     });
