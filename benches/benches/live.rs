@@ -148,7 +148,7 @@ async fn main() {
         for i in 1..=ROUNDS {
             tokio::time::sleep(Duration::from_millis(DEBOUNCE_MS + 20)).await;
             let t = Instant::now();
-            save(&path, &program(1000 + i));
+            save(&path, &program(clients * 1000 + i));
             for c in conns.iter_mut() {
                 run_end(c).await;
             }
