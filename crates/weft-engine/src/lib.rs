@@ -16,6 +16,7 @@ pub mod backend;
 pub mod coordinator;
 pub mod kernel;
 pub mod live;
+pub mod node_cache;
 pub mod osc;
 pub mod reference;
 pub mod registry;
