@@ -206,7 +206,10 @@ fn fifty(factor: &str) -> String {
                 format!("sin(me@x * {} + me@y * 0.5)", c + 2)
             } else {
                 let f = if (c, k) == (2, 5) { factor } else { "0.9" };
-                format!("sin(c{c}s{}@v * 1.1 + me@x * 0.3) * {f} + me@y * 0.0{k}", k - 1)
+                format!(
+                    "sin(c{c}s{}@v * 1.1 + me@x * 0.3) * {f} + me@y * 0.0{k}",
+                    k - 1
+                )
             };
             s.push_str(&format!("c{c}s{k}<v> = {body}\n"));
         }

@@ -386,7 +386,10 @@ impl Coordinator {
         }
         let instance = self.program.instance(inst);
         if out as usize >= instance.values.len() {
-            return Err(EngineError::UnknownOutput(format!("{}@{out}", instance.name)));
+            return Err(EngineError::UnknownOutput(format!(
+                "{}@{out}",
+                instance.name
+            )));
         }
         let mut r = Probe {
             target: inst,

@@ -65,7 +65,10 @@ impl NodeCache {
                 let node = graph.node(*n);
                 (
                     node.kind,
-                    (key(program, &digests, node.kind, &node.hash.0), node.name.clone()),
+                    (
+                        key(program, &digests, node.kind, &node.hash.0),
+                        node.name.clone(),
+                    ),
                 )
             })
             .collect();

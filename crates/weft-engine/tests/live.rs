@@ -326,7 +326,7 @@ fn frames_follow_the_frame_rate_and_readers_take_them_without_locks() {
     assert!(timings[0].micros > 0.0);
     // Per node: an attributed share of the batch's time, by instructions.
     let nodes = e.snapshot().node_timings.clone();
-    let names: Vec<_> = nodes.iter().map(|n| n.node.as_str()).collect();
+    let names: Vec<_> = nodes.iter().map(|n| &*n.node).collect();
     assert_eq!(names, ["img", "display"], "{nodes:?}");
     assert!(nodes.iter().all(|n| n.batch == 0 && n.backend == "visual"));
     assert!(nodes[0].instrs > 0, "fract is img's: {nodes:?}");

@@ -46,7 +46,8 @@ fn statement(c: usize, k: usize, factor: &str) -> String {
 /// Fifty strands in five chains of ten, all read by one display (one fused
 /// visual batch), plus a tone on its own audio batch that the picture reads.
 fn piece(edit: Option<(usize, usize, &str)>) -> String {
-    let mut s = String::from("// A picture of fifty strands.\ntone<v> = sin(me@time * tau * 220)\n");
+    let mut s =
+        String::from("// A picture of fifty strands.\ntone<v> = sin(me@time * tau * 220)\n");
     for c in 0..5 {
         for k in 0..10 {
             let factor = match edit {
@@ -80,7 +81,11 @@ fn assert_same_as_cold(c: &mut Coordinator, text: &str) {
         let audio = c.audio().batches().iter();
         visual.chain(audio).map(|b| b.kernel.listing()).collect()
     };
-    assert_eq!(listing(c), listing(&cold), "the kernels are the cold build's");
+    assert_eq!(
+        listing(c),
+        listing(&cold),
+        "the kernels are the cold build's"
+    );
     let u = Uniforms::new(c.program());
     for t in [0.0, 0.37, 1.5] {
         let warm = c.render_frame(t, t, &u).to_vec();
@@ -136,7 +141,10 @@ fn comments_and_formatting_lower_nothing() {
     let mut c = coordinator(&piece(None));
     let kernel = c.visual().batches()[0].kernel.clone();
     let text = piece(None)
-        .replace("// A picture of fifty strands.", "/* reworded */ // and more")
+        .replace(
+            "// A picture of fifty strands.",
+            "/* reworded */ // and more",
+        )
         .replace(
             "c2s4<v> = c2s3@v * 0.9 + me@x * 0.04",
             "c2s4<v>=c2s3@v*0.9+me@x*0.04   // a note",
@@ -203,10 +211,7 @@ fn the_cache_holds_only_the_running_program_over_many_swaps() {
         let (p, s, g) = build(&text);
         let report = c.swap(p, s, g).expect("swaps");
         assert_eq!(c.node_cache().len(), used, "after swap {i}");
-        assert_eq!(
-            report.nodes_lowered.len() + report.nodes_reused.len(),
-            used
-        );
+        assert_eq!(report.nodes_lowered.len() + report.nodes_reused.len(), used);
     }
 }
 
@@ -228,7 +233,10 @@ fn each_node_gets_a_share_of_its_batch_time_by_its_instructions() {
     let mine: Vec<_> = shares.iter().filter(|s| s.0 == vb).collect();
     assert_eq!(mine.iter().map(|s| s.2).sum::<usize>(), picture);
     let total: f64 = mine.iter().map(|s| s.3).sum();
-    assert!((total - vmicros).abs() <= 1e-9 * vmicros.max(1.0), "{total} vs {vmicros}");
+    assert!(
+        (total - vmicros).abs() <= 1e-9 * vmicros.max(1.0),
+        "{total} vs {vmicros}"
+    );
     // Every strand of the chains computes something of its own.
     assert!(mine.iter().filter(|s| s.2 > 0).count() >= 50);
 }

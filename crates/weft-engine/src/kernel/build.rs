@@ -537,4 +537,3 @@ fn fast_cpu() -> bool {
         false
     }
 }
-

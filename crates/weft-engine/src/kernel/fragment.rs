@@ -138,8 +138,8 @@ pub(crate) fn simplify(op: OpCode, consts: &[Option<f64>]) -> Simplified {
     }
     if op == OpCode::Pow {
         match consts.get(1).copied().flatten() {
-            Some(y) if y == 2.0 => return Simplified::Op(OpCode::Square, 1),
-            Some(y) if y == 1.0 => return Simplified::Operand(0),
+            Some(2.0) => return Simplified::Op(OpCode::Square, 1),
+            Some(1.0) => return Simplified::Operand(0),
             _ => {}
         }
     }
@@ -219,9 +219,9 @@ impl Lowerer {
         }
         let open = match &p {
             Piece::Ref { .. } | Piece::Remap { .. } => true,
-            Piece::Op { args, .. } | Piece::Source { args, .. } => args
-                .iter()
-                .any(|a| *a != NONE && self.open[*a as usize]),
+            Piece::Op { args, .. } | Piece::Source { args, .. } => {
+                args.iter().any(|a| *a != NONE && self.open[*a as usize])
+            }
             _ => false,
         };
         let id = self.pieces.len() as u32;

@@ -12,8 +12,8 @@ mod eval;
 mod fragment;
 
 pub use build::{BuildError, KernelBuilder, Lowering, Resolve};
-pub use fragment::{Fragment, Fragments, Fresh};
 pub use eval::Scratch;
+pub use fragment::{Fragment, Fragments, Fresh};
 
 use crate::registry::{Getter, SharedBuffer};
 use crate::sources::SourceData;

@@ -762,22 +762,29 @@ fn range(what: &str, value: f64, min: f64, max: f64) -> CommandError {
 /// Records the last execution time of every batch of the scope that ran, and
 /// each node's attributed share; the lists are made again when the program or
 /// the scope changes (`shown`), else the times are updated in place.
-fn timing(state: &mut Snapshot, shown: &mut Option<(u64, usize)>, now: (u64, usize), c: &Coordinator) {
+fn timing(
+    state: &mut Snapshot,
+    shown: &mut Option<(u64, usize)>,
+    now: (u64, usize),
+    c: &Coordinator,
+) {
     let graph = c.graph();
     let timings = &mut state.timings;
     if *shown != Some(now) {
         *shown = Some(now);
         state.node_timings.clear();
-        state.node_timings.extend(c.node_timings().map(|(b, j, instrs, _)| {
-            let batch = &graph.batches[b];
-            NodeTiming {
-                node: graph.node(batch.nodes[j]).name.clone(),
-                backend: batch.backend.name(),
-                batch: b,
-                instrs,
-                micros: 0.0,
-            }
-        }));
+        state
+            .node_timings
+            .extend(c.node_timings().map(|(b, j, instrs, _)| {
+                let batch = &graph.batches[b];
+                NodeTiming {
+                    node: graph.node(batch.nodes[j]).name.as_str().into(),
+                    backend: batch.backend.name(),
+                    batch: b,
+                    instrs,
+                    micros: 0.0,
+                }
+            }));
         timings.clear();
         timings.extend(graph.batches.iter().map(|b| {
             BatchTiming {

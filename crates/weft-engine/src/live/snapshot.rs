@@ -63,8 +63,8 @@ pub struct BatchTiming {
 /// sub-expression counts for the node that made it first), not a measurement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeTiming {
-    /// The node's name.
-    pub node: String,
+    /// The node's name (shared: snapshots are cloned on every publish).
+    pub node: Arc<str>,
     /// `visual`, `audio` or `osc`.
     pub backend: &'static str,
     /// Index of its batch in [`Snapshot::timings`].
