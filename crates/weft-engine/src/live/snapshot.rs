@@ -161,11 +161,16 @@ impl Snapshot {
         );
         if self.program_version > 0 {
             s.push_str(&format!("last swap: {}\n", self.last_swap.summary()));
-            if !self.last_swap.nodes_lowered.is_empty() {
-                s.push_str(&format!(
-                    "lowered: {}\n",
-                    self.last_swap.nodes_lowered.join(", ")
-                ));
+            // A first load lowers everything: name a few, count the rest.
+            const NAMED: usize = 12;
+            let lowered = &self.last_swap.nodes_lowered;
+            if !lowered.is_empty() {
+                s.push_str("lowered: ");
+                s.push_str(&lowered[..lowered.len().min(NAMED)].join(", "));
+                if lowered.len() > NAMED {
+                    s.push_str(&format!(" and {} more", lowered.len() - NAMED));
+                }
+                s.push('\n');
             }
         }
         if let Some(e) = &self.last_error {
