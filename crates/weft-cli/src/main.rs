@@ -30,6 +30,8 @@ enum Command {
     Graph(commands::graph::Args),
     /// Play a file in the terminal: OSC out, a command prompt, reload on save.
     Run(commands::run::Args),
+    /// Serve a folder to browsers: live results, picture and sound on every save.
+    Dev(commands::dev::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Audio(a) => commands::audio::run(a),
         Command::Graph(a) => commands::graph::run(a),
         Command::Run(a) => commands::run::run(a),
+        Command::Dev(a) => commands::dev::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

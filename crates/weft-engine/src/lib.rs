@@ -21,6 +21,7 @@ pub mod live;
 pub mod node_cache;
 pub mod osc;
 pub mod reference;
+pub mod sampler;
 pub mod registry;
 pub mod sources;
 pub mod swap;

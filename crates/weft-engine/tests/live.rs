@@ -38,7 +38,7 @@ impl Sketch {
     fn load(&mut self, engine: &EngineHandle) -> Result<(), CommandError> {
         match self.builder.build(&self.path) {
             BuildOutcome::Loaded(p) => engine.apply(Command::Swap(p)),
-            BuildOutcome::Failed { key, error } => {
+            BuildOutcome::Failed { key, error, .. } => {
                 engine.apply(Command::BuildFailed {
                     key,
                     error: error.clone(),

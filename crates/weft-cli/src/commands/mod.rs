@@ -2,6 +2,7 @@
 
 pub mod audio;
 pub mod check;
+pub mod dev;
 pub mod eval;
 pub mod frame;
 pub mod graph;

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use weft_engine::live::osc_out::DEFAULT_TARGET;
 use weft_engine::live::program::Builder;
-use weft_engine::live::script::{self, Line, Query, HELP};
+use weft_engine::live::script::{self, Line};
 use weft_engine::live::{BuildOutcome, Command, Engine, EngineHandle, EngineOptions};
 use weft_engine::sources::SourceOptions;
 
@@ -179,7 +179,7 @@ fn reload(engine: &EngineHandle, builder: &mut Builder, file: &Path) {
                 Err(e) => say(&format!("error: {e}")),
             }
         }
-        BuildOutcome::Failed { key, error } => {
+        BuildOutcome::Failed { key, error, .. } => {
             say(error.trim_end());
             say("the last good program keeps playing");
             let _ = engine.apply(Command::BuildFailed { key, error });
@@ -194,21 +194,10 @@ fn execute(engine: &EngineHandle, text: &str) {
             Ok(()) => say("ok"),
             Err(e) => say(&format!("error: {e}")),
         },
-        Ok(Line::Query(q)) => {
-            let s = engine.snapshot();
-            match q {
-                Query::Help => say(HELP),
-                Query::Info => say(s.info().trim_end()),
-                Query::List => say(s.list().trim_end()),
-                Query::Get(id) => match s.param(&id) {
-                    Some(p) => say(&format!(
-                        "{} = {} ({} to {}, default {})",
-                        p.id, p.value, p.min, p.max, p.default
-                    )),
-                    None => say(&format!("error: no parameter `{id}`; `ls` lists them")),
-                },
-            }
-        }
+        Ok(Line::Query(q)) => match engine.snapshot().answer(&q) {
+            Ok(text) => say(&text),
+            Err(e) => say(&format!("error: {e}")),
+        },
         Err(e) => say(&format!("error: {e}")),
     }
 }

@@ -7,7 +7,7 @@ use crate::sources::{SourceOptions, SourceSet};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use weft_diagnostics::{has_errors, render_all, Diagnostic};
+use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
 use weft_graph::{Graph, Scope};
 use weft_lang::ir::{Program, SegmentId};
 
@@ -26,6 +26,8 @@ pub struct LoadedProgram {
     pub graphs: Vec<(Scope, Graph)>,
     /// Rendered warnings (W06xx), empty when none.
     pub warnings: String,
+    /// The text of every file it was built from, as read.
+    pub map: Arc<SourceMap>,
 }
 
 /// What [`Builder::build`] made of a file.
@@ -39,6 +41,10 @@ pub enum BuildOutcome {
         key: [u8; 32],
         /// The rendered diagnostics.
         error: String,
+        /// The diagnostics themselves (empty when the root could not be read).
+        diagnostics: Vec<Diagnostic>,
+        /// The text of the files read.
+        map: Arc<SourceMap>,
     },
     /// The same content failed before; nothing was built.
     SkippedKnownFailure,
@@ -51,7 +57,9 @@ impl BuildOutcome {
     pub fn into_command(self) -> Option<Command> {
         match self {
             BuildOutcome::Loaded(p) => Some(Command::Swap(p)),
-            BuildOutcome::Failed { key, error } => Some(Command::BuildFailed { key, error }),
+            BuildOutcome::Failed { key, error, .. } => {
+                Some(Command::BuildFailed { key, error })
+            }
             BuildOutcome::SkippedKnownFailure | BuildOutcome::Unchanged => None,
         }
     }
@@ -76,6 +84,11 @@ impl Builder {
             options,
             ..Builder::default()
         }
+    }
+
+    /// Every file the last build read (the root first), WEFT and data files.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
     }
 
     /// Builds `path` unless its content is what was built last time or what
@@ -119,6 +132,8 @@ impl Builder {
                 return BuildOutcome::Failed {
                     key: content_key(&self.files),
                     error: format!("{e}\n"),
+                    diagnostics: Vec::new(),
+                    map: Arc::new(SourceMap::new()),
                 };
             }
         };
@@ -130,9 +145,12 @@ impl Builder {
         files.retain(|f| seen.insert(f.clone()));
         self.files = files;
         let key = content_key(&self.files);
+        let map = Arc::new(built.sources);
         let fail = |diagnostics: &[Diagnostic]| BuildOutcome::Failed {
             key,
-            error: render_all(diagnostics, &built.sources),
+            error: render_all(diagnostics, &map),
+            diagnostics: diagnostics.to_vec(),
+            map: map.clone(),
         };
         let mut diagnostics = built.diagnostics.clone();
         let Some(program) = built.program.filter(|_| !has_errors(&diagnostics)) else {
@@ -163,7 +181,7 @@ impl Builder {
         let warnings = if diagnostics.is_empty() {
             String::new()
         } else {
-            render_all(&diagnostics, &built.sources)
+            render_all(&diagnostics, &map)
         };
         BuildOutcome::Loaded(Box::new(LoadedProgram {
             path: path.to_path_buf(),
@@ -172,6 +190,7 @@ impl Builder {
             sources: Arc::new(sources),
             graphs,
             warnings,
+            map,
         }))
     }
 }

@@ -124,6 +124,24 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The answer to a query of the command language: the text to show, or why
+    /// there is none.
+    pub fn answer(&self, query: &super::script::Query) -> Result<String, String> {
+        use super::script::{Query, HELP};
+        match query {
+            Query::Help => Ok(HELP.to_string()),
+            Query::Info => Ok(self.info().trim_end().to_string()),
+            Query::List => Ok(self.list().trim_end().to_string()),
+            Query::Get(id) => match self.param(id) {
+                Some(p) => Ok(format!(
+                    "{} = {} ({} to {}, default {})",
+                    p.id, p.value, p.min, p.max, p.default
+                )),
+                None => Err(format!("no parameter `{id}`; `ls` lists them")),
+            },
+        }
+    }
+
     /// The parameter `id`.
     pub fn param(&self, id: &str) -> Option<&ParamState> {
         self.params.iter().find(|p| p.id == id)

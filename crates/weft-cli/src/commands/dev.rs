@@ -1,0 +1,99 @@
+//! `weft dev [DIR]`: serves a folder to browsers, re-runs what changed on every
+//! save, and reads the command language from the terminal.
+
+use crate::failure::{err, out, Failure};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::Duration;
+use weft_server::{Server, ServerConfig};
+
+/// Arguments of `weft dev`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The folder to serve.
+    #[arg(value_name = "DIR", default_value = ".")]
+    dir: PathBuf,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 7878)]
+    port: u16,
+    /// Interface to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// How long the watcher waits for an editor's save to settle, in milliseconds.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    debounce_ms: u64,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    open: bool,
+    /// Byte limit of the block result cache, in MB.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    cache_mb: u64,
+}
+
+/// Serves until Ctrl-C.
+pub fn run(args: Args) -> Result<(), Failure> {
+    if !args.dir.is_dir() {
+        return Err(Failure::Io(format!(
+            "cannot serve {}: no such folder",
+            args.dir.display()
+        )));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Io(format!("cannot start the server: {e}")))?;
+    runtime.block_on(async move {
+        let mut config = ServerConfig::new(&args.dir);
+        config.host = args.host.clone();
+        config.port = args.port;
+        config.debounce = Duration::from_millis(args.debounce_ms);
+        config.cache_bytes = (args.cache_mb as usize).saturating_mul(1 << 20);
+        let server = Server::start(config)
+            .await
+            .map_err(|e| Failure::Io(e.to_string()))?;
+        let url = format!("http://{}/", server.addr());
+        out(&format!(
+            "weft dev: serving {} at {url}\n",
+            args.dir.display()
+        ));
+        out("type `help` for commands; Ctrl-C stops\n");
+        if args.open {
+            if let Err(e) = open::that_detached(&url) {
+                err(&format!("weft dev: cannot open a browser ({e}); open {url}\n"));
+            }
+        }
+        // The terminal speaks the command language to the file watched last.
+        let (lines_tx, mut lines_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| Failure::Io(format!("cannot watch for signals: {e}")))?;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = term.recv() => break,
+                line = lines_rx.recv() => match line {
+                    Some(line) if line.trim().is_empty() => {}
+                    Some(line) => out(&format!("{}\n", server.command(line.trim()).await)),
+                    // stdin closed (run in the background): keep serving.
+                    None => {
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = term.recv() => {}
+                        }
+                        break;
+                    }
+                },
+            }
+        }
+        out("weft dev: stopping\n");
+        server.shutdown().await;
+        Ok(())
+    })
+}

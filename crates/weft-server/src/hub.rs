@@ -1,0 +1,810 @@
+//! The hub: one task that owns who watches what, the runs of every file, the
+//! players, and the build guard. Connections, the watcher, build jobs and players
+//! only send it messages, so no state here is shared or locked.
+
+use crate::executor::{self, Executor, ExecutorStats, Outcome, RunEvent};
+use crate::guard::BuildGuard;
+use crate::paths::ServedDir;
+use crate::player::{self, Player, PlayerEvent};
+use crate::protocol::{self, to_value, BlockInfo, ClientMessage, PreviewSize};
+use crate::watch::Change;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot, watch};
+use weft_engine::live::program::LoadedProgram;
+use weft_engine::live::script::{self, Line};
+
+/// What one connection is sent: JSON text, the latest frame (older ones are
+/// dropped for a slow client), and sound (dropped when the client lags).
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    /// Text messages.
+    pub text: mpsc::UnboundedSender<Arc<str>>,
+    /// The newest `WFRM` frame.
+    pub frame: watch::Sender<Option<Arc<Vec<u8>>>>,
+    /// `WPCM` chunks.
+    pub pcm: mpsc::Sender<Arc<Vec<u8>>>,
+}
+
+impl Outbox {
+    fn send(&self, text: impl Into<Arc<str>>) {
+        let _ = self.text.send(text.into());
+    }
+}
+
+/// Counters for reports and tests.
+#[derive(Clone, Debug, Default)]
+pub struct HubStats {
+    /// The executor's counters (runs per file, blocks evaluated and reused).
+    pub executor: ExecutorStats,
+    /// Connected clients.
+    pub clients: usize,
+    /// Files with a player.
+    pub playing: Vec<String>,
+    /// Build requests folded into a pending build.
+    pub collapsed: u64,
+    /// Files the hub keeps results for.
+    pub files: Vec<String>,
+}
+
+/// Messages to the hub.
+pub enum HubMsg {
+    /// A connection opened.
+    Connect {
+        /// Its number.
+        conn: u64,
+        /// Where its messages go.
+        out: Outbox,
+    },
+    /// A connection closed.
+    Disconnect {
+        /// Its number.
+        conn: u64,
+    },
+    /// A well-formed client message.
+    Client {
+        /// From which connection.
+        conn: u64,
+        /// The message.
+        msg: ClientMessage,
+    },
+    /// The watcher saw changes.
+    Fs(Change),
+    /// An event of a run.
+    Run {
+        /// The file.
+        file: String,
+        /// The run number.
+        run: u64,
+        /// What happened.
+        event: RunEvent,
+    },
+    /// A file's run is over.
+    Built {
+        /// The file.
+        file: String,
+        /// What the run made.
+        outcome: Outcome,
+        /// The files its build read.
+        deps: Vec<PathBuf>,
+    },
+    /// The build job is over.
+    JobDone,
+    /// Something a player produced.
+    Player {
+        /// The file.
+        file: String,
+        /// What.
+        event: PlayerEvent,
+    },
+    /// A line of the command language from the terminal.
+    Terminal {
+        /// The line.
+        text: String,
+        /// The answer.
+        reply: oneshot::Sender<String>,
+    },
+    /// Report the counters.
+    Stats(oneshot::Sender<HubStats>),
+    /// Time passes (the change window, eviction).
+    Tick,
+}
+
+/// Settings of the hub.
+#[derive(Clone, Debug)]
+pub struct HubConfig {
+    /// Result cache limit in bytes.
+    pub cache_bytes: usize,
+    /// Results of files nobody watches are dropped after this long.
+    pub evict_after: Duration,
+    /// The window in which exactly one changed file makes a `file-changed`.
+    pub change_window: Duration,
+}
+
+struct Client {
+    out: Outbox,
+    file: Option<String>,
+    preview: PreviewSize,
+    /// Block ids this connection holds for its file.
+    held: HashSet<String>,
+}
+
+struct RunLog {
+    run: u64,
+    blocks: Vec<BlockInfo>,
+    results: Vec<(String, Arc<str>)>,
+    end: Option<Arc<str>>,
+}
+
+struct FileEntry {
+    abs: PathBuf,
+    watchers: usize,
+    log: Option<RunLog>,
+    /// The last run that ended without being cancelled.
+    complete_run: u64,
+    deps: Vec<PathBuf>,
+    failed: bool,
+    player: Option<Player>,
+    /// Where the last player was when its last watcher left (a reload resumes).
+    carry: Option<player::Carry>,
+    program: Option<LoadedProgram>,
+    unwatched_since: Option<Instant>,
+}
+
+/// The hub's state.
+pub struct Hub {
+    dir: ServedDir,
+    config: HubConfig,
+    tx: mpsc::UnboundedSender<HubMsg>,
+    clients: HashMap<u64, Client>,
+    files: HashMap<String, FileEntry>,
+    guard: BuildGuard<String>,
+    job_cancel: HashMap<String, Arc<AtomicBool>>,
+    executor: Arc<Mutex<Executor>>,
+    runs: Arc<AtomicU64>,
+    window: Vec<String>,
+    window_start: Option<Instant>,
+    focus: Option<String>,
+}
+
+fn run_start(file: &str, log: &RunLog, dirty: &[String]) -> String {
+    let ids: Vec<&str> = log.blocks.iter().map(|b| b.id.as_str()).collect();
+    protocol::message(
+        "run-start",
+        json!({"file": file, "run": log.run, "blockIds": ids, "dirty": dirty, "blocks": to_value(&log.blocks)}),
+    )
+}
+
+fn block_result(client: &mut Client, run: u64, id: &str, body: &str) {
+    let text = if client.held.contains(id) {
+        format!("{{\"type\":\"block-result\",\"run\":{run},\"block\":{},\"unchanged\":true}}", json!(id))
+    } else {
+        client.held.insert(id.to_string());
+        format!("{{\"type\":\"block-result\",\"run\":{run},\"block\":{},{body}}}", json!(id))
+    };
+    client.out.send(text);
+}
+
+impl Hub {
+    /// A hub serving `dir`; `tx` is its own inbox (for jobs and players).
+    pub fn new(dir: ServedDir, config: HubConfig, tx: mpsc::UnboundedSender<HubMsg>) -> Hub {
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(1);
+        let executor = Executor::new(config.cache_bytes).with_root(dir.root());
+        Hub {
+            dir,
+            executor: Arc::new(Mutex::new(executor)),
+            config,
+            tx,
+            clients: HashMap::new(),
+            files: HashMap::new(),
+            guard: BuildGuard::new(),
+            job_cancel: HashMap::new(),
+            runs: Arc::new(AtomicU64::new(start)),
+            window: Vec::new(),
+            window_start: None,
+            focus: None,
+        }
+    }
+
+    /// Handles messages until every sender is gone.
+    pub async fn serve(mut self, mut rx: mpsc::UnboundedReceiver<HubMsg>) {
+        while let Some(msg) = rx.recv().await {
+            self.handle(msg);
+        }
+        // Players stop their engines when dropped; do it off the async thread.
+        let players: Vec<Player> = self.files.values_mut().filter_map(|f| f.player.take()).collect();
+        let _ = tokio::task::spawn_blocking(move || drop(players)).await;
+    }
+
+    fn handle(&mut self, msg: HubMsg) {
+        match msg {
+            HubMsg::Connect { conn, out } => {
+                out.send(protocol::message(
+                    "hello",
+                    json!({
+                        "version": env!("CARGO_PKG_VERSION"),
+                        "root": self.dir.root().file_name().and_then(|n| n.to_str()).unwrap_or(""),
+                        "tree": to_value(&self.dir.tree()),
+                        "run": self.runs.load(Ordering::Relaxed),
+                    }),
+                ));
+                self.clients.insert(
+                    conn,
+                    Client {
+                        out,
+                        file: None,
+                        preview: PreviewSize::DEFAULT,
+                        held: HashSet::new(),
+                    },
+                );
+            }
+            HubMsg::Disconnect { conn } => {
+                self.unwatch(conn);
+                self.clients.remove(&conn);
+            }
+            HubMsg::Client { conn, msg } => self.client_message(conn, msg),
+            HubMsg::Fs(change) => self.changed(change),
+            HubMsg::Run { file, run, event } => self.run_event(&file, run, event),
+            HubMsg::Built {
+                file,
+                outcome,
+                deps,
+            } => self.built(&file, outcome, deps),
+            HubMsg::JobDone => match self.guard.finish() {
+                Some(files) => self.launch(files),
+                None => self.job_cancel.clear(),
+            },
+            HubMsg::Player { file, event } => self.player_event(&file, event),
+            HubMsg::Terminal { text, reply } => {
+                let answer = match self.focus.clone() {
+                    Some(file) => self.command(&file, &text, None),
+                    None => Some("no file is being watched yet: open one in the browser".into()),
+                };
+                let _ = reply.send(answer.unwrap_or_else(|| "ok".into()));
+            }
+            HubMsg::Stats(reply) => {
+                let executor = self.executor.lock().map(|e| e.stats()).unwrap_or_default();
+                let mut playing: Vec<String> = self
+                    .files
+                    .iter()
+                    .filter(|(_, f)| f.player.is_some())
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                playing.sort();
+                let mut files: Vec<String> = self.files.keys().cloned().collect();
+                files.sort();
+                let _ = reply.send(HubStats {
+                    executor,
+                    clients: self.clients.len(),
+                    playing,
+                    collapsed: self.guard.collapsed,
+                    files,
+                });
+            }
+            HubMsg::Tick => self.tick(),
+        }
+    }
+
+    fn reply_error(&self, conn: u64, code: &str, message: &str) {
+        if let Some(c) = self.clients.get(&conn) {
+            c.out.send(protocol::error(code, message));
+        }
+    }
+
+    fn client_message(&mut self, conn: u64, msg: ClientMessage) {
+        match msg {
+            ClientMessage::WatchFile {
+                path,
+                client_run,
+                preview,
+                ..
+            } => match self.dir.resolve(&path) {
+                Ok((rel, abs)) => self.watch(conn, rel, abs, client_run, preview),
+                Err(e) => self.reply_error(conn, e.code(), &e.to_string()),
+            },
+            ClientMessage::UnwatchFile { path } => {
+                let watching = self.clients.get(&conn).and_then(|c| c.file.clone());
+                let rel = self.dir.resolve(&path).map(|(r, _)| r);
+                match rel {
+                    Ok(rel) if watching.as_deref() == Some(rel.as_str()) => self.unwatch(conn),
+                    Ok(_) => self.reply_error(conn, "not-watching", &format!("not watching `{path}`")),
+                    Err(e) => self.reply_error(conn, e.code(), &e.to_string()),
+                }
+            }
+            ClientMessage::RequestLoad { path, client_run } => match self.dir.resolve(&path) {
+                Ok((rel, _)) => {
+                    let watching = self.clients.get(&conn).and_then(|c| c.file.clone());
+                    if watching.as_deref() != Some(rel.as_str()) {
+                        self.reply_error(
+                            conn,
+                            "not-watching",
+                            &format!("watch `{path}` before asking for its results"),
+                        );
+                    } else {
+                        self.replay(conn, &rel, client_run);
+                    }
+                }
+                Err(e) => self.reply_error(conn, e.code(), &e.to_string()),
+            },
+            ClientMessage::Command { text } => {
+                let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
+                    return self.reply_error(conn, "not-watching", "watch a file before sending commands");
+                };
+                if let Some(answer) = self.command(&file, &text, Some(conn)) {
+                    let ok = !answer.starts_with("error: ");
+                    let output = answer.strip_prefix("error: ").unwrap_or(&answer);
+                    if let Some(c) = self.clients.get(&conn) {
+                        c.out.send(protocol::message(
+                            "command-result",
+                            json!({"text": text, "ok": ok, "output": output}),
+                        ));
+                    }
+                }
+            }
+            ClientMessage::SetParam { id, value } => {
+                let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
+                    return self.reply_error(conn, "not-watching", "watch a file before setting parameters");
+                };
+                let Some(player) = self.files.get(&file).and_then(|f| f.player.as_ref()) else {
+                    return;
+                };
+                let ticket = player
+                    .handle()
+                    .send(weft_engine::live::Command::SetParam { id, value });
+                let out = self.clients.get(&conn).map(|c| c.out.clone());
+                let answer = move |r: Result<(), weft_engine::live::CommandError>| {
+                    if let (Err(e), Some(out)) = (r, out) {
+                        out.send(protocol::error("command", &e.to_string()));
+                    }
+                };
+                match ticket {
+                    Ok(t) => {
+                        tokio::task::spawn_blocking(move || answer(t.wait()));
+                    }
+                    Err(e) => answer(Err(e)),
+                }
+            }
+            ClientMessage::Pointer { x, y } => {
+                let file = self.clients.get(&conn).and_then(|c| c.file.clone());
+                if let Some(player) = file
+                    .and_then(|f| self.files.get(&f))
+                    .and_then(|f| f.player.as_ref())
+                {
+                    let _ = player
+                        .handle()
+                        .post(weft_engine::live::Command::Pointer { x, y });
+                }
+            }
+        }
+    }
+
+    /// Runs one line of the command language on `file`'s player. Queries and
+    /// refusals are answered at once; a command's answer goes to `conn` when it
+    /// comes (`None` returned), or is "ok" for the terminal.
+    fn command(&mut self, file: &str, text: &str, conn: Option<u64>) -> Option<String> {
+        let Some(player) = self.files.get(file).and_then(|f| f.player.as_ref()) else {
+            return Some(format!("error: `{file}` is not playing"));
+        };
+        match script::parse(text) {
+            Err(e) => Some(format!("error: {e}")),
+            Ok(Line::Query(q)) => Some(match player.handle().snapshot().answer(&q) {
+                Ok(t) => t,
+                Err(e) => format!("error: {e}"),
+            }),
+            Ok(Line::Command(c)) => match player.handle().send(c) {
+                Err(e) => Some(format!("error: {e}")),
+                Ok(ticket) => {
+                    let Some(out) = conn.and_then(|c| self.clients.get(&c)).map(|c| c.out.clone())
+                    else {
+                        return Some(match ticket.wait() {
+                            Ok(()) => "ok".into(),
+                            Err(e) => format!("error: {e}"),
+                        });
+                    };
+                    let text = text.to_string();
+                    tokio::task::spawn_blocking(move || {
+                        let (ok, output) = match ticket.wait() {
+                            Ok(()) => (true, "ok".to_string()),
+                            Err(e) => (false, e.to_string()),
+                        };
+                        out.send(protocol::message(
+                            "command-result",
+                            json!({"text": text, "ok": ok, "output": output}),
+                        ));
+                    });
+                    None
+                }
+            },
+        }
+    }
+
+    fn watch(&mut self, conn: u64, rel: String, abs: PathBuf, client_run: u64, preview: PreviewSize) {
+        let current = self.clients.get(&conn).and_then(|c| c.file.clone());
+        if current.as_deref() != Some(rel.as_str()) {
+            self.unwatch(conn);
+            let entry = self.files.entry(rel.clone()).or_insert_with(|| FileEntry {
+                abs,
+                watchers: 0,
+                log: None,
+                complete_run: 0,
+                deps: Vec::new(),
+                failed: false,
+                player: None,
+                carry: None,
+                program: None,
+                unwatched_since: None,
+            });
+            entry.watchers += 1;
+            entry.unwatched_since = None;
+        }
+        if let Some(c) = self.clients.get_mut(&conn) {
+            c.file = Some(rel.clone());
+            c.preview = preview;
+            c.held.clear();
+        }
+        self.focus = Some(rel.clone());
+        self.ensure_player(&rel);
+        let has_log = self.files.get(&rel).is_some_and(|f| f.log.is_some());
+        if has_log {
+            self.replay(conn, &rel, client_run);
+        } else if !self.guard.is_pending(&rel) && !self.job_cancel.contains_key(&rel) {
+            if let Some(files) = self.guard.request([rel.clone()]) {
+                self.launch(files);
+            }
+        }
+        // Parameters and transport now; the player's pump sends changes later.
+        if let (Some(player), Some(c)) = (
+            self.files.get(&rel).and_then(|f| f.player.as_ref()),
+            self.clients.get(&conn),
+        ) {
+            let snap = player.handle().snapshot();
+            if snap.program_version > 0 {
+                c.out.send(player::parameters_message(&rel, &snap));
+            }
+            c.out.send(player::state_message(&rel, &snap));
+        }
+    }
+
+    /// Starts (or resizes) the player of `rel` for the largest preview its
+    /// watchers ask for.
+    fn ensure_player(&mut self, rel: &str) {
+        let (mut w, mut h) = (0, 0);
+        for c in self.clients.values().filter(|c| c.file.as_deref() == Some(rel)) {
+            w = w.max(c.preview.width);
+            h = h.max(c.preview.height);
+        }
+        let Some(entry) = self.files.get_mut(rel) else {
+            return;
+        };
+        if w == 0 {
+            return;
+        }
+        let carry = match &entry.player {
+            Some(p) if p.size() == (w, h) => return,
+            Some(p) => Some(p.carry()),
+            None => entry.carry.take(),
+        };
+        let tx = self.tx.clone();
+        let file = rel.to_string();
+        let player = Player::start(rel.to_string(), (w, h), move |event| {
+            let _ = tx.send(HubMsg::Player {
+                file: file.clone(),
+                event,
+            });
+        });
+        if let Some(program) = &entry.program {
+            player.swap(executor::copy(program));
+            match &carry {
+                Some(c) => player.resume(c),
+                None => player.play(),
+            }
+        } else {
+            entry.carry = carry;
+        }
+        if let Some(old) = entry.player.replace(player) {
+            tokio::task::spawn_blocking(move || drop(old));
+        }
+    }
+
+    fn unwatch(&mut self, conn: u64) {
+        let Some(file) = self.clients.get_mut(&conn).and_then(|c| c.file.take()) else {
+            return;
+        };
+        if let Some(c) = self.clients.get_mut(&conn) {
+            c.held.clear();
+        }
+        if let Some(entry) = self.files.get_mut(&file) {
+            entry.watchers = entry.watchers.saturating_sub(1);
+            if entry.watchers == 0 {
+                entry.unwatched_since = Some(Instant::now());
+                if let Some(p) = entry.player.take() {
+                    entry.carry = Some(p.carry());
+                    tokio::task::spawn_blocking(move || drop(p));
+                }
+            }
+        }
+    }
+
+    /// Sends the latest run of `rel` to one client: `unchanged` for everything
+    /// when it holds that complete run, else in full.
+    fn replay(&mut self, conn: u64, rel: &str, client_run: u64) {
+        let Some(entry) = self.files.get(rel) else {
+            return;
+        };
+        let Some(log) = &entry.log else {
+            return;
+        };
+        let Some(client) = self.clients.get_mut(&conn) else {
+            return;
+        };
+        client.held.clear();
+        if client_run != 0 && client_run == entry.complete_run && log.run == client_run {
+            client.held.extend(log.blocks.iter().map(|b| b.id.clone()));
+        }
+        client.out.send(run_start(rel, log, &[]));
+        for (id, body) in &log.results {
+            block_result(client, log.run, id, body);
+        }
+        if let Some(end) = &log.end {
+            client.out.send(end.clone());
+        }
+    }
+
+    fn changed(&mut self, change: Change) {
+        if !change.changed.is_empty() {
+            self.window.extend(change.changed.iter().cloned());
+            self.window_start.get_or_insert_with(Instant::now);
+        }
+        let root = self.dir.root().to_path_buf();
+        let touched: Vec<PathBuf> = change
+            .changed
+            .iter()
+            .map(|r| {
+                let p = root.join(r);
+                p.canonicalize().unwrap_or(p)
+            })
+            .collect();
+        let mut affected = Vec::new();
+        for (rel, f) in self.files.iter_mut() {
+            let hit = change.changed.iter().any(|c| c == rel)
+                || f.deps.iter().any(|d| touched.contains(d))
+                || (change.tree_changed && f.failed);
+            if !hit {
+                continue;
+            }
+            if f.watchers == 0 {
+                // Not run now (nobody watches it); whoever watches it next must not
+                // be shown the old results, so the next watch builds it again.
+                f.log = None;
+                f.complete_run = 0;
+            } else {
+                affected.push(rel.clone());
+            }
+        }
+        for rel in &affected {
+            if let Some(flag) = self.job_cancel.get(rel) {
+                flag.store(true, Ordering::Relaxed);
+            }
+        }
+        if let Some(files) = self.guard.request(affected) {
+            self.launch(files);
+        }
+        if change.tree_changed {
+            let msg: Arc<str> = protocol::message(
+                "directory-changed",
+                json!({"tree": to_value(&self.dir.tree())}),
+            )
+            .into();
+            for c in self.clients.values() {
+                c.out.send(msg.clone());
+            }
+        }
+    }
+
+    /// Starts a build job for `files` (the guard said so).
+    fn launch(&mut self, files: Vec<String>) {
+        let mut job = Vec::new();
+        self.job_cancel.clear();
+        for rel in files {
+            let Some(entry) = self.files.get(&rel) else {
+                continue;
+            };
+            let flag = Arc::new(AtomicBool::new(false));
+            self.job_cancel.insert(rel.clone(), flag.clone());
+            job.push((rel, entry.abs.clone(), flag));
+        }
+        let executor = self.executor.clone();
+        let tx = self.tx.clone();
+        let runs = self.runs.clone();
+        tokio::task::spawn_blocking(move || {
+            let Ok(mut executor) = executor.lock() else {
+                let _ = tx.send(HubMsg::JobDone);
+                return;
+            };
+            for (rel, abs, cancel) in job {
+                if cancel.load(Ordering::Relaxed) {
+                    continue;
+                }
+                let mut run = 0;
+                let outcome = executor.run(&rel, &abs, &cancel, &mut |event| {
+                    if matches!(event, RunEvent::Start { .. }) {
+                        run = runs.fetch_add(1, Ordering::Relaxed) + 1;
+                    }
+                    let _ = tx.send(HubMsg::Run {
+                        file: rel.clone(),
+                        run,
+                        event,
+                    });
+                });
+                let deps = executor
+                    .files_of(&rel)
+                    .into_iter()
+                    .map(|p| p.canonicalize().unwrap_or(p))
+                    .collect();
+                let _ = tx.send(HubMsg::Built {
+                    file: rel,
+                    outcome,
+                    deps,
+                });
+            }
+            let _ = tx.send(HubMsg::JobDone);
+        });
+    }
+
+    fn run_event(&mut self, file: &str, run: u64, event: RunEvent) {
+        let Some(entry) = self.files.get_mut(file) else {
+            return;
+        };
+        let watchers = self
+            .clients
+            .values_mut()
+            .filter(|c| c.file.as_deref() == Some(file));
+        match event {
+            RunEvent::Start { blocks, dirty } => {
+                let log = RunLog {
+                    run,
+                    blocks,
+                    results: Vec::new(),
+                    end: None,
+                };
+                let msg: Arc<str> = run_start(file, &log, &dirty).into();
+                for c in watchers {
+                    c.out.send(msg.clone());
+                }
+                entry.log = Some(log);
+            }
+            RunEvent::Result { id, body } => {
+                for c in watchers {
+                    block_result(c, run, &id, &body);
+                }
+                if let Some(log) = entry.log.as_mut().filter(|l| l.run == run) {
+                    log.results.push((id, body));
+                }
+            }
+            RunEvent::End { error, cancelled } => {
+                let mut body = json!({"run": run});
+                if let Some(e) = error {
+                    body["error"] = to_value(&e);
+                }
+                if cancelled {
+                    body["cancelled"] = json!(true);
+                } else {
+                    entry.complete_run = run;
+                }
+                let msg: Arc<str> = protocol::message("run-end", body).into();
+                let ids: HashSet<&str> = entry
+                    .log
+                    .iter()
+                    .flat_map(|l| l.blocks.iter().map(|b| b.id.as_str()))
+                    .collect();
+                for c in watchers {
+                    c.out.send(msg.clone());
+                    c.held.retain(|h| ids.contains(h.as_str()));
+                }
+                if let Some(log) = entry.log.as_mut().filter(|l| l.run == run) {
+                    log.end = Some(msg);
+                }
+            }
+        }
+    }
+
+    fn built(&mut self, file: &str, outcome: Outcome, deps: Vec<PathBuf>) {
+        let Some(entry) = self.files.get_mut(file) else {
+            return;
+        };
+        if !deps.is_empty() {
+            entry.deps = deps;
+        }
+        match outcome {
+            Outcome::Unchanged => {}
+            Outcome::Ran(program) => {
+                entry.failed = false;
+                let first = entry.program.is_none();
+                if let Some(p) = &entry.player {
+                    p.swap(executor::copy(&program));
+                    if first {
+                        match entry.carry.take() {
+                            Some(c) => p.resume(&c),
+                            None => p.play(),
+                        }
+                    }
+                }
+                entry.program = Some(*program);
+            }
+            Outcome::Failed { key, error } => {
+                entry.failed = true;
+                if let Some(p) = &entry.player {
+                    p.build_failed(key, error);
+                }
+            }
+        }
+    }
+
+    fn player_event(&mut self, file: &str, event: PlayerEvent) {
+        if self.files.get(file).is_none_or(|f| f.player.is_none()) {
+            return;
+        }
+        for c in self.clients.values().filter(|c| c.file.as_deref() == Some(file)) {
+            match &event {
+                PlayerEvent::Text(t) => c.out.send(t.clone()),
+                PlayerEvent::Frame(f) => {
+                    let _ = c.out.frame.send(Some(f.clone()));
+                }
+                PlayerEvent::Pcm(p) => {
+                    let _ = c.out.pcm.try_send(p.clone());
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self) {
+        if let Some(start) = self.window_start {
+            if start.elapsed() >= self.config.change_window {
+                let distinct: HashSet<&String> = self.window.iter().collect();
+                if distinct.len() == 1 {
+                    let path = self.window[0].clone();
+                    let watched = self.files.get(&path).is_some_and(|f| f.watchers > 0);
+                    let msg: Arc<str> = protocol::message(
+                        "file-changed",
+                        json!({"path": path, "watched": watched}),
+                    )
+                    .into();
+                    for c in self.clients.values() {
+                        c.out.send(msg.clone());
+                    }
+                }
+                self.window.clear();
+                self.window_start = None;
+            }
+        }
+        let stale: Vec<String> = self
+            .files
+            .iter()
+            .filter(|(rel, f)| {
+                f.watchers == 0
+                    && f.unwatched_since
+                        .is_some_and(|t| t.elapsed() >= self.config.evict_after)
+                    && !self.job_cancel.contains_key(*rel)
+                    && !self.guard.is_pending(rel)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        if stale.is_empty() {
+            return;
+        }
+        // Never wait for a running build: try again on a later tick.
+        if let Ok(mut executor) = self.executor.try_lock() {
+            for rel in stale {
+                executor.forget(&rel);
+                self.files.remove(&rel);
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The dev server behind `weft dev DIR`: it watches a folder, runs only what
+//! changed in the files browsers watch, and keeps every browser in sync over one
+//! WebSocket (`docs/protocol.md`).
+//!
+//! Invariants:
+//! - only this crate knows JSON (`protocol`);
+//! - no path a client sends reaches the file system unless it resolves inside the
+//!   served folder (`paths`);
+//! - one build at a time, at most one pending (`guard`);
+//! - a block id is a content key: the same id means the same result (`blocks`).
+
+pub mod guard;
+pub mod paths;
+pub mod protocol;
+pub mod blocks;
+pub mod preview;
+pub mod watch;
+pub mod executor;
+pub mod hub;
+pub mod player;
+pub mod server;
+
+pub use server::{Server, ServerConfig, ServerError};

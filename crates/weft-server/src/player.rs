@@ -1,0 +1,267 @@
+//! A `Player` plays one watched file: a live engine (the same one `weft run`
+//! uses) at the preview size its watchers asked for, and a pump thread that turns
+//! the engine's frames, sound and snapshots into what the watchers are sent.
+
+use crate::protocol;
+use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use weft_engine::live::program::LoadedProgram;
+use weft_engine::live::{Command, Engine, EngineHandle, EngineOptions, Snapshot, Transport};
+
+/// What the pump hands to the hub for the file's watchers.
+#[derive(Clone, Debug)]
+pub enum PlayerEvent {
+    /// A JSON text message (`state`, `parameters`, `parameter-changed`, `meter`).
+    Text(Arc<str>),
+    /// A `WFRM` frame.
+    Frame(Arc<Vec<u8>>),
+    /// A `WPCM` chunk.
+    Pcm(Arc<Vec<u8>>),
+}
+
+/// Transport, time, tempo and parameters, to carry into a new player.
+#[derive(Clone, Debug, Default)]
+pub struct Carry {
+    playing: bool,
+    time: f64,
+    bpm: Option<f64>,
+    params: Vec<(String, f64)>,
+}
+
+/// The `parameters` message for a snapshot.
+pub fn parameters_message(file: &str, snap: &Snapshot) -> String {
+    let params: Vec<_> = snap
+        .params
+        .iter()
+        .map(|p| json!({"id": p.id, "min": p.min, "max": p.max, "default": p.default, "value": p.value}))
+        .collect();
+    protocol::message("parameters", json!({"file": file, "params": params}))
+}
+
+/// The `state` message for a snapshot.
+pub fn state_message(file: &str, snap: &Snapshot) -> String {
+    protocol::message(
+        "state",
+        json!({
+            "file": file,
+            "transport": snap.transport.name(),
+            "time": snap.time,
+            "bpm": snap.bpm,
+            "programVersion": snap.program_version,
+            "lastError": snap.last_error,
+            "fps": snap.fps,
+            "rate": snap.rate,
+            "frames": snap.frames,
+        }),
+    )
+}
+
+/// One file playing.
+pub struct Player {
+    engine: Engine,
+    handle: EngineHandle,
+    size: (u32, u32),
+    stop: Arc<AtomicBool>,
+    pump: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Player {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Player({}x{})", self.size.0, self.size.1)
+    }
+}
+
+/// Samples per `WPCM` chunk (per channel): 20 ms at 48 kHz.
+const PCM_FRAMES: usize = 960;
+
+impl Player {
+    /// Starts a player for `file` rendering frames of `size`; `send` receives
+    /// what its watchers get (from the pump thread).
+    pub fn start(
+        file: String,
+        size: (u32, u32),
+        send: impl Fn(PlayerEvent) + Send + 'static,
+    ) -> Player {
+        let (engine, mut audio) = Engine::start(EngineOptions {
+            size: Some(size),
+            ..EngineOptions::default()
+        });
+        let handle = engine.handle();
+        let stop = Arc::new(AtomicBool::new(false));
+        let pump_handle = handle.clone();
+        let pump_stop = stop.clone();
+        let pump = std::thread::Builder::new()
+            .name("weft-player".into())
+            .spawn(move || {
+                let h = pump_handle;
+                let mut last_frame = u64::MAX;
+                let mut last_version = u64::MAX;
+                let mut last_program = u64::MAX;
+                let mut last_params: Vec<(String, f64)> = Vec::new();
+                let mut last_transport = None;
+                let mut last_state = Instant::now() - Duration::from_secs(1);
+                let mut last_meter = Instant::now();
+                let mut samples = vec![0f32; PCM_FRAMES * 2];
+                let mut filled = 0usize;
+                let (mut peak, mut sum, mut count) = ([0f32; 2], [0f64; 2], 0usize);
+                while !pump_stop.load(Ordering::Relaxed) {
+                    let snap = h.snapshot();
+                    // No parameters before a program is in: a page would show none.
+                    if snap.program_version != last_program && snap.program_version > 0 {
+                        last_program = snap.program_version;
+                        last_params = snap.params.iter().map(|p| (p.id.clone(), p.value)).collect();
+                        send(PlayerEvent::Text(parameters_message(&file, &snap).into()));
+                    } else {
+                        for p in &snap.params {
+                            let known = last_params.iter_mut().find(|(id, _)| *id == p.id);
+                            match known {
+                                Some((_, v)) if *v == p.value => {}
+                                Some((_, v)) => {
+                                    *v = p.value;
+                                    send(PlayerEvent::Text(
+                                        protocol::message(
+                                            "parameter-changed",
+                                            json!({"file": file, "id": p.id, "value": p.value}),
+                                        )
+                                        .into(),
+                                    ));
+                                }
+                                None => last_params.push((p.id.clone(), p.value)),
+                            }
+                        }
+                    }
+                    let playing = snap.transport == Transport::Playing;
+                    let now = Instant::now();
+                    if snap.version != last_version
+                        && (last_transport != Some(snap.transport)
+                            || now - last_state >= Duration::from_millis(100))
+                    {
+                        last_version = snap.version;
+                        last_transport = Some(snap.transport);
+                        last_state = now;
+                        send(PlayerEvent::Text(state_message(&file, &snap).into()));
+                    }
+                    let frame = h.frame();
+                    if frame.index != last_frame && frame.width > 0 && !frame.rgba.is_empty() {
+                        last_frame = frame.index;
+                        send(PlayerEvent::Frame(Arc::new(protocol::frame_bytes(
+                            frame.width,
+                            frame.height,
+                            frame.index,
+                            frame.time,
+                            &frame.rgba,
+                        ))));
+                    }
+                    loop {
+                        let n = audio.read(&mut samples[filled..]);
+                        filled += n;
+                        if filled < samples.len() {
+                            break;
+                        }
+                        for pair in samples.chunks_exact(2) {
+                            for c in 0..2 {
+                                peak[c] = peak[c].max(pair[c].abs());
+                                sum[c] += (pair[c] as f64) * (pair[c] as f64);
+                            }
+                        }
+                        count += PCM_FRAMES;
+                        send(PlayerEvent::Pcm(Arc::new(protocol::pcm_bytes(
+                            snap.rate.max(1),
+                            &samples,
+                        ))));
+                        filled = 0;
+                    }
+                    if playing && count > 0 && now - last_meter >= Duration::from_millis(100) {
+                        last_meter = now;
+                        let rms = |c: usize| (sum[c] / count as f64).sqrt();
+                        send(PlayerEvent::Text(
+                            protocol::message(
+                                "meter",
+                                json!({"file": file, "peakL": peak[0], "peakR": peak[1], "rmsL": rms(0), "rmsR": rms(1)}),
+                            )
+                            .into(),
+                        ));
+                        (peak, sum, count) = ([0.0; 2], [0.0; 2], 0);
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+            .expect("spawn the player pump");
+        Player {
+            engine,
+            handle,
+            size,
+            stop,
+            pump: Some(pump),
+        }
+    }
+
+    /// The engine's handle: commands go here.
+    pub fn handle(&self) -> &EngineHandle {
+        &self.handle
+    }
+
+    /// The frame size.
+    pub fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    /// Swaps in a program (the engine keeps the running one if it cannot).
+    pub fn swap(&self, program: LoadedProgram) {
+        let _ = self.handle.post_blocking(Command::Swap(Box::new(program)));
+    }
+
+    /// Tells the engine a build failed, so its snapshot shows the error.
+    pub fn build_failed(&self, key: [u8; 32], error: String) {
+        let _ = self.handle.post_blocking(Command::BuildFailed { key, error });
+    }
+
+    /// What a replacement player should continue from.
+    pub fn carry(&self) -> Carry {
+        let s = self.handle.snapshot();
+        Carry {
+            playing: s.transport == Transport::Playing,
+            time: s.time,
+            bpm: Some(s.bpm),
+            params: s.params.iter().map(|p| (p.id.clone(), p.value)).collect(),
+        }
+    }
+
+    /// Continues from `carry` (after a program was swapped in).
+    pub fn resume(&self, carry: &Carry) {
+        let mut commands = vec![Command::Seek(carry.time.max(0.0))];
+        if let Some(bpm) = carry.bpm {
+            commands.push(Command::SetTempo(bpm));
+        }
+        for (id, value) in &carry.params {
+            commands.push(Command::SetParam {
+                id: id.clone(),
+                value: *value,
+            });
+        }
+        commands.push(if carry.playing {
+            Command::Play
+        } else {
+            Command::Pause
+        });
+        let _ = self.handle.post_blocking(Command::Group(commands));
+    }
+
+    /// Starts the transport.
+    pub fn play(&self) {
+        let _ = self.handle.post_blocking(Command::Play);
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(p) = self.pump.take() {
+            let _ = p.join();
+        }
+        let _ = &self.engine;
+    }
+}

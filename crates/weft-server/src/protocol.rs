@@ -1,0 +1,345 @@
+//! The live protocol's messages (`docs/protocol.md`): JSON text messages both
+//! ways and the binary frames the server sends. Only this module knows JSON.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The largest text message a client may send.
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// A preview size asked for by a client.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub struct PreviewSize {
+    /// Pixels across (16 to 1920).
+    pub width: u32,
+    /// Pixels down (16 to 1080).
+    pub height: u32,
+}
+
+impl PreviewSize {
+    /// What a client gets when it asks for nothing.
+    pub const DEFAULT: PreviewSize = PreviewSize {
+        width: 320,
+        height: 180,
+    };
+}
+
+/// A message from a client.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientMessage {
+    /// Start watching a file (and stop watching the one before).
+    WatchFile {
+        /// Relative path.
+        path: String,
+        /// The tab's id across reconnects.
+        client_id: String,
+        /// The last run the client holds completely for this file (0: none).
+        client_run: u64,
+        /// Frame size wanted.
+        preview: PreviewSize,
+    },
+    /// Stop watching a file.
+    UnwatchFile {
+        /// Relative path.
+        path: String,
+    },
+    /// Ask again for a file's results.
+    RequestLoad {
+        /// Relative path.
+        path: String,
+        /// The last run the client holds completely (0: none).
+        client_run: u64,
+    },
+    /// A line of the command language.
+    Command {
+        /// The line.
+        text: String,
+    },
+    /// Set a parameter of the watched file.
+    SetParam {
+        /// Its id.
+        id: String,
+        /// The value.
+        value: f64,
+    },
+    /// Move the pointer of the watched file's player.
+    Pointer {
+        /// 0 at the left, 1 at the right.
+        x: f64,
+        /// 0 at the top, 1 at the bottom.
+        y: f64,
+    },
+}
+
+/// Why a client message was refused; becomes an `error` reply.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    /// Not JSON, not an object, or a field of the wrong shape.
+    #[error("{0}")]
+    Malformed(String),
+    /// Over [`MAX_MESSAGE`] bytes.
+    #[error("message of {0} bytes is larger than the limit of {MAX_MESSAGE} bytes")]
+    TooLarge(usize),
+    /// A `type` the server does not know.
+    #[error("unknown message type `{0}`")]
+    UnknownType(String),
+}
+
+impl MessageError {
+    /// The stable `code` of the `error` reply.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MessageError::Malformed(_) => "malformed",
+            MessageError::TooLarge(_) => "too-large",
+            MessageError::UnknownType(_) => "unknown-type",
+        }
+    }
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, MessageError> {
+    v.get(name)
+        .ok_or_else(|| MessageError::Malformed(format!("missing field `{name}`")))
+}
+
+fn string(v: &Value, name: &str) -> Result<String, MessageError> {
+    field(v, name)?
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| MessageError::Malformed(format!("field `{name}` must be a string")))
+}
+
+fn number(v: &Value, name: &str) -> Result<f64, MessageError> {
+    field(v, name)?
+        .as_f64()
+        .filter(|n| n.is_finite())
+        .ok_or_else(|| MessageError::Malformed(format!("field `{name}` must be a finite number")))
+}
+
+fn run_of(v: &Value) -> Result<u64, MessageError> {
+    match v.get("clientRun") {
+        None | Some(Value::Null) => Ok(0),
+        Some(r) => r.as_u64().ok_or_else(|| {
+            MessageError::Malformed("field `clientRun` must be a whole number".into())
+        }),
+    }
+}
+
+fn preview_of(v: &Value) -> Result<PreviewSize, MessageError> {
+    let Some(p) = v.get("preview").filter(|p| !p.is_null()) else {
+        return Ok(PreviewSize::DEFAULT);
+    };
+    let side = |name: &str, max: u64| -> Result<u32, MessageError> {
+        p.get(name)
+            .and_then(Value::as_u64)
+            .filter(|n| (16..=max).contains(n))
+            .map(|n| n as u32)
+            .ok_or_else(|| {
+                MessageError::Malformed(format!(
+                    "`preview.{name}` must be a whole number from 16 to {max}"
+                ))
+            })
+    };
+    Ok(PreviewSize {
+        width: side("width", 1920)?,
+        height: side("height", 1080)?,
+    })
+}
+
+impl ClientMessage {
+    /// Reads one text message.
+    pub fn parse(text: &str) -> Result<ClientMessage, MessageError> {
+        if text.len() > MAX_MESSAGE {
+            return Err(MessageError::TooLarge(text.len()));
+        }
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| MessageError::Malformed(format!("not JSON: {e}")))?;
+        let kind = v
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                MessageError::Malformed("expected a JSON object with a string `type`".into())
+            })?
+            .to_string();
+        Ok(match kind.as_str() {
+            "watch-file" => ClientMessage::WatchFile {
+                path: string(&v, "path")?,
+                client_id: match v.get("clientId") {
+                    None | Some(Value::Null) => String::new(),
+                    Some(_) => string(&v, "clientId")?,
+                },
+                client_run: run_of(&v)?,
+                preview: preview_of(&v)?,
+            },
+            "unwatch-file" => ClientMessage::UnwatchFile {
+                path: string(&v, "path")?,
+            },
+            "request-load" => ClientMessage::RequestLoad {
+                path: string(&v, "path")?,
+                client_run: run_of(&v)?,
+            },
+            "command" => ClientMessage::Command {
+                text: string(&v, "text")?,
+            },
+            "set-param" => ClientMessage::SetParam {
+                id: string(&v, "id")?,
+                value: number(&v, "value")?,
+            },
+            "pointer" => {
+                let x = number(&v, "x")?;
+                let y = number(&v, "y")?;
+                ClientMessage::Pointer {
+                    x: x.clamp(0.0, 1.0),
+                    y: y.clamp(0.0, 1.0),
+                }
+            }
+            _ => return Err(MessageError::UnknownType(kind)),
+        })
+    }
+}
+
+/// One entry of the served tree.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TreeEntry {
+    /// The last path component ("" for the root).
+    pub name: String,
+    /// Relative path with `/` separators ("" for the root).
+    pub path: String,
+    /// A folder.
+    pub dir: bool,
+    /// A folder's entries, sorted (folders and `.weft` files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<TreeEntry>>,
+}
+
+/// An error located in a file, as the client shows it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ErrorInfo {
+    /// The stable code (`E0201`), or "" for errors without one.
+    pub code: String,
+    /// The message.
+    pub message: String,
+    /// 1-based line, 0 when unknown.
+    pub line: usize,
+    /// 1-based column, 0 when unknown.
+    pub column: usize,
+    /// The diagnostic as the terminal shows it.
+    pub rendered: String,
+}
+
+/// What a block is, for the client.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockInfo {
+    /// The block id.
+    pub id: String,
+    /// `use`, `strand`, `spindle`, `setting`, `display`, `play`, `osc`, `segment`.
+    pub kind: &'static str,
+    /// The instance, spindle, segment or output name.
+    pub name: String,
+    /// First line, 1-based.
+    pub line: usize,
+    /// Last line, 1-based.
+    pub end_line: usize,
+    /// The statement's text.
+    pub code: String,
+    /// Its prose (Markdown).
+    pub prose: Option<String>,
+}
+
+/// Serializes a server message of `kind` with the fields of `body` (an object).
+pub fn message(kind: &str, body: Value) -> String {
+    let mut v = match body {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    v.insert("type".into(), Value::String(kind.into()));
+    Value::Object(v).to_string()
+}
+
+/// The `error` reply.
+pub fn error(code: &str, message: &str) -> String {
+    self::message(
+        "error",
+        serde_json::json!({"code": code, "message": message}),
+    )
+}
+
+/// A value as JSON.
+pub fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// The header of a `WFRM` binary frame followed by its RGBA bytes.
+pub fn frame_bytes(width: u32, height: u32, index: u64, time: f64, rgba: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(20 + rgba.len());
+    out.extend_from_slice(b"WFRM");
+    out.extend_from_slice(&width.to_le_bytes());
+    out.extend_from_slice(&height.to_le_bytes());
+    out.extend_from_slice(&(index as u32).to_le_bytes());
+    out.extend_from_slice(&(time as f32).to_le_bytes());
+    out.extend_from_slice(rgba);
+    out
+}
+
+/// A `WPCM` binary frame: interleaved stereo samples.
+pub fn pcm_bytes(rate: u32, samples: &[f32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + samples.len() * 4);
+    out.extend_from_slice(b"WPCM");
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&2u32.to_le_bytes());
+    out.extend_from_slice(&((samples.len() / 2) as u32).to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_client_message() {
+        let m = ClientMessage::parse(
+            r#"{"type":"watch-file","path":"a.weft","clientId":"c1","clientRun":4,"preview":{"width":64,"height":32}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            m,
+            ClientMessage::WatchFile {
+                path: "a.weft".into(),
+                client_id: "c1".into(),
+                client_run: 4,
+                preview: PreviewSize {
+                    width: 64,
+                    height: 32
+                }
+            }
+        );
+        assert!(matches!(
+            ClientMessage::parse(r#"{"type":"pointer","x":2,"y":-1}"#).unwrap(),
+            ClientMessage::Pointer { x, y } if x == 1.0 && y == 0.0
+        ));
+    }
+
+    #[test]
+    fn refuses_garbage_with_a_code() {
+        for (text, code) in [
+            ("", "malformed"),
+            ("[1,2]", "malformed"),
+            ("{\"type\":3}", "malformed"),
+            ("{\"type\":\"nope\"}", "unknown-type"),
+            ("{\"type\":\"set-param\",\"id\":\"a\"}", "malformed"),
+            ("{\"type\":\"set-param\",\"id\":\"a\",\"value\":\"x\"}", "malformed"),
+            (
+                "{\"type\":\"watch-file\",\"path\":\"a\",\"preview\":{\"width\":1e9,\"height\":2}}",
+                "malformed",
+            ),
+            ("{\"type\":\"request-load\",\"path\":\"a\",\"clientRun\":-1}", "malformed"),
+        ] {
+            assert_eq!(ClientMessage::parse(text).unwrap_err().code(), code, "{text}");
+        }
+        let big = format!("{{\"type\":\"command\",\"text\":\"{}\"}}", "a".repeat(MAX_MESSAGE));
+        assert_eq!(ClientMessage::parse(&big).unwrap_err().code(), "too-large");
+    }
+}

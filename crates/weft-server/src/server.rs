@@ -1,0 +1,305 @@
+//! The HTTP side: the embedded browser client at `/` and `/app/…`, the WebSocket
+//! at `/ws`, and the [`Server`] that ties the watcher, the hub and the listener
+//! together and shuts them down cleanly.
+
+use crate::hub::{Hub, HubConfig, HubMsg, HubStats, Outbox};
+use crate::paths::ServedDir;
+use crate::protocol::{self, ClientMessage};
+use crate::watch::{WatchError, Watcher};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// The browser client, embedded at build time.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "../../web/"]
+struct Assets;
+
+/// How `weft dev` serves.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The folder.
+    pub root: PathBuf,
+    /// Interface to bind (127.0.0.1 unless told otherwise).
+    pub host: String,
+    /// Port (0: any free one).
+    pub port: u16,
+    /// The watcher's debounce.
+    pub debounce: Duration,
+    /// Result cache limit in bytes.
+    pub cache_bytes: usize,
+    /// Results of files nobody watches are dropped after this long.
+    pub evict_after: Duration,
+}
+
+impl ServerConfig {
+    /// The defaults of `weft dev DIR`.
+    pub fn new(root: impl Into<PathBuf>) -> ServerConfig {
+        ServerConfig {
+            root: root.into(),
+            host: "127.0.0.1".into(),
+            port: 7878,
+            debounce: Duration::from_millis(30),
+            cache_bytes: crate::executor::DEFAULT_CACHE_BYTES,
+            evict_after: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The folder cannot be served.
+    #[error("cannot serve {}: {source}", path.display())]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The watcher could not start.
+    #[error(transparent)]
+    Watch(#[from] WatchError),
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// What was asked for.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+#[derive(Clone)]
+struct AppState {
+    hub: mpsc::UnboundedSender<HubMsg>,
+    next_conn: Arc<AtomicU64>,
+}
+
+/// A running server.
+pub struct Server {
+    addr: SocketAddr,
+    hub: mpsc::UnboundedSender<HubMsg>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    watcher: Option<Watcher>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Server({})", self.addr)
+    }
+}
+
+impl Server {
+    /// Starts serving (call inside a tokio runtime).
+    pub async fn start(config: ServerConfig) -> Result<Server, ServerError> {
+        let dir = ServedDir::new(&config.root).map_err(|source| ServerError::Folder {
+            path: config.root.clone(),
+            source,
+        })?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let fs_tx = tx.clone();
+        let watcher = Watcher::start(dir.root(), config.debounce, move |change| {
+            let _ = fs_tx.send(HubMsg::Fs(change));
+        })?;
+        let addr = format!("{}:{}", config.host, config.port);
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: addr.clone(),
+                source,
+            })?;
+        let local = listener.local_addr().map_err(|source| ServerError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
+        let hub = Hub::new(
+            dir,
+            HubConfig {
+                cache_bytes: config.cache_bytes,
+                evict_after: config.evict_after,
+                change_window: Duration::from_millis(100),
+            },
+            tx.clone(),
+        );
+        let ticker = tx.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(25));
+            loop {
+                every.tick().await;
+                if ticker.send(HubMsg::Tick).is_err() {
+                    break;
+                }
+            }
+        });
+        tokio::spawn(hub.serve(rx));
+        let state = AppState {
+            hub: tx.clone(),
+            next_conn: Arc::new(AtomicU64::new(1)),
+        };
+        let app = Router::new()
+            .route("/", get(index))
+            .route("/app/{*file}", get(asset))
+            .route("/ws", get(socket))
+            .with_state(state);
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop_rx.await;
+                })
+                .await;
+        });
+        Ok(Server {
+            addr: local,
+            hub: tx,
+            shutdown: Some(stop_tx),
+            task,
+            watcher: Some(watcher),
+        })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The hub's counters.
+    pub async fn stats(&self) -> HubStats {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.hub.send(HubMsg::Stats(tx));
+        rx.await.unwrap_or_default()
+    }
+
+    /// Runs a line of the command language on the file watched most recently.
+    pub async fn command(&self, text: &str) -> String {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.hub.send(HubMsg::Terminal {
+            text: text.to_string(),
+            reply: tx,
+        });
+        rx.await.unwrap_or_else(|_| "error: the server has stopped".into())
+    }
+
+    /// Stops watching, closes every connection and waits for the listener.
+    pub async fn shutdown(mut self) {
+        drop(self.watcher.take());
+        if let Some(s) = self.shutdown.take() {
+            let _ = s.send(());
+        }
+        // Open WebSockets keep graceful shutdown waiting; give them a moment.
+        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.task).await;
+        self.task.abort();
+    }
+}
+
+fn typed(body: std::borrow::Cow<'static, [u8]>, mime: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+}
+
+async fn index() -> Response {
+    match Assets::get("index.html") {
+        Some(f) => typed(f.data, "text/html; charset=utf-8"),
+        None => (StatusCode::NOT_FOUND, "the browser client is missing").into_response(),
+    }
+}
+
+async fn asset(UrlPath(file): UrlPath<String>) -> Response {
+    let mime = match file.rsplit('.').next() {
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("html") => "text/html; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    match Assets::get(&file) {
+        Some(f) if !file.contains("..") => typed(f.data, mime),
+        _ => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+async fn socket(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    // Larger than the protocol's limit, so an oversized message is answered
+    // with an `error` instead of closing the connection.
+    ws.max_message_size(16 << 20)
+        .on_upgrade(move |socket| connection(socket, state))
+}
+
+async fn connection(socket: WebSocket, state: AppState) {
+    let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
+    let (text_tx, mut text_rx) = mpsc::unbounded_channel::<Arc<str>>();
+    let (frame_tx, mut frame_rx) = watch::channel::<Option<Arc<Vec<u8>>>>(None);
+    let (pcm_tx, mut pcm_rx) = mpsc::channel::<Arc<Vec<u8>>>(64);
+    let out = Outbox {
+        text: text_tx.clone(),
+        frame: frame_tx,
+        pcm: pcm_tx,
+    };
+    if state.hub.send(HubMsg::Connect { conn, out }).is_err() {
+        return;
+    }
+    let (mut sink, mut stream) = socket.split();
+    let writer = tokio::spawn(async move {
+        loop {
+            let msg = tokio::select! {
+                biased;
+                t = text_rx.recv() => match t {
+                    Some(t) => Message::Text(t.as_ref().into()),
+                    None => break,
+                },
+                changed = frame_rx.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let frame = frame_rx.borrow_and_update().clone();
+                    match frame {
+                        Some(f) => Message::Binary(f.as_ref().clone().into()),
+                        None => continue,
+                    }
+                }
+                p = pcm_rx.recv() => match p {
+                    Some(p) => Message::Binary(p.as_ref().clone().into()),
+                    None => break,
+                },
+            };
+            if sink.send(msg).await.is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(Ok(msg)) = stream.next().await {
+        match msg {
+            Message::Text(text) => match ClientMessage::parse(text.as_str()) {
+                Ok(msg) => {
+                    let _ = state.hub.send(HubMsg::Client { conn, msg });
+                }
+                Err(e) => {
+                    let _ = text_tx.send(protocol::error(e.code(), &e.to_string()).into());
+                }
+            },
+            Message::Binary(_) => {
+                let _ = text_tx.send(
+                    protocol::error("malformed", "the server accepts text messages only").into(),
+                );
+            }
+            Message::Close(_) => break,
+            _ => {}
+        }
+    }
+    let _ = state.hub.send(HubMsg::Disconnect { conn });
+    drop(text_tx);
+    writer.abort();
+}

@@ -1,0 +1,372 @@
+// The entry point of the live view: wires the socket (protocol.js) to the page —
+// the tree and breadcrumb, the watched file's blocks, the display canvas, sound,
+// transport, parameter sliders and the command bar — and keeps follow mode:
+// unpinned, the page goes to the file that changed; pinned, it stays.
+// The watched file is in the URL (`/#/path/file.weft`); the pin and the client id
+// live in sessionStorage, so a reload keeps all three. `window.weft` exposes
+// read-only state for tests and curious users.
+
+import { connect } from './protocol.js';
+import { Runs } from './runs.js';
+import { renderBlocks, describeError } from './blocks.js';
+import { renderTree, renderBreadcrumb, markCurrent, filePaths, fileHref, pathFromHash } from './tree.js';
+import { Params } from './params.js';
+import { Sound } from './audio.js';
+import { CommandBar } from './commandbar.js';
+import { Display } from './display.js';
+
+const PREVIEW = { width: 320, height: 180 };
+
+const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+
+const ui = {
+  connection: $('connection'),
+  breadcrumb: $('breadcrumb'),
+  fileTitle: $('file-title'),
+  fileName: $('file-name'),
+  pin: $('pin'),
+  rootName: $('root-name'),
+  tree: $('tree'),
+  serverError: $('server-error'),
+  canvas: $('canvas'),
+  transportState: $('transport-state'),
+  time: $('time'),
+  bpm: $('bpm'),
+  meter: document.querySelector('[data-testid="meter"] .meter-bar'),
+  runError: $('run-error'),
+  blocks: $('blocks'),
+  empty: $('empty'),
+  sound: $('sound'),
+};
+
+const session = {
+  get(key) {
+    try {
+      return sessionStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set(key, value) {
+    try {
+      sessionStorage.setItem(key, value);
+    } catch {
+      // Storage may be disabled; the page still works for this visit.
+    }
+  },
+};
+
+const state = {
+  clientId: session.get('weft.clientId') ?? newClientId(),
+  pinned: session.get('weft.pinned') === '1',
+  root: '',
+  tree: null,
+  file: '',
+  serverRun: 0,
+  transport: null,
+  lastCommandResult: null,
+  errors: [],
+  runsCompleted: 0,
+  followed: 0,
+};
+session.set('weft.clientId', state.clientId);
+
+const runs = new Runs();
+const sound = new Sound();
+const display = new Display(ui.canvas, (pointer) => {
+  if (state.file) send({ type: 'pointer', ...pointer });
+});
+const params = new Params($('params'), setParam);
+const commandBar = new CommandBar(
+  {
+    backdrop: $('command-bar-backdrop'),
+    input: $('command-input'),
+    suggestions: $('command-suggestions'),
+    output: $('command-output'),
+    opener: $('open-command-bar'),
+  },
+  {
+    files: () => filePaths(state.tree),
+    pinned: () => state.pinned,
+    open: (path) => navigate(path),
+    togglePin: () => setPinned(!state.pinned),
+    run: (text) => {
+      if (!send({ type: 'command', text })) commandBar.showResult({ ok: false, output: 'not connected to weft dev; reconnecting…' });
+    },
+  },
+);
+
+const socketUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+const socket = connect(socketUrl, {
+  open: onOpen,
+  close: onClose,
+  message: onMessage,
+  frame: (frame) => display.frame(frame),
+  pcm: (chunk) => sound.play(chunk),
+});
+
+function send(message) {
+  return socket.send(message);
+}
+
+// A dragged slider sends at most one `set-param` per parameter per animation frame.
+const paramsToSend = new Map();
+function setParam(id, value) {
+  if (paramsToSend.size === 0) {
+    requestAnimationFrame(() => {
+      for (const [pid, v] of paramsToSend) send({ type: 'set-param', id: pid, value: v });
+      paramsToSend.clear();
+    });
+  }
+  paramsToSend.set(id, value);
+}
+
+// ---- connection --------------------------------------------------------------
+
+function onOpen() {
+  setConnection('connected', 'connected');
+  if (!state.file) return;
+  // After a reconnect, say again what this page watches and what it holds.
+  const clientRun = runs.completeRun;
+  send({ type: 'watch-file', path: state.file, clientId: state.clientId, preview: PREVIEW, clientRun });
+  if (clientRun > 0) send({ type: 'request-load', path: state.file, clientRun });
+}
+
+function onClose() {
+  setConnection('reconnecting', 'reconnecting…');
+}
+
+function setConnection(name, text) {
+  ui.connection.dataset.state = name;
+  ui.connection.textContent = text;
+}
+
+// ---- messages ----------------------------------------------------------------
+
+function onMessage(message) {
+  switch (message.type) {
+    case 'hello':
+      state.root = message.root ?? '';
+      state.serverRun = message.run ?? 0;
+      document.querySelector('.brand').title = `weft dev ${message.version ?? ''}`.trim();
+      setTree(message.tree);
+      break;
+    case 'directory-changed':
+      setTree(message.tree);
+      break;
+    case 'file-changed':
+      if (!state.pinned && typeof message.path === 'string' && message.path.endsWith('.weft') && message.path !== state.file) {
+        state.followed += 1;
+        navigate(message.path);
+      }
+      break;
+    case 'run-start':
+      if (runs.start(message)) {
+        hideServerError();
+        drawBlocks();
+      }
+      break;
+    case 'block-result':
+      if (runs.result(message)) drawBlocks();
+      break;
+    case 'run-end': {
+      const outcome = runs.end(message);
+      if (outcome === null) break;
+      if (outcome !== 'cancelled') state.runsCompleted += 1;
+      // A file without a display has no picture: no black box for it.
+      if (outcome === 'complete') ui.canvas.hidden = !runs.shown.some((entry) => entry.desc.kind === 'display');
+      drawBlocks();
+      drawRunError();
+      if (runs.missing) {
+        // The server thought we held a block we do not: ask for everything again.
+        runs.missing = false;
+        runs.completeRun = 0;
+        send({ type: 'request-load', path: state.file, clientRun: 0 });
+      }
+      break;
+    }
+    case 'parameters':
+      if (message.file === state.file) params.set(message.params);
+      break;
+    case 'parameter-changed':
+      if (message.file === state.file) params.update(message.id, message.value);
+      break;
+    case 'state':
+      if (message.file === state.file) drawTransport(message);
+      break;
+    case 'meter':
+      if (message.file === state.file) {
+        const peak = Math.max(message.peakL ?? 0, message.peakR ?? 0);
+        ui.meter.style.width = `${Math.min(100, Math.round(peak * 100))}%`;
+      }
+      break;
+    case 'command-result':
+      state.lastCommandResult = { text: message.text, ok: message.ok, output: message.output };
+      commandBar.showResult(message);
+      break;
+    case 'error':
+      state.errors.push({ code: message.code, message: message.message });
+      if (state.errors.length > 50) state.errors.shift();
+      showServerError(message);
+      break;
+    default:
+      break;
+  }
+}
+
+function setTree(tree) {
+  state.tree = tree ?? null;
+  ui.rootName.textContent = state.root;
+  renderTree(ui.tree, state.tree, state.file);
+  drawHeader();
+  if (state.file && state.tree && !filePaths(state.tree).includes(state.file)) {
+    showServerError({ code: 'gone', message: `${state.file} is not in the folder any more; what it showed stays until it comes back.` });
+  }
+}
+
+function showServerError(message) {
+  ui.serverError.hidden = false;
+  ui.serverError.textContent = `${message.code ?? 'error'}: ${message.message ?? ''}`;
+}
+
+function hideServerError() {
+  ui.serverError.hidden = true;
+  ui.serverError.textContent = '';
+}
+
+// ---- the watched file ------------------------------------------------------------
+
+/** Goes to `path` through the URL, so the history and a reload keep it. */
+function navigate(path) {
+  const href = fileHref(path);
+  if (location.hash !== href) location.hash = href;
+  else watch(path);
+}
+
+function watch(path) {
+  if (path === state.file && runs.file === path) return;
+  const previous = state.file;
+  state.file = path;
+  runs.reset(path);
+  state.transport = null;
+  params.set([]);
+  hideServerError();
+  display.clear();
+  drawBlocks();
+  drawRunError();
+  drawTransport(null);
+  drawHeader();
+  markCurrent(ui.tree, path);
+  if (path) send({ type: 'watch-file', path, clientId: state.clientId, preview: PREVIEW });
+  else if (previous) send({ type: 'unwatch-file', path: previous, clientId: state.clientId });
+}
+
+window.addEventListener('hashchange', () => watch(pathFromHash(location.hash)));
+
+function drawHeader() {
+  const name = state.file ? state.file.split('/').pop() : '';
+  renderBreadcrumb(ui.breadcrumb, state.root, state.file);
+  ui.fileName.textContent = name;
+  ui.fileTitle.hidden = !state.file;
+  ui.empty.hidden = Boolean(state.file);
+  document.title = state.file ? `${name} — weft` : 'weft dev';
+  drawPin();
+}
+
+function setPinned(pinned) {
+  state.pinned = pinned;
+  session.set('weft.pinned', pinned ? '1' : '0');
+  drawPin();
+}
+
+function drawPin() {
+  ui.pin.setAttribute('aria-pressed', String(state.pinned));
+  ui.fileTitle.classList.toggle('pinned', state.pinned);
+  ui.pin.title = state.pinned
+    ? `Pinned: this page stays on ${state.file || 'this file'} when other files change, and still updates when it changes. Click to follow changes again.`
+    : 'Following: this page goes to the file that changed. Click to pin it to this file.';
+  ui.pin.setAttribute('aria-label', state.pinned ? 'Unpin (pinned to this file)' : 'Pin to this file');
+}
+
+ui.pin.addEventListener('click', () => setPinned(!state.pinned));
+
+function drawBlocks() {
+  renderBlocks(ui.blocks, runs.shown);
+}
+
+function drawRunError() {
+  const error = runs.runError;
+  ui.runError.hidden = !error;
+  ui.runError.textContent = error ? `${state.file} does not build — ${describeError(error)}. The last good program keeps playing.` : '';
+}
+
+// ---- transport and sound ------------------------------------------------------
+
+for (const command of ['play', 'pause', 'stop']) {
+  $(command).addEventListener('click', () => send({ type: 'command', text: command }));
+}
+
+function drawTransport(message) {
+  state.transport = message
+    ? { transport: message.transport, time: message.time, bpm: message.bpm, programVersion: message.programVersion, fps: message.fps, frames: message.frames }
+    : null;
+  if (message?.transport !== 'playing') ui.meter.style.width = '0%';
+  ui.transportState.textContent = message?.transport ?? '';
+  ui.transportState.dataset.state = message?.transport ?? '';
+  ui.time.textContent = typeof message?.time === 'number' ? `${message.time.toFixed(1)} s` : '';
+  ui.bpm.textContent = typeof message?.bpm === 'number' ? `${message.bpm} bpm` : '';
+  for (const command of ['play', 'pause', 'stop']) {
+    $(command).classList.toggle('active', message?.transport === (command === 'play' ? 'playing' : command === 'pause' ? 'paused' : 'stopped'));
+  }
+}
+
+ui.sound.addEventListener('click', async () => {
+  if (sound.on) await sound.stop();
+  else await sound.start();
+  ui.sound.setAttribute('aria-pressed', String(sound.on));
+  ui.sound.textContent = sound.on ? 'Sound off' : 'Sound on';
+});
+
+// ---- start ---------------------------------------------------------------------
+
+function newClientId() {
+  const bytes = new Uint8Array(6);
+  crypto.getRandomValues(bytes);
+  return `c-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+watch(pathFromHash(location.hash));
+drawHeader();
+
+window.weft = Object.freeze({
+  get clientId() { return state.clientId; },
+  get connected() { return socket.connected; },
+  get file() { return state.file; },
+  get pinned() { return state.pinned; },
+  /** The last run of the file received completely. */
+  get run() { return runs.completeRun; },
+  get runsCompleted() { return state.runsCompleted; },
+  get runError() { return runs.runError ? { ...runs.runError } : null; },
+  get blocks() {
+    return runs.shown.map((entry) => ({
+      id: entry.id,
+      kind: entry.desc.kind,
+      name: entry.desc.name,
+      state: entry.state,
+      views: (entry.views ?? []).map((view) => ({ kind: view.kind, output: view.output, value: view.value })),
+      error: entry.error ? { ...entry.error } : null,
+    }));
+  },
+  get params() { return params.values(); },
+  get transport() { return state.transport ? { ...state.transport } : null; },
+  get framesReceived() { return display.framesReceived; },
+  get framesDrawn() { return display.framesDrawn; },
+  get lastFrame() { return display.lastFrame ? { ...display.lastFrame } : null; },
+  get audioChunks() { return sound.received; },
+  get audioScheduled() { return sound.scheduled; },
+  get soundOn() { return sound.on; },
+  get lastCommandResult() { return state.lastCommandResult ? { ...state.lastCommandResult } : null; },
+  get errors() { return state.errors.map((e) => ({ ...e })); },
+  get files() { return filePaths(state.tree); },
+  get followed() { return state.followed; },
+});

@@ -1,0 +1,97 @@
+// The WebSocket to `weft dev` (docs/protocol.md): one connection that reconnects
+// with exponential backoff, JSON text messages in and out, and the decoding of the
+// binary frames (`WFRM` pictures, `WPCM` sound). Knows nothing about the page.
+
+const MIN_DELAY_MS = 100;
+const MAX_DELAY_MS = 5000;
+
+/**
+ * Opens `ws://<host>/ws` and keeps it open.
+ * handlers: { open(), close(), message(obj), frame(frame), pcm(chunk) }.
+ * Returns { send(obj) → bool, get connected }.
+ */
+export function connect(url, handlers) {
+  let socket = null;
+  let delay = MIN_DELAY_MS;
+  let connected = false;
+
+  function open() {
+    socket = new WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    socket.addEventListener('open', () => {
+      connected = true;
+      delay = MIN_DELAY_MS;
+      handlers.open();
+    });
+    socket.addEventListener('message', (event) => {
+      if (typeof event.data === 'string') {
+        let message;
+        try {
+          message = JSON.parse(event.data);
+        } catch {
+          console.warn('weft: a text frame that is not JSON', event.data.slice(0, 200));
+          return;
+        }
+        if (message && typeof message.type === 'string') handlers.message(message);
+      } else {
+        const decoded = decodeBinary(event.data);
+        if (decoded?.kind === 'frame') handlers.frame(decoded);
+        else if (decoded?.kind === 'pcm') handlers.pcm(decoded);
+      }
+    });
+    socket.addEventListener('close', () => {
+      const was = connected;
+      connected = false;
+      socket = null;
+      if (was) handlers.close();
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, MAX_DELAY_MS);
+    });
+    // An error is always followed by a close; the close schedules the retry.
+    socket.addEventListener('error', () => {});
+  }
+
+  open();
+  return {
+    send(message) {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify(message));
+      return true;
+    },
+    get connected() {
+      return connected;
+    },
+  };
+}
+
+const TAG_FRAME = 0x4d524657; // "WFRM" read as a little-endian u32
+const TAG_PCM = 0x4d435057; // "WPCM"
+
+/** Decodes one binary frame; null when it is neither `WFRM` nor `WPCM` or is short. */
+export function decodeBinary(buffer) {
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < 16) return null;
+  const view = new DataView(buffer);
+  const tag = view.getUint32(0, true);
+  if (tag === TAG_FRAME) {
+    if (buffer.byteLength < 20) return null;
+    const width = view.getUint32(4, true);
+    const height = view.getUint32(8, true);
+    const index = view.getUint32(12, true);
+    const time = view.getFloat32(16, true);
+    const size = width * height * 4;
+    if (width === 0 || height === 0 || buffer.byteLength < 20 + size) return null;
+    const pixels = new Uint8ClampedArray(buffer, 20, size);
+    return { kind: 'frame', width, height, index, time, pixels };
+  }
+  if (tag === TAG_PCM) {
+    const rate = view.getUint32(4, true);
+    const channels = view.getUint32(8, true);
+    const frames = view.getUint32(12, true);
+    const count = frames * channels;
+    if (rate === 0 || channels === 0 || buffer.byteLength < 16 + count * 4) return null;
+    // The samples start at byte 16, which is 4-aligned, so a Float32Array view works.
+    const samples = new Float32Array(buffer, 16, count);
+    return { kind: 'pcm', rate, channels, frames, samples };
+  }
+  return null;
+}
