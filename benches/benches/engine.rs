@@ -4,7 +4,9 @@
 //! applied answer (p50, p99, max) with the transport stopped and playing, and (c)
 //! the cost of reading a snapshot against an uncontended `Mutex<Arc<Snapshot>>`
 //! lock-and-clone and a bare `Arc::clone`, taken in the same run (ratios above 1.0:
-//! the snapshot read is slower than that baseline).
+//! the snapshot read is slower than that baseline), and (d) a hot swap after
+//! editing one of 50 statements fused into one picture batch against a cold
+//! compile of the same program (ratio below 1.0: the swap is cheaper).
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -194,6 +196,75 @@ fn reads(engine: &Engine) {
     );
 }
 
+/// Fifty strands in five chains of ten, one display reading every chain: one
+/// fused picture batch. `factor` is the edited statement's constant.
+fn fifty(factor: &str) -> String {
+    let mut s = String::new();
+    for c in 0..5 {
+        for k in 0..10 {
+            let body = if k == 0 {
+                format!("sin(me@x * {} + me@y * 0.5)", c + 2)
+            } else {
+                let f = if (c, k) == (2, 5) { factor } else { "0.9" };
+                format!(
+                    "sin(c{c}s{}@v * 1.1 + me@x * 0.3) * {f} + me@y * 0.0{k}",
+                    k - 1
+                )
+            };
+            s.push_str(&format!("c{c}s{k}<v> = {body}\n"));
+        }
+    }
+    s.push_str("display((c0s9@v + c1s9@v + c2s9@v + c3s9@v + c4s9@v) * 0.1, me@y, 0.5)\n");
+    s
+}
+
+/// (d) A swap that edits statement 26 of 50 (`c2s5`: it, 4 dependents and the
+/// display are lowered, 45 are linked from the cache) against a cold compile of
+/// the same program, both from a parsed program and graph, in the same run.
+fn swap_vs_cold() {
+    use weft_engine::coordinator::{Coordinator, EngineConfig};
+    use weft_engine::sources::SourceSet;
+    let parsed = |text: &str| {
+        let built = weft_lang::build_source(std::path::Path::new("/tmp/fifty.weft"), text);
+        let program = built.program.expect("the swap bench program builds");
+        let graph = weft_graph::build(&program, weft_graph::Scope::Main).expect("acyclic");
+        let (sources, _) = SourceSet::load(&program, &SourceOptions::default());
+        (Arc::new(program), Arc::new(sources), graph)
+    };
+    let config = EngineConfig {
+        width: 64,
+        height: 64,
+        audio_block: 256,
+    };
+    let versions = [parsed(&fifty("0.8")), parsed(&fifty("0.7"))];
+    const RUNS: usize = 200;
+    let cold = best_of(RUNS, || {
+        let (p, s, g) = versions[0].clone();
+        black_box(Coordinator::new(p, s, g, config).expect("compiles"));
+    });
+    let mut c = {
+        let (p, s, g) = versions[1].clone();
+        Coordinator::new(p, s, g, config).expect("compiles")
+    };
+    let mut next = 0;
+    let mut report = None;
+    let warm = best_of(RUNS, || {
+        let (p, s, g) = versions[next].clone();
+        report = Some(c.swap(p, s, g).expect("swaps"));
+        next = 1 - next;
+    });
+    let r = report.expect("at least one swap");
+    println!(
+        "swap after editing 1 of 50     swap {:>8.1} us   cold compile {:>8.1} us   ratio {:>5.2}   ({} nodes lowered, {} reused, {} batches compiled)",
+        warm * 1e6,
+        cold * 1e6,
+        warm / cold,
+        r.nodes_lowered.len(),
+        r.nodes_reused.len(),
+        r.batches_compiled,
+    );
+}
+
 fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("weft live engine benchmarks, {cores} cores");
@@ -204,4 +275,6 @@ fn main() {
     round_trips(&engine, "playing");
     engine.apply(Command::Stop).expect("stop");
     reads(&engine);
+    drop(engine);
+    swap_vs_cold();
 }

@@ -3,9 +3,9 @@
 //! materialize into a buffer what later batches of the same backend read.
 
 use crate::kernel::{BlockPos, Kernel, Scratch, LANES};
-use crate::kernel::{KernelBuilder, Lowering, Resolve};
+use crate::kernel::{Fragments, KernelBuilder, Lowering, Resolve};
 use crate::registry::{DataRef, Exposed, Getter, Layout, OutputKey, Registry, SharedBuffer};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use weft_graph::{BackendKind, Graph, NodeKind};
 use weft_lang::ir::{coord, InstId};
@@ -54,14 +54,16 @@ pub struct BatchInput<'a> {
 pub trait Backend: Send {
     /// Its kind and grid.
     fn context(&self) -> Context;
-    /// Compiles one batch, taking what it reads from `registry` and exposing there
-    /// what later batches read. Nothing runs it until [`Backend::install`].
+    /// Compiles one batch from its nodes' fragments, taking what it reads from
+    /// `registry` and exposing there what later batches read. Nothing runs it
+    /// until [`Backend::install`].
     fn compile(
         &self,
         batch: &BatchInput<'_>,
+        fragments: &mut dyn Fragments,
         registry: &mut Registry,
     ) -> Result<CompiledBatch, EngineError> {
-        compile_batch(self.context(), batch, registry)
+        compile_batch(self.context(), batch, fragments, registry)
     }
     /// The batches it runs, in order.
     fn batches(&self) -> &[CompiledBatch];
@@ -112,6 +114,10 @@ pub struct CompiledBatch {
     pub key: [u8; 32],
     /// What its graph nodes stand for, in batch order (to rename on reuse).
     pub nodes: Vec<NodeKind>,
+    /// Instructions of the kernel attributed to each node, in batch order (each
+    /// instruction to the node that first made it): the weights per-node timing
+    /// splits the batch's time by.
+    pub node_instrs: Vec<usize>,
     /// The fused code of the batch.
     pub kernel: Arc<Kernel>,
     /// Kernel outputs written to buffers for later batches of the same backend.
@@ -165,10 +171,13 @@ pub fn read_later(graph: &Graph, index: usize, kind: BackendKind) -> Vec<(InstId
     out
 }
 
-/// The compile step shared by every backend.
+/// The compile step shared by every backend: links the fragments of the batch's
+/// nodes (taken from `fragments`, which lowers only what it does not hold) into
+/// one kernel, plus one getter kernel per output other batches read.
 pub fn compile_batch(
     ctx: Context,
     input: &BatchInput<'_>,
+    fragments: &mut dyn Fragments,
     registry: &mut Registry,
 ) -> Result<CompiledBatch, EngineError> {
     let graph = input.graph;
@@ -194,29 +203,25 @@ pub fn compile_batch(
     };
     for n in &batch.nodes {
         if let NodeKind::Sink(s) = graph.node(*n).kind {
-            let outs = builder.add_outputs(&program.sinks[s].values, &mut resolve)?;
+            let outs = builder.add_node(NodeKind::Sink(s), fragments, &mut resolve)?;
             sinks.push((s, outs.first().copied().unwrap_or(0)));
         }
     }
     let mut writes = Vec::new();
     let mut exposed = Vec::new();
     for &(inst, same_backend) in &read_later {
-        let values = program.instance(inst).values.clone();
-        for (o, v) in values.iter().enumerate() {
-            let key = OutputKey {
-                inst,
-                out: o as u32,
-            };
+        for o in 0..program.instance(inst).values.len() as u32 {
+            let key = OutputKey { inst, out: o };
             let buffer = if same_backend {
                 let buf = Arc::new(SharedBuffer::new(ctx.layout));
-                let outs = builder.add_outputs(&[*v], &mut resolve)?;
-                writes.push((outs[0], buf.clone()));
+                let out = builder.add_output(inst, o, fragments, &mut resolve)?;
+                writes.push((out, buf.clone()));
                 Some(buf)
             } else {
                 None
             };
             let mut g = KernelBuilder::new(input.lowering);
-            g.add_outputs(&[*v], &mut resolve)?;
+            g.add_output(inst, o, fragments, &mut resolve)?;
             let getter = Arc::new(Getter {
                 kernel: Arc::new(g.finish(&mut resolve)?),
                 output: 0,
@@ -224,7 +229,14 @@ pub fn compile_batch(
             exposed.push((key, getter, buffer));
         }
     }
-    let kernel = Arc::new(builder.finish(&mut resolve)?);
+    let (kernel, attributed) = builder.finish_attributed(&mut resolve)?;
+    let kernel = Arc::new(kernel);
+    let attributed: HashMap<NodeKind, usize> = attributed.into_iter().collect();
+    let node_instrs = batch
+        .nodes
+        .iter()
+        .map(|n| attributed.get(&graph.node(*n).kind).copied().unwrap_or(0))
+        .collect();
     for (key, getter, buffer) in &exposed {
         registry.expose(
             *key,
@@ -239,6 +251,7 @@ pub fn compile_batch(
     Ok(CompiledBatch {
         key: [0; 32],
         nodes: batch.nodes.iter().map(|n| graph.node(*n).kind).collect(),
+        node_instrs,
         kernel,
         writes,
         sinks,

@@ -4,7 +4,8 @@
 
 use crate::audio::AudioBackend;
 use crate::backend::{eval_point, Backend, BatchInput, CompiledBatch, EngineError, Point, Request};
-use crate::kernel::{uniform, KernelBuilder, Lowering, Resolve};
+use crate::kernel::{uniform, Fresh, KernelBuilder, Lowering, Resolve};
+use crate::node_cache::NodeCache;
 use crate::osc::{OscBackend, OscMessage};
 use crate::registry::{DataRef, Getter, OutputKey, Registry};
 use crate::sources::SourceSet;
@@ -104,6 +105,8 @@ pub struct Coordinator {
     visual: VisualBackend,
     audio: AudioBackend,
     osc: OscBackend,
+    /// The lowered fragments of the running graph's nodes.
+    cache: NodeCache,
 }
 
 impl Coordinator {
@@ -122,6 +125,7 @@ impl Coordinator {
             program: program.clone(),
             sources: sources.clone(),
             graph: None,
+            cache: NodeCache::new(),
         };
         c.swap(program, sources, graph)?;
         Ok(c)
@@ -129,8 +133,10 @@ impl Coordinator {
 
     /// Swaps in another program (or another version of this one): batches whose
     /// key is unchanged keep their compiled code and buffers, the others are
-    /// compiled; the backends themselves are never recreated. When compiling
-    /// fails, the running program is left exactly as it was.
+    /// compiled — lowering only the nodes whose fragment is not in the per-node
+    /// cache, linking the rest from it; the backends themselves are never
+    /// recreated. When compiling fails, the running program (and the cache) is
+    /// left exactly as it was.
     pub fn swap(
         &mut self,
         program: Arc<Program>,
@@ -155,6 +161,7 @@ impl Coordinator {
             program: &program,
             sources: &sources,
         };
+        let mut staged = self.cache.stage(&program, &graph);
         for (index, batch) in graph.batches.iter().enumerate() {
             let backend: &dyn Backend = match batch.backend {
                 BackendKind::Visual => &self.visual,
@@ -179,13 +186,22 @@ impl Coordinator {
                         graph: &graph,
                         index,
                     };
-                    let mut b = backend.compile(&input, &mut registry)?;
+                    let mut b = backend.compile(&input, &mut staged, &mut registry)?;
                     b.key = key;
                     b
                 }
             };
             lists[batch.backend as usize].push(compiled);
         }
+        for n in &graph.order {
+            let node = graph.node(*n);
+            match staged.lowered(node.kind) {
+                true => report.nodes_lowered.push(node.name.clone()),
+                false => report.nodes_reused.push(node.name.clone()),
+            }
+        }
+        let commit = staged.into_commit();
+        report.fragments_dropped = self.cache.commit(commit);
         let [visual, audio, osc] = lists;
         self.visual.install(visual, &program);
         self.audio.install(audio, &program);
@@ -207,6 +223,11 @@ impl Coordinator {
         self.graph
             .as_ref()
             .expect("a coordinator always holds a graph after `new`")
+    }
+
+    /// The per-node lowering cache (what it holds after the last swap).
+    pub fn node_cache(&self) -> &NodeCache {
+        &self.cache
     }
 
     /// The output registry (wiring decisions, look-up count).
@@ -237,6 +258,41 @@ impl Coordinator {
             let k = seen[b.backend as usize];
             seen[b.backend as usize] += 1;
             (i, backend.timings().get(k).copied().unwrap_or(0.0))
+        })
+    }
+
+    /// Each used node with an attributed share of its batch's last execution
+    /// time: (batch index, position in the batch, instructions attributed to it,
+    /// microseconds). Nodes fused into one kernel are not timed apart; the
+    /// batch's time is split by attributed instruction count (evenly when the
+    /// kernel has none).
+    pub fn node_timings(&self) -> impl Iterator<Item = (usize, usize, usize, f64)> + '_ {
+        let mut seen = [0usize; 3];
+        let graph = self.graph();
+        graph.batches.iter().enumerate().flat_map(move |(i, b)| {
+            let backend: &dyn Backend = match b.backend {
+                BackendKind::Visual => &self.visual,
+                BackendKind::Audio => &self.audio,
+                BackendKind::Osc => &self.osc,
+            };
+            let k = seen[b.backend as usize];
+            seen[b.backend as usize] += 1;
+            let micros = backend.timings().get(k).copied().unwrap_or(0.0);
+            let instrs: &[usize] = backend
+                .batches()
+                .get(k)
+                .map_or(&[], |c| c.node_instrs.as_slice());
+            let total: usize = instrs.iter().sum();
+            let n = b.nodes.len().max(1);
+            (0..b.nodes.len()).map(move |j| {
+                let own = instrs.get(j).copied().unwrap_or(0);
+                let share = if total == 0 {
+                    micros / n as f64
+                } else {
+                    micros * own as f64 / total as f64
+                };
+                (i, j, own, share)
+            })
         })
     }
 
@@ -329,10 +385,12 @@ impl Coordinator {
             }
         }
         let instance = self.program.instance(inst);
-        let value = *instance
-            .values
-            .get(out as usize)
-            .ok_or_else(|| EngineError::UnknownOutput(format!("{}@{out}", instance.name)))?;
+        if out as usize >= instance.values.len() {
+            return Err(EngineError::UnknownOutput(format!(
+                "{}@{out}",
+                instance.name
+            )));
+        }
         let mut r = Probe {
             target: inst,
             registry: &self.registry,
@@ -341,7 +399,7 @@ impl Coordinator {
             program: &self.program,
             sources: &self.sources,
         });
-        b.add_outputs(&[value], &mut r)?;
+        b.add_output(inst, out, &mut Fresh::new(&self.program), &mut r)?;
         Ok(Getter {
             kernel: Arc::new(b.finish(&mut r)?),
             output: 0,

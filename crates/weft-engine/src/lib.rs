@@ -9,13 +9,16 @@
 //!   coordinator at compile time (`expose` / `lookup`), so executing a frame does no
 //!   look-ups;
 //! - results never depend on which backend owns a node (except where a source is
-//!   sampled on its own grid).
+//!   sampled on its own grid);
+//! - a hot swap lowers only the nodes whose fragment key is new and links the
+//!   others' cached fragments; the kernels it gives equal a cold build's.
 
 pub mod audio;
 pub mod backend;
 pub mod coordinator;
 pub mod kernel;
 pub mod live;
+pub mod node_cache;
 pub mod osc;
 pub mod reference;
 pub mod sampler;

@@ -3,10 +3,11 @@
 //! time. The live view's block thumbnails and waveforms come from here.
 
 use crate::backend::EngineError;
-use crate::kernel::{BlockPos, Kernel, KernelBuilder, Lowering, Resolve, Scratch, LANES};
+use crate::kernel::{BlockPos, Fresh, Kernel, KernelBuilder, Lowering, Resolve, Scratch, LANES};
 use crate::registry::{DataRef, Getter, OutputKey};
 use crate::sources::SourceSet;
 use std::sync::Arc;
+use weft_graph::NodeKind;
 use weft_lang::ir::{CoordId, InstId, Program};
 
 /// Every output of one instance, compiled into one kernel (output `i` is the
@@ -34,12 +35,12 @@ impl Resolve for FuseAll {
 impl Sampler {
     /// Compiles every output of `inst`.
     pub fn new(program: &Program, sources: &SourceSet, inst: InstId) -> Result<Sampler, EngineError> {
-        let instance = program
-            .instances
-            .get(inst.0 as usize)
-            .ok_or_else(|| EngineError::UnknownOutput(format!("instance #{}", inst.0)))?;
+        if inst.0 as usize >= program.instances.len() {
+            return Err(EngineError::UnknownOutput(format!("instance #{}", inst.0)));
+        }
         let mut b = KernelBuilder::new(Lowering { program, sources });
-        b.add_outputs(&instance.values, &mut FuseAll)?;
+        // A one-off kernel: its fragments are lowered for it alone.
+        b.add_node(NodeKind::Instance(inst), &mut Fresh::new(program), &mut FuseAll)?;
         let kernel = b.finish(&mut FuseAll)?;
         let scratch = Scratch::new(&kernel);
         Ok(Sampler { kernel, scratch })

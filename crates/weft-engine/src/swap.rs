@@ -1,6 +1,8 @@
 //! Hot program swap: each compiled batch carries a key made of its nodes' content
 //! hashes and everything its code depends on; a swap keeps every batch whose key
 //! is unchanged — its kernel and its buffers — and compiles only the others.
+//! Compiling a batch again lowers only its nodes whose fragment key is new (see
+//! `node_cache.rs`); the report says which nodes were lowered and which reused.
 
 use crate::backend::{read_later, CompiledBatch, Context};
 use crate::registry::{Exposed, OutputKey, Registry};
@@ -22,8 +24,44 @@ pub struct SwapReport {
     pub nodes_unchanged: Vec<String>,
     /// Used nodes of the old graph that are gone.
     pub nodes_removed: Vec<String>,
-    /// Nodes inside batches that were compiled anew.
+    /// Nodes inside batches that were compiled anew (their fragments linked
+    /// again into a fused kernel).
     pub nodes_compiled: Vec<String>,
+    /// Used nodes whose code was lowered in this swap (their fragment key was
+    /// new): the edited nodes and their dependents.
+    pub nodes_lowered: Vec<String>,
+    /// Used nodes whose lowered code was reused: inside a kept batch, or linked
+    /// from the per-node cache into a batch compiled anew.
+    pub nodes_reused: Vec<String>,
+    /// Fragments dropped from the per-node cache because no used node has them
+    /// any more (removed or changed nodes).
+    pub fragments_dropped: usize,
+}
+
+impl SwapReport {
+    /// One line for people: batches and nodes, compiled and kept.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} batches compiled, {} kept; {} nodes lowered, {} reused",
+            self.batches_compiled,
+            self.batches_kept,
+            self.nodes_lowered.len(),
+            self.nodes_reused.len()
+        )
+    }
+
+    /// Adds another scope's report to this one.
+    pub fn merge(&mut self, r: SwapReport) {
+        self.batches_kept += r.batches_kept;
+        self.batches_compiled += r.batches_compiled;
+        self.nodes_changed.extend(r.nodes_changed);
+        self.nodes_unchanged.extend(r.nodes_unchanged);
+        self.nodes_removed.extend(r.nodes_removed);
+        self.nodes_compiled.extend(r.nodes_compiled);
+        self.nodes_lowered.extend(r.nodes_lowered);
+        self.nodes_reused.extend(r.nodes_reused);
+        self.fragments_dropped += r.fragments_dropped;
+    }
 }
 
 /// The key of batch `index` of `graph` on a backend of `ctx`: the content hashes
@@ -137,6 +175,7 @@ pub fn reuse(
     CompiledBatch {
         key: old.key,
         nodes,
+        node_instrs: old.node_instrs.clone(),
         kernel: old.kernel.clone(),
         writes: old.writes.clone(),
         sinks: old

@@ -197,6 +197,30 @@ fn hot_swap_keeps_parameters_by_id_and_the_clock_goes_on() {
 }
 
 #[test]
+fn the_last_swap_says_which_nodes_were_lowered_and_info_shows_it() {
+    let e = engine();
+    let text = "a<v> = me@x * 2\nb<v> = sin(me@y * 3)\nc<v> = b@v * 0.5\nd<v> = a@v + 1\ndisplay(d@v + c@v)\n";
+    let mut s = Sketch::new(text);
+    s.load(&e).expect("loads");
+    let first = e.snapshot().last_swap.clone();
+    assert_eq!(first.nodes_lowered.len(), 5, "{first:?}");
+    s.write(&text.replace("me@y * 3", "me@y * 4"));
+    s.load(&e).expect("swaps");
+    let snap = e.snapshot();
+    let r = &snap.last_swap;
+    assert_eq!(r.nodes_lowered, ["b", "c", "display"], "{r:?}");
+    assert_eq!(r.nodes_reused, ["a", "d"], "{r:?}");
+    // All five are fused into one batch, compiled again from two kept fragments.
+    assert_eq!((r.batches_compiled, r.nodes_compiled.len()), (1, 5));
+    let info = snap.info();
+    assert!(
+        info.contains("last swap: 1 batches compiled, 0 kept; 3 nodes lowered, 2 reused"),
+        "{info}"
+    );
+    assert!(info.contains("lowered: b, c, display"), "{info}");
+}
+
+#[test]
 fn a_failing_program_leaves_the_running_one_and_is_not_rebuilt() {
     let e = engine();
     let mut s = Sketch::new(TONE);
@@ -300,6 +324,14 @@ fn frames_follow_the_frame_rate_and_readers_take_them_without_locks() {
     assert_eq!(timings[0].backend, "visual");
     assert_eq!(timings[0].nodes, ["img", "display"]);
     assert!(timings[0].micros > 0.0);
+    // Per node: an attributed share of the batch's time, by instructions.
+    let nodes = e.snapshot().node_timings.clone();
+    let names: Vec<_> = nodes.iter().map(|n| &*n.node).collect();
+    assert_eq!(names, ["img", "display"], "{nodes:?}");
+    assert!(nodes.iter().all(|n| n.batch == 0 && n.backend == "visual"));
+    assert!(nodes[0].instrs > 0, "fract is img's: {nodes:?}");
+    let shared: f64 = nodes.iter().map(|n| n.micros).sum();
+    assert!(shared > 0.0);
     let expected = (f.time.fract() * 255.0 + 0.5).floor() as u8;
     assert!(
         f.rgba[0].abs_diff(expected) <= 1,

@@ -170,11 +170,10 @@ fn reload(engine: &EngineHandle, builder: &mut Builder, file: &Path) {
                         say(warnings.trim_end());
                     }
                     say(&format!(
-                        "loaded {} (version {}): {} batches compiled, {} kept",
+                        "loaded {} (version {}): {}",
                         file.display(),
                         s.program_version,
-                        r.batches_compiled,
-                        r.batches_kept
+                        r.summary()
                     ));
                 }
                 Err(e) => say(&format!("error: {e}")),

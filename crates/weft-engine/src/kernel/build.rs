@@ -1,21 +1,23 @@
-//! From resolved expressions to a [`Kernel`]: lowering into a hash-consed DAG
-//! (common sub-expressions once, constants folded, fused strands inlined, remaps
-//! as coordinate substitution), then register allocation and bytecode.
+//! From graph nodes to a [`Kernel`]: linking the nodes' lowered fragments (see
+//! [`super::fragment`]) into one hash-consed DAG — common sub-expressions once
+//! across nodes, holes to fused instances filled with their code (folding what
+//! becomes constant), holes to other batches wired as reads, deferred remaps
+//! substituted — then register allocation and bytecode.
 //!
-//! Nothing here recurses over program structure: instances are lowered in a
-//! topological order and expressions in ascending arena order (children first), so
-//! a 100,000-strand chain compiles on a small stack.
+//! Nothing here recurses over program structure: instances are linked in a
+//! topological order and fragments in piece order (children first), so a
+//! 100,000-strand chain compiles on a small stack.
 
+use super::fragment::{simplify, Fragment, Fragments, Piece, Simplified, NONE};
 use super::{CallSite, Instr, Kernel, OpCode};
 use crate::registry::{DataRef, Getter, OutputKey};
 use crate::sources::SourceSet;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use weft_lang::ast::{BinOp, UnaryOp};
-use weft_lang::builtins::{self, Func};
-use weft_lang::ir::{coord, CoordId, Expr, ExprId, InstId, Program, Uniform};
+use weft_graph::NodeKind;
+use weft_lang::ir::{CoordId, InstId, Program};
 
-/// What lowering needs from the program.
+/// What building needs from the program.
 #[derive(Clone, Copy)]
 pub struct Lowering<'p> {
     /// The program.
@@ -36,7 +38,6 @@ pub trait Resolve {
 }
 
 type NodeId = u32;
-const NONE: NodeId = u32::MAX;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum N {
@@ -52,11 +53,15 @@ pub struct KernelBuilder<'p> {
     lo: Lowering<'p>,
     nodes: Vec<N>,
     interned: HashMap<N, NodeId>,
-    memo: HashMap<ExprId, NodeId>,
-    lowered: HashSet<InstId>,
+    /// The DAG nodes of each fused instance's outputs, once linked.
+    linked: HashMap<InstId, Box<[NodeId]>>,
     source_slots: HashMap<u32, u32>,
     sources: Vec<Arc<crate::sources::SourceData>>,
     outputs: Vec<NodeId>,
+    /// Graph nodes in link order, and for each DAG node the one that first made
+    /// it (instructions are attributed to it for per-node timing).
+    owners: Vec<NodeKind>,
+    owner_of: Vec<u32>,
 }
 
 /// Why a kernel could not be built.
@@ -74,11 +79,12 @@ impl<'p> KernelBuilder<'p> {
             lo,
             nodes: Vec::new(),
             interned: HashMap::new(),
-            memo: HashMap::new(),
-            lowered: HashSet::new(),
+            linked: HashMap::new(),
             source_slots: HashMap::new(),
             sources: Vec::new(),
             outputs: Vec::new(),
+            owners: Vec::new(),
+            owner_of: Vec::new(),
         }
     }
 
@@ -88,12 +94,10 @@ impl<'p> KernelBuilder<'p> {
         }
         let id = self.nodes.len() as NodeId;
         self.nodes.push(n.clone());
+        self.owner_of
+            .push(self.owners.len().saturating_sub(1) as u32);
         self.interned.insert(n, id);
         id
-    }
-
-    fn konst(&mut self, v: f64) -> NodeId {
-        self.node(N::Const(v.to_bits()))
     }
 
     fn const_of(&self, id: NodeId) -> Option<f64> {
@@ -103,45 +107,81 @@ impl<'p> KernelBuilder<'p> {
         }
     }
 
-    fn op(&mut self, op: OpCode, args: &[NodeId]) -> NodeId {
-        let mut a = [NONE; 3];
-        a[..args.len()].copy_from_slice(args);
-        self.node(N::Op(op, a, 0))
-    }
-
-    /// Adds outputs computing `exprs` (resolving references through `r`); returns
-    /// their output indices.
-    pub fn add_outputs(
+    /// Adds every output of graph node `node` (an instance's outputs, a sink's
+    /// values), linking first each fused instance it reads; returns their output
+    /// indices.
+    pub fn add_node(
         &mut self,
-        exprs: &[ExprId],
+        node: NodeKind,
+        frags: &mut dyn Fragments,
         r: &mut dyn Resolve,
     ) -> Result<Vec<usize>, BuildError> {
-        self.lower_needed(exprs, r)?;
-        let roots = self.lower_exprs(exprs, r)?;
+        let roots = self.link_node(node, frags, r)?;
         let first = self.outputs.len();
-        self.outputs.extend(roots);
+        self.outputs.extend(roots.iter().copied());
         Ok((first..self.outputs.len()).collect())
     }
 
-    /// Lowers, in a topological order, every fused instance that `exprs` reach.
-    fn lower_needed(&mut self, exprs: &[ExprId], r: &mut dyn Resolve) -> Result<(), BuildError> {
+    /// Adds output `out` of instance `inst` (linking it and what it reads);
+    /// returns its output index.
+    pub fn add_output(
+        &mut self,
+        inst: InstId,
+        out: u32,
+        frags: &mut dyn Fragments,
+        r: &mut dyn Resolve,
+    ) -> Result<usize, BuildError> {
+        let roots = self.link_node(NodeKind::Instance(inst), frags, r)?;
+        let name = || self.lo.program.instance(inst).name.clone();
+        let root = *roots
+            .get(out as usize)
+            .ok_or_else(|| BuildError::Unwired(format!("{}@{out}", name())))?;
+        self.outputs.push(root);
+        Ok(self.outputs.len() - 1)
+    }
+
+    /// The DAG nodes of `node`'s outputs, linking it (and, before it, every fused
+    /// instance it reaches) unless that was done already.
+    fn link_node(
+        &mut self,
+        node: NodeKind,
+        frags: &mut dyn Fragments,
+        r: &mut dyn Resolve,
+    ) -> Result<Box<[NodeId]>, BuildError> {
+        if let NodeKind::Instance(i) = node {
+            if let Some(done) = self.linked.get(&i) {
+                return Ok(done.clone());
+            }
+        }
         let prog = self.lo.program;
-        let refs = |roots: &[ExprId]| -> Vec<InstId> {
-            prog.reachable(roots)
-                .into_iter()
-                .filter_map(|e| match prog.expr(e) {
-                    Expr::Ref { inst, .. } => Some(*inst),
-                    _ => None,
-                })
-                .collect()
+        let deps = match node {
+            NodeKind::Instance(i) => &prog.instance(i).deps,
+            NodeKind::Sink(s) => &prog.sinks[s].deps,
         };
+        self.link_needed(deps, frags, r)?;
+        let roots = self.link(node, &frags.fragment(node), r)?;
+        if let NodeKind::Instance(i) = node {
+            self.linked.insert(i, roots.clone());
+        }
+        Ok(roots)
+    }
+
+    /// Links, in a topological order, every fused instance reachable from
+    /// `roots` that is not linked yet.
+    fn link_needed(
+        &mut self,
+        roots: &[InstId],
+        frags: &mut dyn Fragments,
+        r: &mut dyn Resolve,
+    ) -> Result<(), BuildError> {
+        let prog = self.lo.program;
         // Iterative post-order DFS over fused instances.
         let mut order = Vec::new();
         let mut state: HashMap<InstId, bool> = HashMap::new(); // false: open, true: done
-        let mut stack: Vec<(InstId, bool)> = refs(exprs)
-            .into_iter()
-            .filter(|i| r.fused(*i) && !self.lowered.contains(i))
-            .map(|i| (i, false))
+        let mut stack: Vec<(InstId, bool)> = roots
+            .iter()
+            .filter(|i| r.fused(**i) && !self.linked.contains_key(i))
+            .map(|i| (*i, false))
             .collect();
         while let Some((inst, expanded)) = stack.pop() {
             if expanded {
@@ -156,149 +196,105 @@ impl<'p> KernelBuilder<'p> {
             state.insert(inst, false);
             stack.push((inst, true));
             for d in &prog.instance(inst).deps {
-                if r.fused(*d) && !self.lowered.contains(d) && !state.contains_key(d) {
+                if r.fused(*d) && !self.linked.contains_key(d) && !state.contains_key(d) {
                     stack.push((*d, false));
                 }
             }
         }
         for inst in order {
-            let values = prog.instance(inst).values.clone();
-            self.lower_exprs(&values, r)?;
-            self.lowered.insert(inst);
+            let node = NodeKind::Instance(inst);
+            let roots = self.link(node, &frags.fragment(node), r)?;
+            self.linked.insert(inst, roots);
         }
         Ok(())
     }
 
-    /// Lowers expressions whose fused references are already lowered.
-    fn lower_exprs(
+    /// Copies `frag` (the fragment of `node`, whose fused reads are linked) into
+    /// the DAG; returns the nodes of its outputs.
+    fn link(
         &mut self,
-        exprs: &[ExprId],
+        node: NodeKind,
+        frag: &Fragment,
         r: &mut dyn Resolve,
-    ) -> Result<Vec<NodeId>, BuildError> {
+    ) -> Result<Box<[NodeId]>, BuildError> {
         let prog = self.lo.program;
-        for e in prog.reachable(exprs) {
-            if self.memo.contains_key(&e) {
-                continue;
-            }
-            let n = self.lower_one(e, r)?;
-            self.memo.insert(e, n);
-        }
-        Ok(exprs.iter().map(|e| self.memo[e]).collect())
-    }
-
-    fn lower_one(&mut self, e: ExprId, r: &mut dyn Resolve) -> Result<NodeId, BuildError> {
-        let prog = self.lo.program;
-        let m = |b: &Self, x: &ExprId| b.memo[x];
-        Ok(match prog.expr(e) {
-            Expr::Const(v) => self.konst(*v),
-            Expr::Coord(c) => self.node(N::Coord(*c)),
-            Expr::Uniform(u) => self.node(N::Uniform(match u {
-                Uniform::MouseX => super::uniform::MOUSE_X,
-                Uniform::MouseY => super::uniform::MOUSE_Y,
-                Uniform::Bpm => super::uniform::BPM,
-            })),
-            Expr::Param(p) => self.node(N::Uniform(super::uniform::PARAMS + p.0)),
-            Expr::Ref { inst, out } => {
-                if r.fused(*inst) {
-                    let v = prog.instance(*inst).values[*out as usize];
-                    m(self, &v)
-                } else {
-                    let key = OutputKey {
-                        inst: *inst,
-                        out: *out,
-                    };
-                    let getter = r
-                        .getter(key)
-                        .ok_or_else(|| BuildError::Unwired(prog.instance(*inst).name.clone()))?;
-                    let args: Box<[NodeId]> = getter
-                        .kernel
-                        .coords()
-                        .map(|c| self.node(N::Coord(c)))
-                        .collect();
-                    self.node(N::Extern(key, args))
-                }
-            }
-            Expr::Unary(op, a) => {
-                let a = m(self, a);
-                match self.const_of(a) {
-                    Some(v) => self.konst(builtins::unary(*op, v)),
-                    None => self.op(
-                        match op {
-                            UnaryOp::Neg => OpCode::Neg,
-                            UnaryOp::Not => OpCode::Not,
-                        },
-                        &[a],
-                    ),
-                }
-            }
-            Expr::Binary(op, a, b) => {
-                let (a, b) = (m(self, a), m(self, b));
-                self.binary(*op, a, b)
-            }
-            Expr::Call(f, args) => {
-                let args: Vec<NodeId> = args.iter().map(|x| m(self, x)).collect();
-                let consts: Option<Vec<f64>> = args.iter().map(|a| self.const_of(*a)).collect();
-                if let Some(vals) = consts {
-                    return Ok(self.konst(f.apply(&vals)));
-                }
-                if *f == Func::Pow {
-                    return Ok(self.binary(BinOp::Pow, args[0], args[1]));
-                }
-                let mut args = args;
-                if *f == Func::Noise {
-                    let zero = self.konst(0.0);
-                    args.resize(3, zero);
-                }
-                self.op(func_op(*f), &args)
-            }
-            Expr::Source { source, out } => {
-                let slot = match self.source_slots.get(&source.0) {
-                    Some(s) => *s,
-                    None => {
-                        self.sources.push(self.lo.sources.get_arc(*source));
-                        let s = self.sources.len() as u32 - 1;
-                        self.source_slots.insert(source.0, s);
-                        s
-                    }
-                };
-                let x = self.node(N::Coord(coord::X));
-                let y = self.node(N::Coord(coord::Y));
-                let t = self.node(N::Coord(coord::TIME));
-                self.node(N::Op(OpCode::Source, [x, y, t], (slot << 8) | out))
-            }
-            Expr::Remap { target, subs } => {
-                let target = m(self, target);
-                let map: HashMap<CoordId, NodeId> =
-                    subs.iter().map(|(c, v)| (*c, m(self, v))).collect();
-                self.substitute(target, &map)
-            }
-        })
-    }
-
-    fn binary(&mut self, op: BinOp, a: NodeId, b: NodeId) -> NodeId {
-        match (self.const_of(a), self.const_of(b)) {
-            (Some(x), Some(y)) => return self.konst(builtins::binary(op, x, y)),
-            (_, Some(y)) if op == BinOp::Pow && y == 2.0 => return self.op(OpCode::Square, &[a]),
-            (_, Some(y)) if op == BinOp::Pow && y == 1.0 => return a,
-            _ => {}
-        }
-        let code = match op {
-            BinOp::Or => OpCode::Or,
-            BinOp::And => OpCode::And,
-            BinOp::Eq => OpCode::Eq,
-            BinOp::Ne => OpCode::Ne,
-            BinOp::Lt => OpCode::Lt,
-            BinOp::Le => OpCode::Le,
-            BinOp::Gt => OpCode::Gt,
-            BinOp::Ge => OpCode::Ge,
-            BinOp::Add => OpCode::Add,
-            BinOp::Sub => OpCode::Sub,
-            BinOp::Mul => OpCode::Mul,
-            BinOp::Div => OpCode::Div,
-            BinOp::Rem => OpCode::Rem,
-            BinOp::Pow => OpCode::Pow,
+        let deps = match node {
+            NodeKind::Instance(i) => &prog.instance(i).deps,
+            NodeKind::Sink(s) => &prog.sinks[s].deps,
         };
-        self.op(code, &[a, b])
+        self.owners.push(node);
+        let mut at: Vec<NodeId> = Vec::with_capacity(frag.pieces.len());
+        for piece in &frag.pieces {
+            let map = |a: u32| if a == NONE { NONE } else { at[a as usize] };
+            let id = match piece {
+                Piece::Const(bits) => self.node(N::Const(*bits)),
+                Piece::Coord(c) => self.node(N::Coord(*c)),
+                Piece::Uniform(u) => self.node(N::Uniform(*u)),
+                Piece::Op { op, args, fold } => {
+                    let args = args.map(map);
+                    if *fold {
+                        self.simplified(*op, args)
+                    } else {
+                        self.node(N::Op(*op, args, 0))
+                    }
+                }
+                Piece::Source { source, out, args } => {
+                    let slot = match self.source_slots.get(&source.0) {
+                        Some(s) => *s,
+                        None => {
+                            self.sources.push(self.lo.sources.get_arc(*source));
+                            let s = self.sources.len() as u32 - 1;
+                            self.source_slots.insert(source.0, s);
+                            s
+                        }
+                    };
+                    self.node(N::Op(OpCode::Source, args.map(map), (slot << 8) | out))
+                }
+                Piece::Ref { dep, out } => {
+                    let inst = deps[*dep as usize];
+                    let unwired = || BuildError::Unwired(prog.instance(inst).name.clone());
+                    if r.fused(inst) {
+                        *self
+                            .linked
+                            .get(&inst)
+                            .and_then(|o| o.get(*out as usize))
+                            .ok_or_else(unwired)?
+                    } else {
+                        let key = OutputKey { inst, out: *out };
+                        let getter = r.getter(key).ok_or_else(unwired)?;
+                        let args: Box<[NodeId]> = getter
+                            .kernel
+                            .coords()
+                            .map(|c| self.node(N::Coord(c)))
+                            .collect();
+                        self.node(N::Extern(key, args))
+                    }
+                }
+                Piece::Remap { target, subs } => {
+                    let map: HashMap<CoordId, NodeId> =
+                        subs.iter().map(|(c, v)| (*c, at[*v as usize])).collect();
+                    self.substitute(at[*target as usize], &map)
+                }
+            };
+            at.push(id);
+        }
+        Ok(frag.outputs.iter().map(|o| at[*o as usize]).collect())
+    }
+
+    /// An operation whose operands were holes, simplified over the ones that
+    /// turned out constant (see [`simplify`]).
+    fn simplified(&mut self, op: OpCode, args: [NodeId; 3]) -> NodeId {
+        let n = args.iter().take_while(|a| **a != NONE).count();
+        let consts: Vec<Option<f64>> = args[..n].iter().map(|a| self.const_of(*a)).collect();
+        match simplify(op, &consts) {
+            Simplified::Const(v) => self.node(N::Const(v.to_bits())),
+            Simplified::Operand(i) => args[i],
+            Simplified::Op(op, n) => {
+                let mut a = [NONE; 3];
+                a[..n].copy_from_slice(&args[..n]);
+                self.node(N::Op(op, a, 0))
+            }
+        }
     }
 
     /// `root` with coordinate leaves replaced per `map` (iterative, shares work).
@@ -339,6 +335,17 @@ impl<'p> KernelBuilder<'p> {
 
     /// Allocates registers and emits the bytecode.
     pub fn finish(self, r: &mut dyn Resolve) -> Result<Kernel, BuildError> {
+        self.finish_attributed(r).map(|(k, _)| k)
+    }
+
+    /// [`KernelBuilder::finish`], also counting for each linked graph node the
+    /// instructions attributed to it: each instruction counts once, for the node
+    /// whose fragment first made it (a sub-expression shared by several nodes is
+    /// computed once and counted once).
+    pub fn finish_attributed(
+        self,
+        r: &mut dyn Resolve,
+    ) -> Result<(Kernel, Vec<(NodeKind, usize)>), BuildError> {
         let n = self.nodes.len();
         // Live nodes: children have smaller ids, so one descending pass marks them.
         let mut live = vec![false; n];
@@ -471,6 +478,12 @@ impl<'p> KernelBuilder<'p> {
             }
         }
         let outputs: Vec<u32> = self.outputs.iter().map(|o| reg[*o as usize]).collect();
+        let mut attributed: Vec<(NodeKind, usize)> = self.owners.iter().map(|o| (*o, 0)).collect();
+        for &i in &computed {
+            if let Some(a) = attributed.get_mut(self.owner_of[i] as usize) {
+                a.1 += 1;
+            }
+        }
         let kernel = Kernel {
             instrs,
             n_regs: n_regs as usize,
@@ -484,7 +497,7 @@ impl<'p> KernelBuilder<'p> {
             fast: fast_cpu(),
         };
         validate(&kernel);
-        Ok(kernel)
+        Ok((kernel, attributed))
     }
 }
 
@@ -522,41 +535,5 @@ fn fast_cpu() -> bool {
     #[cfg(not(target_arch = "x86_64"))]
     {
         false
-    }
-}
-
-fn func_op(f: Func) -> OpCode {
-    match f {
-        Func::Sin => OpCode::Sin,
-        Func::Cos => OpCode::Cos,
-        Func::Tan => OpCode::Tan,
-        Func::Asin => OpCode::Asin,
-        Func::Acos => OpCode::Acos,
-        Func::Atan => OpCode::Atan,
-        Func::Atan2 => OpCode::Atan2,
-        Func::Sinh => OpCode::Sinh,
-        Func::Cosh => OpCode::Cosh,
-        Func::Tanh => OpCode::Tanh,
-        Func::Sqrt => OpCode::Sqrt,
-        Func::Exp => OpCode::Exp,
-        Func::Log => OpCode::Log,
-        Func::Log2 => OpCode::Log2,
-        Func::Log10 => OpCode::Log10,
-        Func::Pow => OpCode::Pow,
-        Func::Abs => OpCode::Abs,
-        Func::Sign => OpCode::Sign,
-        Func::Floor => OpCode::Floor,
-        Func::Ceil => OpCode::Ceil,
-        Func::Round => OpCode::Round,
-        Func::Fract => OpCode::Fract,
-        Func::Min => OpCode::Min,
-        Func::Max => OpCode::Max,
-        Func::Clamp => OpCode::Clamp,
-        Func::Mix => OpCode::Mix,
-        Func::Step => OpCode::Step,
-        Func::Smoothstep => OpCode::Smoothstep,
-        Func::Select => OpCode::Select,
-        Func::Hash => OpCode::Hash,
-        Func::Noise => OpCode::Noise,
     }
 }

@@ -2,12 +2,18 @@
 //! evaluates a block of [`LANES`] points per instruction. Common sub-expressions are
 //! computed once (hash-consing), pure strands are fused (never materialized),
 //! constants are folded, and registers are reused after their last read.
+//!
+//! Two steps: each graph node is lowered on its own into a [`Fragment`]
+//! (`fragment.rs`; what the per-node cache keeps across swaps), then a batch's
+//! fragments are linked into one kernel (`build.rs`).
 
 mod build;
 mod eval;
+mod fragment;
 
 pub use build::{BuildError, KernelBuilder, Lowering, Resolve};
 pub use eval::Scratch;
+pub use fragment::{Fragment, Fragments, Fresh};
 
 use crate::registry::{Getter, SharedBuffer};
 use crate::sources::SourceData;

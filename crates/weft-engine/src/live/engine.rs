@@ -4,7 +4,9 @@
 use super::command::{Command, CommandError};
 use super::osc_out::OscOut;
 use super::program::{carry_params, locate, LoadedProgram};
-use super::snapshot::{BatchTiming, Frame, Latest, ParamState, Snapshot, Transport, Version};
+use super::snapshot::{
+    BatchTiming, Frame, Latest, NodeTiming, ParamState, Snapshot, Transport, Version,
+};
 use crate::coordinator::{Coordinator, EngineConfig, Uniforms};
 use crate::kernel::uniform;
 use crate::swap::SwapReport;
@@ -531,7 +533,7 @@ impl Live {
                 Some(c) if c.visual().size() == size => c
                     .swap(program.clone(), p.sources.clone(), graph.clone())
                     .map(|r| {
-                        merge(&mut report, r);
+                        report.merge(r);
                         in_place.push(i);
                     }),
                 _ => Coordinator::new(program.clone(), p.sources.clone(), graph.clone(), config)
@@ -540,7 +542,8 @@ impl Live {
                         report.batches_compiled += g.batches.len();
                         let names = g.order.iter().map(|n| g.node(*n).name.clone());
                         report.nodes_changed.extend(names.clone());
-                        report.nodes_compiled.extend(names);
+                        report.nodes_compiled.extend(names.clone());
+                        report.nodes_lowered.extend(names);
                         replacements.push((i, c));
                     }),
             };
@@ -673,7 +676,7 @@ impl Live {
             }
             self.spare_frame = Some(self.frame_out.swap(next));
             let now_key = (self.state.program_version, scope);
-            timing(&mut self.state.timings, &mut self.timings_of, now_key, c);
+            timing(&mut self.state, &mut self.timings_of, now_key, c);
         }
         if playing {
             if let Some(osc) = &mut self.osc {
@@ -729,7 +732,7 @@ impl Live {
             self.audio_pos += len as u64;
             self.state.samples += len as u64;
             let now_key = (self.state.program_version, scope);
-            timing(&mut self.state.timings, &mut self.timings_of, now_key, c);
+            timing(&mut self.state, &mut self.timings_of, now_key, c);
         }
     }
 
@@ -756,27 +759,32 @@ fn range(what: &str, value: f64, min: f64, max: f64) -> CommandError {
     }
 }
 
-fn merge(into: &mut SwapReport, r: SwapReport) {
-    into.batches_kept += r.batches_kept;
-    into.batches_compiled += r.batches_compiled;
-    into.nodes_changed.extend(r.nodes_changed);
-    into.nodes_unchanged.extend(r.nodes_unchanged);
-    into.nodes_removed.extend(r.nodes_removed);
-    into.nodes_compiled.extend(r.nodes_compiled);
-}
-
-/// Records the last execution time of every batch of the scope that ran; the
-/// list is made again when the program or the scope changes (`shown`), else the
-/// times are updated in place.
+/// Records the last execution time of every batch of the scope that ran, and
+/// each node's attributed share; the lists are made again when the program or
+/// the scope changes (`shown`), else the times are updated in place.
 fn timing(
-    timings: &mut Vec<BatchTiming>,
+    state: &mut Snapshot,
     shown: &mut Option<(u64, usize)>,
     now: (u64, usize),
     c: &Coordinator,
 ) {
     let graph = c.graph();
+    let timings = &mut state.timings;
     if *shown != Some(now) {
         *shown = Some(now);
+        state.node_timings.clear();
+        state
+            .node_timings
+            .extend(c.node_timings().map(|(b, j, instrs, _)| {
+                let batch = &graph.batches[b];
+                NodeTiming {
+                    node: graph.node(batch.nodes[j]).name.as_str().into(),
+                    backend: batch.backend.name(),
+                    batch: b,
+                    instrs,
+                    micros: 0.0,
+                }
+            }));
         timings.clear();
         timings.extend(graph.batches.iter().map(|b| {
             BatchTiming {
@@ -794,5 +802,8 @@ fn timing(
         if let Some(t) = timings.get_mut(i) {
             t.micros = micros;
         }
+    }
+    for (t, (_, _, _, micros)) in state.node_timings.iter_mut().zip(c.node_timings()) {
+        t.micros = micros;
     }
 }

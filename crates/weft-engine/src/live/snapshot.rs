@@ -57,6 +57,24 @@ pub struct BatchTiming {
     pub micros: f64,
 }
 
+/// One node's share of its batch's time. Nodes fused into one kernel run as one
+/// loop and are not timed apart: this is an attribution, the batch's time split
+/// by the instructions each node contributes to the kernel (a shared
+/// sub-expression counts for the node that made it first), not a measurement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeTiming {
+    /// The node's name (shared: snapshots are cloned on every publish).
+    pub node: Arc<str>,
+    /// `visual`, `audio` or `osc`.
+    pub backend: &'static str,
+    /// Index of its batch in [`Snapshot::timings`].
+    pub batch: usize,
+    /// Kernel instructions attributed to it.
+    pub instrs: usize,
+    /// Its attributed share of the batch's last execution, in microseconds.
+    pub micros: f64,
+}
+
 pub use crate::swap::SwapReport;
 
 /// The engine's state after a tick.
@@ -86,6 +104,9 @@ pub struct Snapshot {
     pub failures_skipped: u64,
     /// Per-batch execution times of the running program (the scope playing now).
     pub timings: Vec<BatchTiming>,
+    /// Per-node shares of those times (attributed, see [`NodeTiming`]), in
+    /// batch order.
+    pub node_timings: Vec<NodeTiming>,
     /// Display frames rendered since the engine started.
     pub frames: u64,
     /// Audio samples rendered since the engine started.
@@ -156,6 +177,20 @@ impl Snapshot {
             self.samples,
             self.osc_sent,
         );
+        if self.program_version > 0 {
+            s.push_str(&format!("last swap: {}\n", self.last_swap.summary()));
+            // A first load lowers everything: name a few, count the rest.
+            const NAMED: usize = 12;
+            let lowered = &self.last_swap.nodes_lowered;
+            if !lowered.is_empty() {
+                s.push_str("lowered: ");
+                s.push_str(&lowered[..lowered.len().min(NAMED)].join(", "));
+                if lowered.len() > NAMED {
+                    s.push_str(&format!(" and {} more", lowered.len() - NAMED));
+                }
+                s.push('\n');
+            }
+        }
         if let Some(e) = &self.last_error {
             s.push_str("last error:\n");
             s.push_str(e);
