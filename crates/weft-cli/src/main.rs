@@ -30,6 +30,14 @@ enum Command {
     Graph(commands::graph::Args),
     /// Play a file in the terminal: OSC out, a command prompt, reload on save.
     Run(commands::run::Args),
+    /// Render the timeline to a video (mp4), PNG frames or WAV, reusing cached chunks.
+    Render(commands::render::Args),
+    /// Show each segment's render state: cached, dirty, pending or error.
+    Status(commands::status::Args),
+    /// Inspect or empty the render cache: info, clear, invalidate NAME.
+    Cache(commands::cache::Args),
+    /// A terminal UI over the timeline: states, previews, renders.
+    Tui(commands::tui::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +60,10 @@ fn main() -> ExitCode {
         Command::Audio(a) => commands::audio::run(a),
         Command::Graph(a) => commands::graph::run(a),
         Command::Run(a) => commands::run::run(a),
+        Command::Render(a) => commands::render::run(a),
+        Command::Status(a) => commands::status::run(a),
+        Command::Cache(a) => commands::cache::run(a),
+        Command::Tui(a) => commands::tui::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

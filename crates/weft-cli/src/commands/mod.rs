@@ -7,3 +7,7 @@ pub mod frame;
 pub mod graph;
 pub mod run;
 pub mod sound;
+pub mod cache;
+pub mod render;
+pub mod status;
+pub mod tui;
