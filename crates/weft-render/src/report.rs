@@ -184,7 +184,7 @@ impl Report {
             ));
         }
         out.push_str(&format!(
-            "{} chunks: {} rendered, {} cached{}{} in {:.2}s with {} job(s), {}x{} at {} fps ({})\n",
+            "{} chunks: {} rendered, {} cached{}{} in {:.2}s with {} job(s), {}\n",
             self.chunks,
             self.rendered,
             self.cache_hits,
@@ -200,10 +200,11 @@ impl Report {
             },
             self.seconds,
             self.jobs,
-            self.width,
-            self.height,
-            self.fps,
-            self.quality,
+            if self.format == "wav" {
+                format!("{} Hz", self.rate)
+            } else {
+                format!("{}x{} at {} fps ({})", self.width, self.height, self.fps, self.quality)
+            },
         ));
         out
     }

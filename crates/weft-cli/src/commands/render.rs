@@ -210,6 +210,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         failure::out(&text);
         return Ok(());
     }
+    // Nothing is created (not even the cache) for a render that cannot succeed.
+    weft_render::render::check_program(&p.piece, format).map_err(failure)?;
+    weft_render::render::check_output(&output, format).map_err(failure)?;
     let cache = Cache::open(&p.cache_dir, p.limit).map_err(failure)?;
     let options = Options {
         jobs: args.jobs.map_or(0, |j| j as usize),
