@@ -189,7 +189,7 @@ fn the_video_has_its_streams_length_and_frames_and_shows_what_weft_frame_shows()
         assert!(mean_diff(&got, &wrong) > 8.0, "frame {k} also matches another time");
     }
     eprintln!("mean differences per frame: {diffs:?}");
-    assert!(diffs.iter().all(|(_, d)| *d < 3.0), "mean differences per frame: {diffs:?}");
+    assert!(diffs.iter().all(|(_, d)| *d < 4.0), "mean differences per frame: {diffs:?}");
 }
 
 #[test]
