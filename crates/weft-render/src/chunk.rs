@@ -104,6 +104,7 @@ impl<'a> ChunkRenderer<'a> {
             (program.settings.wrap_time(abstime - start), abstime)
         };
         match settings.format {
+            Format::Mp4 if chunk.frames.is_empty() => {}
             Format::Mp4 => {
                 let ffmpeg = self
                     .ffmpeg

@@ -155,6 +155,9 @@ pub fn assemble(
             let result = (|| {
                 let mut parts = Vec::new();
                 for (i, chunk) in timeline.chunks().enumerate() {
+                    if chunk.frames.is_empty() {
+                        continue;
+                    }
                     let e = entry(cache, chunk)?;
                     let video = e.blob("video.mp4").ok_or_else(|| {
                         RenderError::Engine("a cached MP4 chunk has no video".into())
@@ -165,7 +168,9 @@ pub fn assemble(
                 }
                 let audio = if channels > 0 {
                     let a = work.join("audio.wav");
-                    write_wav(cache, timeline, channels, &a)?;
+                    // Always stereo: AAC refuses the front-left-only layout of a
+                    // mono float WAV; a mono piece plays the same on both sides.
+                    write_wav(cache, timeline, 2, &a)?;
                     Some(a)
                 } else {
                     None

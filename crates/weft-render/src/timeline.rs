@@ -198,6 +198,16 @@ impl Timeline {
             let (s0, s1) = (first_at_or_after(start, rate), first_at_or_after(end, rate));
             let basis = segment_basis(piece, &piece.graphs[i], settings);
             let mut chunks = Vec::new();
+            if f0 == f1 && s0 < s1 {
+                // Shorter than a frame: no picture, but its sound still plays.
+                chunks.push(Chunk {
+                    segment: i,
+                    index: 0,
+                    frames: f0..f1,
+                    samples: s0..s1,
+                    key: basis.chunk(&(f0..f1), f0, &(s0..s1), s0),
+                });
+            }
             let mut a = f0;
             let mut index = 0;
             while a < f1 {
@@ -254,8 +264,13 @@ impl Timeline {
         self.segments.iter().position(|s| s.name == name)
     }
 
-    /// The frame the preview shows for segment `i`: its last one.
+    /// The frame the preview shows for segment `i`: its last one (`None` for a
+    /// segment shorter than a frame).
     pub fn last_frame(&self, i: usize) -> Option<u64> {
-        self.segments[i].chunks.last().map(|c| c.frames.end - 1)
+        self.segments[i]
+            .chunks
+            .last()
+            .filter(|c| !c.frames.is_empty())
+            .map(|c| c.frames.end - 1)
     }
 }
