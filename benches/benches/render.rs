@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_render::render::{render, Options};
-use weft_render::{Cache, Piece, Report, RenderSettings, Request, Timeline};
+use weft_render::{Cache, Piece, RenderSettings, Report, Request, Timeline};
 
 const SEGMENTS: usize = 8;
 const SIZE: (u32, u32) = (640, 360);
@@ -33,7 +33,8 @@ fn piece(edited: usize, tint: &str) -> String {
 }
 
 fn run(file: &Path, cache: &Path, jobs: usize) -> (f64, Report) {
-    let built = weft_lang::build_program(file, &weft_lang::BuildOptions).expect("reading the piece");
+    let built =
+        weft_lang::build_program(file, &weft_lang::BuildOptions).expect("reading the piece");
     let program = built.program.expect("the piece compiles");
     let (sources, _) = SourceSet::load(&program, &SourceOptions::default());
     let request = Request {
@@ -67,7 +68,10 @@ fn main() {
     );
     std::fs::write(&file, piece(0, "")).expect("write");
     let (cold2, r) = run(&file, &dir.path().join("cache-2"), 2);
-    println!("cold render, 2 jobs     {cold2:>7.2} s  ({} chunks rendered)", r.rendered);
+    println!(
+        "cold render, 2 jobs     {cold2:>7.2} s  ({} chunks rendered)",
+        r.rendered
+    );
     std::fs::write(&file, piece(4, "0.7")).expect("write");
     let (warm, r) = run(&file, &dir.path().join("cache-2"), 2);
     println!(
@@ -76,7 +80,10 @@ fn main() {
     );
     std::fs::write(&file, piece(0, "")).expect("write");
     let (cold1, r) = run(&file, &dir.path().join("cache-1"), 1);
-    println!("cold render, 1 job      {cold1:>7.2} s  ({} chunks rendered)", r.rendered);
+    println!(
+        "cold render, 1 job      {cold1:>7.2} s  ({} chunks rendered)",
+        r.rendered
+    );
     println!(
         "warm / cold              {:>7.3}   (goal <= {:.3} = 1.5/{SEGMENTS})",
         warm / cold2,

@@ -65,7 +65,9 @@ fn eight(shade: &[(usize, &str)]) -> String {
     s
 }
 
-const SMALL: &[&str] = &["--size", "32x18", "--fps", "8", "--chunk", "0.5", "--jobs", "2"];
+const SMALL: &[&str] = &[
+    "--size", "32x18", "--fps", "8", "--chunk", "0.5", "--jobs", "2",
+];
 
 #[test]
 fn editing_one_of_eight_segments_renders_exactly_its_chunks_again() {
@@ -73,12 +75,23 @@ fn editing_one_of_eight_segments_renders_exactly_its_chunks_again() {
     let file = dir.path().join("eight.weft");
     std::fs::write(&file, eight(&[])).expect("write");
     let cold = render(&file, SMALL);
-    assert_eq!((n(&cold, "chunks"), n(&cold, "rendered"), n(&cold, "cache_hits")), (16, 16, 0));
+    assert_eq!(
+        (
+            n(&cold, "chunks"),
+            n(&cold, "rendered"),
+            n(&cold, "cache_hits")
+        ),
+        (16, 16, 0)
+    );
     assert!(dir.path().join("eight.mp4").is_file());
 
     // Comments and spacing change nothing.
     let text = std::fs::read_to_string(&file).expect("read");
-    std::fs::write(&file, text.replace("segment s3(1) {", "// three\nsegment   s3( 1 ) {")).expect("write");
+    std::fs::write(
+        &file,
+        text.replace("segment s3(1) {", "// three\nsegment   s3( 1 ) {"),
+    )
+    .expect("write");
     let same = render(&file, SMALL);
     assert_eq!((n(&same, "rendered"), n(&same, "cache_hits")), (0, 16));
 
@@ -100,10 +113,19 @@ fn editing_one_of_eight_segments_renders_exactly_its_chunks_again() {
     assert_eq!((n(&warm, "rendered"), n(&warm, "cache_hits")), (2, 14));
     assert_eq!(n(segment(&warm, "s5"), "rendered"), 2);
     assert_eq!(n(segment(&warm, "s4"), "rendered"), 0);
-    assert!(ok(&["status", file.to_str().expect("utf-8")]).matches("✓ cached").count() == 8);
+    assert!(
+        ok(&["status", file.to_str().expect("utf-8")])
+            .matches("✓ cached")
+            .count()
+            == 8
+    );
 
     // A strand every segment reads: all sixteen.
-    std::fs::write(&file, eight(&[(5, "0.75")]).replace("me@x * 0.5", "me@x * 0.6")).expect("write");
+    std::fs::write(
+        &file,
+        eight(&[(5, "0.75")]).replace("me@x * 0.5", "me@x * 0.6"),
+    )
+    .expect("write");
     assert_eq!(n(&render(&file, SMALL), "rendered"), 16);
 }
 
@@ -115,7 +137,11 @@ fn probe(path: &Path) -> String {
         .arg(path)
         .output()
         .expect("ffprobe");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -133,7 +159,11 @@ fn rgb(path: &Path) -> Vec<u8> {
 /// Mean absolute difference per channel.
 fn mean_diff(a: &[u8], b: &[u8]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| x.abs_diff(*y) as f64).sum::<f64>() / a.len() as f64
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.abs_diff(*y) as f64)
+        .sum::<f64>()
+        / a.len() as f64
 }
 
 const SMOOTH: &str = "// Smooth colour that changes over time, and a tone.
@@ -154,7 +184,19 @@ fn the_video_has_its_streams_length_and_frames_and_shows_what_weft_frame_shows()
     std::fs::write(&file, SMOOTH).expect("write");
     let out = dir.path().join("smooth.mp4");
     let o = out.to_str().expect("utf-8");
-    let report = render(&file, &["--quality", "high", "--size", "64x36", "--fps", "10", "-o", o]);
+    let report = render(
+        &file,
+        &[
+            "--quality",
+            "high",
+            "--size",
+            "64x36",
+            "--fps",
+            "10",
+            "-o",
+            o,
+        ],
+    );
     assert_eq!(n(&report, "failed"), 0);
     let p = probe(&out);
     assert_eq!(field(&p, "codec_name"), ["h264", "aac"], "{p}");
@@ -179,17 +221,32 @@ fn the_video_has_its_streams_length_and_frames_and_shows_what_weft_frame_shows()
         assert!(status.success());
         let frame = |t: f64, name: &str| {
             let p = dir.path().join(name);
-            ok(&["frame", file.to_str().expect("utf-8"), "--time", &t.to_string(), "--size", "64x36", "-o", p.to_str().expect("utf-8")]);
+            ok(&[
+                "frame",
+                file.to_str().expect("utf-8"),
+                "--time",
+                &t.to_string(),
+                "--size",
+                "64x36",
+                "-o",
+                p.to_str().expect("utf-8"),
+            ]);
             rgb(&p)
         };
         let want = frame(k as f64 / 10.0, "want.png");
         let got = rgb(&decoded);
         diffs.push((k, mean_diff(&got, &want)));
         let wrong = frame((k as f64 / 10.0 + 1.2) % 2.5, "wrong.png");
-        assert!(mean_diff(&got, &wrong) > 8.0, "frame {k} also matches another time");
+        assert!(
+            mean_diff(&got, &wrong) > 8.0,
+            "frame {k} also matches another time"
+        );
     }
     eprintln!("mean differences per frame: {diffs:?}");
-    assert!(diffs.iter().all(|(_, d)| *d < 4.0), "mean differences per frame: {diffs:?}");
+    assert!(
+        diffs.iter().all(|(_, d)| *d < 4.0),
+        "mean differences per frame: {diffs:?}"
+    );
 }
 
 #[test]
@@ -199,7 +256,19 @@ fn png_frames_and_wav_samples_equal_weft_frame_and_weft_audio() {
     std::fs::write(&file, SMOOTH).expect("write");
     let f = file.to_str().expect("utf-8");
     let frames = dir.path().join("frames");
-    render(&file, &["--format", "png", "--size", "24x16", "--fps", "4", "-o", frames.to_str().expect("utf-8")]);
+    render(
+        &file,
+        &[
+            "--format",
+            "png",
+            "--size",
+            "24x16",
+            "--fps",
+            "4",
+            "-o",
+            frames.to_str().expect("utf-8"),
+        ],
+    );
     let mut names: Vec<String> = std::fs::read_dir(&frames)
         .expect("frames")
         .flatten()
@@ -210,17 +279,51 @@ fn png_frames_and_wav_samples_equal_weft_frame_and_weft_audio() {
     for (k, name) in names.iter().enumerate() {
         assert_eq!(name, &format!("frame-{k:06}.png"));
         let want = dir.path().join("want.png");
-        ok(&["frame", f, "--time", &(k as f64 / 4.0).to_string(), "--size", "24x16", "-o", want.to_str().expect("utf-8")]);
-        assert!(rgb(&frames.join(name)) == rgb(&want), "frame {k} differs from weft frame");
+        ok(&[
+            "frame",
+            f,
+            "--time",
+            &(k as f64 / 4.0).to_string(),
+            "--size",
+            "24x16",
+            "-o",
+            want.to_str().expect("utf-8"),
+        ]);
+        assert!(
+            rgb(&frames.join(name)) == rgb(&want),
+            "frame {k} differs from weft frame"
+        );
     }
     let wav = dir.path().join("out.wav");
     let want = dir.path().join("want.wav");
-    render(&file, &["--format", "wav", "--rate", "8000", "--chunk", "0.3", "-o", wav.to_str().expect("utf-8")]);
-    ok(&["audio", f, "--rate", "8000", "-o", want.to_str().expect("utf-8")]);
+    render(
+        &file,
+        &[
+            "--format",
+            "wav",
+            "--rate",
+            "8000",
+            "--chunk",
+            "0.3",
+            "-o",
+            wav.to_str().expect("utf-8"),
+        ],
+    );
+    ok(&[
+        "audio",
+        f,
+        "--rate",
+        "8000",
+        "-o",
+        want.to_str().expect("utf-8"),
+    ]);
     let read = |p: &Path| -> (u16, Vec<f32>) {
         let mut r = hound::WavReader::open(p).expect("a wav");
         let ch = r.spec().channels;
-        (ch, r.samples::<f32>().map(|s| s.expect("a sample")).collect())
+        (
+            ch,
+            r.samples::<f32>().map(|s| s.expect("a sample")).collect(),
+        )
     };
     let (got, want) = (read(&wav), read(&want));
     assert_eq!(got.0, 2);
@@ -230,7 +333,12 @@ fn png_frames_and_wav_samples_equal_weft_frame_and_weft_audio() {
 
 fn entries(cache: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(cache.join("chunks"))
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "chunk")).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "chunk"))
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -257,9 +365,23 @@ fn corrupt_entries_are_detected_and_rendered_again() {
         std::fs::write(cache.join(sub).join("junk.json"), b"{not json").expect("junk");
     }
     let again = render(&file, SMALL);
-    assert_eq!((n(&again, "corrupt"), n(&again, "rendered"), n(&again, "cache_hits")), (3, 3, 13));
-    assert_eq!(field(&probe(&dir.path().join("eight.mp4")), "nb_read_frames")[0], "64");
-    assert_eq!(entries(&cache).len(), 16, "the stray file is gone, every chunk is back");
+    assert_eq!(
+        (
+            n(&again, "corrupt"),
+            n(&again, "rendered"),
+            n(&again, "cache_hits")
+        ),
+        (3, 3, 13)
+    );
+    assert_eq!(
+        field(&probe(&dir.path().join("eight.mp4")), "nb_read_frames")[0],
+        "64"
+    );
+    assert_eq!(
+        entries(&cache).len(),
+        16,
+        "the stray file is gone, every chunk is back"
+    );
 }
 
 #[test]
@@ -268,8 +390,25 @@ fn a_render_killed_mid_way_resumes_from_its_finished_chunks() {
     let file = dir.path().join("long.weft");
     std::fs::write(&file, eight(&[]).replace("(1) {", "(2) {")).expect("write");
     let cache = dir.path().join(".weft-cache");
-    let args = ["render", file.to_str().expect("utf-8"), "--size", "320x180", "--fps", "24", "--chunk", "0.5", "--jobs", "1"];
-    let mut child = weft().args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+    let args = [
+        "render",
+        file.to_str().expect("utf-8"),
+        "--size",
+        "320x180",
+        "--fps",
+        "24",
+        "--chunk",
+        "0.5",
+        "--jobs",
+        "1",
+    ];
+    let mut child = weft()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     // Wait for the first finished chunk (or the end), then SIGKILL.
     while entries(&cache).is_empty() && child.try_wait().expect("wait").is_none() {
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -280,18 +419,34 @@ fn a_render_killed_mid_way_resumes_from_its_finished_chunks() {
     eprintln!("{kept} of 32 chunks finished before the kill");
     assert!(kept >= 1);
     if kept < 32 {
-        assert!(!dir.path().join("long.mp4").exists(), "no output from a killed render");
+        assert!(
+            !dir.path().join("long.mp4").exists(),
+            "no output from a killed render"
+        );
     }
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").flatten()
-        .filter(|e| e.file_name().to_string_lossy().contains(".tmp")).collect();
-    assert!(leftovers.is_empty(), "temporary files beside the output: {leftovers:?}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files beside the output: {leftovers:?}"
+    );
     let mut rest = vec!["--json"];
     rest.extend_from_slice(&args[2..]);
     let resumed = render(&file, &rest[1..]);
     assert_eq!(n(&resumed, "chunks"), 32);
-    assert_eq!(n(&resumed, "cache_hits"), kept, "every finished chunk is reused");
+    assert_eq!(
+        n(&resumed, "cache_hits"),
+        kept,
+        "every finished chunk is reused"
+    );
     assert_eq!(n(&resumed, "rendered"), 32 - kept);
-    assert_eq!(field(&probe(&dir.path().join("long.mp4")), "nb_read_frames")[0], "384");
+    assert_eq!(
+        field(&probe(&dir.path().join("long.mp4")), "nb_read_frames")[0],
+        "384"
+    );
 }
 
 const THREE: &str = "segment a(0.5) {\n    display(me@x)\n}\nsegment b(0.5) {\n    display(me@y)\n}\nsegment c(0.5) {\n    display(0.5)\n}\n";
@@ -320,16 +475,34 @@ fn a_failing_chunk_marks_its_segment_and_the_others_stay_cached() {
     std::fs::write(&file, THREE).expect("write");
     let f = file.to_str().expect("utf-8");
     let args = ["render", f, "--size", "16x8", "--fps", "4", "--jobs", "1"];
-    let out = run(weft().args(args).env("WEFT_FFMPEG", flaky_ffmpeg(dir.path())));
+    let out = run(weft()
+        .args(args)
+        .env("WEFT_FFMPEG", flaky_ffmpeg(dir.path())));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("segment b") && err.contains("simulated encoder failure"), "{err}");
-    assert!(!dir.path().join("three.mp4").exists(), "no output from a failed render");
+    assert!(
+        err.contains("segment b") && err.contains("simulated encoder failure"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("three.mp4").exists(),
+        "no output from a failed render"
+    );
     let status = ok(&["status", f]);
-    assert!(status.contains("a ") && status.matches("✓ cached").count() == 2, "{status}");
+    assert!(
+        status.contains("a ") && status.matches("✓ cached").count() == 2,
+        "{status}"
+    );
     assert!(status.contains("✗ error: ffmpeg failed"), "{status}");
     let again = render(&file, &args[2..]);
-    assert_eq!((n(&again, "rendered"), n(&again, "cache_hits"), n(&again, "failed")), (1, 2, 0));
+    assert_eq!(
+        (
+            n(&again, "rendered"),
+            n(&again, "cache_hits"),
+            n(&again, "failed")
+        ),
+        (1, 2, 0)
+    );
     assert!(dir.path().join("three.mp4").is_file());
     assert_eq!(ok(&["status", f]).matches("✓ cached").count(), 3);
 }
@@ -340,9 +513,14 @@ fn a_missing_ffmpeg_is_a_clear_error_naming_the_install() {
     let file = dir.path().join("three.weft");
     std::fs::write(&file, THREE).expect("write");
     let f = file.to_str().expect("utf-8");
-    for (key, value) in [("WEFT_FFMPEG", "/nonexistent/ffmpeg"), ("PATH", "/nonexistent")] {
+    for (key, value) in [
+        ("WEFT_FFMPEG", "/nonexistent/ffmpeg"),
+        ("PATH", "/nonexistent"),
+    ] {
         let mut cmd = weft();
-        cmd.args(["render", f, "--size", "16x8"]).env_remove("WEFT_FFMPEG").env(key, value);
+        cmd.args(["render", f, "--size", "16x8"])
+            .env_remove("WEFT_FFMPEG")
+            .env(key, value);
         let out = run(&mut cmd);
         assert_eq!(out.status.code(), Some(3), "{key}");
         let err = String::from_utf8_lossy(&out.stderr);
@@ -359,18 +537,38 @@ fn cache_info_invalidate_and_clear() {
     let f = file.to_str().expect("utf-8");
     let cache = dir.path().join("elsewhere");
     let c = cache.to_str().expect("utf-8");
-    let args = ["--size", "16x8", "--fps", "4", "--chunk", "0.25", "--cache", c];
+    let args = [
+        "--size", "16x8", "--fps", "4", "--chunk", "0.25", "--cache", c,
+    ];
     assert_eq!(n(&render(&file, &args), "rendered"), 6);
-    assert!(!dir.path().join(".weft-cache").exists(), "--cache moves the cache");
-    let info: Value = serde_json::from_str(&ok(&["cache", "info", "--cache", c, "--json"])).expect("json");
+    assert!(
+        !dir.path().join(".weft-cache").exists(),
+        "--cache moves the cache"
+    );
+    let info: Value =
+        serde_json::from_str(&ok(&["cache", "info", "--cache", c, "--json"])).expect("json");
     assert_eq!(n(&info, "entries"), 6);
-    let per: Vec<(String, u64)> = info["segments"].as_array().expect("segments").iter()
-        .map(|s| (s["segment"].as_str().unwrap_or("").to_string(), n(s, "entries"))).collect();
+    let per: Vec<(String, u64)> = info["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .map(|s| {
+            (
+                s["segment"].as_str().unwrap_or("").to_string(),
+                n(s, "entries"),
+            )
+        })
+        .collect();
     assert_eq!(per, [("a".into(), 2), ("b".into(), 2), ("c".into(), 2)]);
     assert!(ok(&["cache", "info", c]).contains("6 entries"));
     assert!(ok(&["cache", "invalidate", "b", "--cache", c]).contains("removed 2 entries"));
     let status = ok(&["status", f, "--cache", c]);
-    assert!(status.lines().any(|l| l.starts_with("b ") && l.contains("○ pending")), "{status}");
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("b ") && l.contains("○ pending")),
+        "{status}"
+    );
     let again = render(&file, &args);
     assert_eq!((n(&again, "rendered"), n(&again, "cache_hits")), (2, 4));
     assert_eq!(n(segment(&again, "b"), "rendered"), 2);
@@ -389,7 +587,15 @@ fn a_cache_or_output_that_cannot_be_written_is_a_clear_error() {
     let cases: [(&[&str], &str); 3] = [
         (&["--cache", blocker.to_str().expect("utf-8")], "a-file"),
         (&["-o", &format!("{}/out.mp4", blocker.display())], "a-file"),
-        (&["--format", "png", "-o", &format!("{}/frames", blocker.display())], "a-file"),
+        (
+            &[
+                "--format",
+                "png",
+                "-o",
+                &format!("{}/frames", blocker.display()),
+            ],
+            "a-file",
+        ),
     ];
     for (extra, says) in cases {
         let mut args = vec!["render", f, "--size", "16x8", "--fps", "4"];
@@ -414,8 +620,20 @@ fn the_preview_is_the_last_frame_of_every_segment() {
     // rise: frames 0..15, its last at 1.4 s; fall: frames 15..25, its last at 2.4 s.
     for (name, t) in [("01-rise.png", "1.4"), ("02-fall.png", "2.4")] {
         let want = dir.path().join("want.png");
-        ok(&["frame", f, "--time", t, "--size", "20x12", "-o", want.to_str().expect("utf-8")]);
+        ok(&[
+            "frame",
+            f,
+            "--time",
+            t,
+            "--size",
+            "20x12",
+            "-o",
+            want.to_str().expect("utf-8"),
+        ]);
         assert!(rgb(&shown.join(name)) == rgb(&want), "{name}");
     }
-    assert!(!dir.path().join(".weft-cache").exists(), "a preview needs no cache");
+    assert!(
+        !dir.path().join(".weft-cache").exists(),
+        "a preview needs no cache"
+    );
 }

@@ -19,16 +19,28 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        let out = self.cmd().args(["capture-pane", "-p", "-t", "tui"]).output().expect("tmux capture-pane");
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "tui"])
+            .output()
+            .expect("tmux capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn keys(&self, keys: &str) {
-        assert!(self.cmd().args(["send-keys", "-t", "tui", keys]).status().expect("tmux").success());
+        assert!(self
+            .cmd()
+            .args(["send-keys", "-t", "tui", keys])
+            .status()
+            .expect("tmux")
+            .success());
     }
 
     fn alive(&self) -> bool {
-        self.cmd().args(["has-session", "-t", "tui"]).output().is_ok_and(|o| o.status.success())
+        self.cmd()
+            .args(["has-session", "-t", "tui"])
+            .output()
+            .is_ok_and(|o| o.status.success())
     }
 
     /// Waits until `ready` holds for the screen; fails with the screen after a
@@ -40,7 +52,10 @@ impl Tmux {
             if ready(&s) {
                 return s;
             }
-            assert!(Instant::now() < deadline, "never saw {what}; the screen:\n{s}");
+            assert!(
+                Instant::now() < deadline,
+                "never saw {what}; the screen:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -77,7 +92,17 @@ fn the_tui_lists_renders_follows_edits_previews_and_quits() {
     );
     let started = tmux
         .cmd()
-        .args(["new-session", "-d", "-s", "tui", "-x", "110", "-y", "24", &command])
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "tui",
+            "-x",
+            "110",
+            "-y",
+            "24",
+            &command,
+        ])
         .env_remove("TMUX")
         .status()
         .expect("tmux is installed (scripts/setup.sh)");
@@ -86,12 +111,19 @@ fn the_tui_lists_renders_follows_edits_previews_and_quits() {
     assert!(line(&s, "alpha").contains("0.50s"), "{s}");
 
     tmux.keys("R");
-    tmux.wait("every segment cached", |s| s.matches("✓").count() == 3 && s.contains("wrote"));
+    tmux.wait("every segment cached", |s| {
+        s.matches("✓").count() == 3 && s.contains("wrote")
+    });
     assert!(dir.path().join("three.mp4").is_file());
 
     std::fs::write(&file, THREE.replace("display(me@y)", "display(1 - me@y)")).expect("edit");
-    let s = tmux.wait("beta dirty after the edit", |s| line(s, "beta").contains("●"));
-    assert!(line(&s, "alpha").contains("✓") && line(&s, "gamma").contains("✓"), "{s}");
+    let s = tmux.wait("beta dirty after the edit", |s| {
+        line(s, "beta").contains("●")
+    });
+    assert!(
+        line(&s, "alpha").contains("✓") && line(&s, "gamma").contains("✓"),
+        "{s}"
+    );
 
     tmux.keys("Down");
     tmux.keys("p");
@@ -99,21 +131,32 @@ fn the_tui_lists_renders_follows_edits_previews_and_quits() {
     assert!(s.contains("▀"), "the preview draws half blocks:\n{s}");
 
     tmux.keys("r");
-    tmux.wait("beta cached again", |s| s.matches("✓").count() == 3 && s.contains("1 rendered"));
+    tmux.wait("beta cached again", |s| {
+        s.matches("✓").count() == 3 && s.contains("1 rendered")
+    });
 
     tmux.keys("q");
     let exit = dir.path().join("exit");
     let deadline = Instant::now() + Duration::from_secs(60);
     while !exit.exists() {
-        assert!(Instant::now() < deadline && tmux.alive(), "weft tui did not quit");
+        assert!(
+            Instant::now() < deadline && tmux.alive(),
+            "weft tui did not quit"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(std::fs::read_to_string(&exit).expect("exit").trim(), "exited 0");
+    assert_eq!(
+        std::fs::read_to_string(&exit).expect("exit").trim(),
+        "exited 0"
+    );
     check_terminal_restored(&tmux, dir.path());
 }
 
 /// After quitting, the shell's screen is back (the alternate screen is left).
 fn check_terminal_restored(tmux: &Tmux, _dir: &Path) {
     let s = tmux.screen();
-    assert!(!s.contains("r render selected"), "the UI is still on screen:\n{s}");
+    assert!(
+        !s.contains("r render selected"),
+        "the UI is still on screen:\n{s}"
+    );
 }

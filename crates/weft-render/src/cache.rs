@@ -61,7 +61,12 @@ impl Entry {
     pub fn encode(&self) -> Vec<u8> {
         let meta = serde_json::to_vec(&self.meta).unwrap_or_default();
         let mut out = Vec::with_capacity(
-            64 + meta.len() + self.blobs.iter().map(|(n, b)| n.len() + b.len() + 12).sum::<usize>(),
+            64 + meta.len()
+                + self
+                    .blobs
+                    .iter()
+                    .map(|(n, b)| n.len() + b.len() + 12)
+                    .sum::<usize>(),
         );
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(meta.len() as u32).to_le_bytes());

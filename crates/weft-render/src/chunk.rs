@@ -131,7 +131,8 @@ impl<'a> ChunkRenderer<'a> {
                         Ok(())
                     },
                 );
-                let bytes = result.and_then(|()| std::fs::read(&out).map_err(|e| RenderError::io(&out, e)));
+                let bytes =
+                    result.and_then(|()| std::fs::read(&out).map_err(|e| RenderError::io(&out, e)));
                 let _ = std::fs::remove_file(&out);
                 blobs.push(("video.mp4".to_string(), bytes?));
             }
@@ -163,7 +164,8 @@ impl<'a> ChunkRenderer<'a> {
         if settings.format.has_audio() && self.piece.channels() > 0 {
             let video = settings.format.has_video();
             let c = self.coordinator(chunk.segment)?;
-            let mut bytes = Vec::with_capacity((chunk.samples.end - chunk.samples.start) as usize * 8);
+            let mut bytes =
+                Vec::with_capacity((chunk.samples.end - chunk.samples.start) as usize * 8);
             let mut n = chunk.samples.start;
             while n < chunk.samples.end {
                 let len = ((chunk.samples.end - n) as usize).min(AUDIO_BLOCK);

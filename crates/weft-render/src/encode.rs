@@ -128,7 +128,9 @@ impl Ffmpeg {
         c.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list);
         if let Some(a) = audio {
             c.arg("-i").arg(a);
-            c.args(["-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "192k"]);
+            c.args([
+                "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "192k",
+            ]);
         } else {
             c.args(["-map", "0:v:0"]);
         }

@@ -109,7 +109,14 @@ pub fn segment_basis(piece: &Piece, graph: &Graph, settings: &RenderSettings) ->
         h.update(&piece.channels().to_le_bytes());
     }
     h.update(&program.settings.bpm().to_bits().to_le_bytes());
-    h.update(&program.settings.loop_len.unwrap_or(0.0).to_bits().to_le_bytes());
+    h.update(
+        &program
+            .settings
+            .loop_len
+            .unwrap_or(0.0)
+            .to_bits()
+            .to_le_bytes(),
+    );
 
     // The outputs this format renders, and every node they reach.
     let wanted = |kind: OutputKind| match kind {

@@ -93,8 +93,20 @@ pub fn render(
         .chunks()
         .filter(|c| options.only.as_ref().is_none_or(|o| o.contains(&c.segment)))
         .collect();
-    let jobs = if options.jobs == 0 { cores() } else { options.jobs };
-    let outcomes = schedule::run(piece, timeline, &chunks, cache, ffmpeg.as_ref(), jobs, observer);
+    let jobs = if options.jobs == 0 {
+        cores()
+    } else {
+        options.jobs
+    };
+    let outcomes = schedule::run(
+        piece,
+        timeline,
+        &chunks,
+        cache,
+        ffmpeg.as_ref(),
+        jobs,
+        observer,
+    );
     cache.save_record(&piece.path, &crate::status::record(&piece.path, timeline))?;
     let mut report = Report::new(
         &piece.path.to_string_lossy(),
@@ -215,7 +227,11 @@ fn write_wav(
 
 /// The last frame of segment `i` as RGBA at the timeline's size, or `None` for a
 /// segment too short to hold a frame.
-pub fn last_frame(piece: &Piece, timeline: &Timeline, i: usize) -> Result<Option<Vec<u8>>, RenderError> {
+pub fn last_frame(
+    piece: &Piece,
+    timeline: &Timeline,
+    i: usize,
+) -> Result<Option<Vec<u8>>, RenderError> {
     check_program(piece, Format::Png)?;
     let Some(n) = timeline.last_frame(i) else {
         return Ok(None);
@@ -250,7 +266,13 @@ pub fn preview(
         let name: String = seg
             .name
             .chars()
-            .map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let path = dir.join(format!("{:02}-{name}.png", i + 1));
         atomic::write_with(&path, |tmp| {

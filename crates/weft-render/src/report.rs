@@ -203,7 +203,10 @@ impl Report {
             if self.format == "wav" {
                 format!("{} Hz", self.rate)
             } else {
-                format!("{}x{} at {} fps ({})", self.width, self.height, self.fps, self.quality)
+                format!(
+                    "{}x{} at {} fps ({})",
+                    self.width, self.height, self.fps, self.quality
+                )
             },
         ));
         out

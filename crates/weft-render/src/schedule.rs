@@ -101,12 +101,12 @@ pub fn run(
             std::thread::Builder::new()
                 .name(format!("weft-render-{worker}"))
                 .spawn_scoped(scope, move || {
-                    let mut renderer =
-                        ChunkRenderer::new(piece, timeline, ffmpeg, cache.tmp_dir());
+                    let mut renderer = ChunkRenderer::new(piece, timeline, ffmpeg, cache.tmp_dir());
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(chunk) = chunks.get(i) else { break };
-                        let mut work = || one(&mut renderer, timeline, chunk, cache, worker, observer);
+                        let mut work =
+                            || one(&mut renderer, timeline, chunk, cache, worker, observer);
                         let outcome = match pool {
                             Some(p) => p.install(work),
                             None => work(),

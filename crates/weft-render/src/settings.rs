@@ -218,7 +218,10 @@ impl RenderSettings {
             ));
         }
         if !(self.fps.is_finite() && self.fps > 0.0 && self.fps <= 1000.0) {
-            return bad(format!("fps {}: must be above 0 and at most 1000", self.fps));
+            return bad(format!(
+                "fps {}: must be above 0 and at most 1000",
+                self.fps
+            ));
         }
         if !(1..=384_000).contains(&self.rate) {
             return bad(format!("rate {}: must be from 1 to 384000", self.rate));

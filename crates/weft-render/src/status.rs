@@ -67,7 +67,11 @@ pub struct SegmentStatus {
 
 /// The state of every segment of `timeline` in `cache`, against the last
 /// render's record.
-pub fn segments(cache: &Cache, record: Option<&RenderRecord>, timeline: &Timeline) -> Vec<SegmentStatus> {
+pub fn segments(
+    cache: &Cache,
+    record: Option<&RenderRecord>,
+    timeline: &Timeline,
+) -> Vec<SegmentStatus> {
     timeline
         .segments
         .iter()
@@ -94,7 +98,8 @@ pub fn segments(cache: &Cache, record: Option<&RenderRecord>, timeline: &Timelin
                 })
                 .collect();
             let cached = chunk_states.iter().filter(|s| **s == State::Cached).count();
-            let state = if let Some(e) = chunk_states.iter().find(|s| matches!(s, State::Error(_))) {
+            let state = if let Some(e) = chunk_states.iter().find(|s| matches!(s, State::Error(_)))
+            {
                 e.clone()
             } else if cached == chunk_states.len() {
                 State::Cached

@@ -134,7 +134,9 @@ impl Chunk {
         if format.has_video() {
             self.frames.end - self.frames.start
         } else {
-            (self.samples.end - self.samples.start).div_ceil(4096).max(1)
+            (self.samples.end - self.samples.start)
+                .div_ceil(4096)
+                .max(1)
         }
     }
 }

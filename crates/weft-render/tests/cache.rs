@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
-use weft_render::cache::{Cache, ChunkError, Entry, EntryMeta, Lookup, RecordedSettings, RenderRecord};
+use weft_render::cache::{
+    Cache, ChunkError, Entry, EntryMeta, Lookup, RecordedSettings, RenderRecord,
+};
 use weft_render::ChunkKey;
 
 fn entry(segment: &str, size: usize) -> Entry {
@@ -20,7 +22,10 @@ fn entry(segment: &str, size: usize) -> Entry {
             created: 1,
         },
         blobs: vec![
-            ("video.mp4".into(), (0..size).map(|i| (i * 7) as u8).collect()),
+            (
+                "video.mp4".into(),
+                (0..size).map(|i| (i * 7) as u8).collect(),
+            ),
             ("audio.f32".into(), vec![1, 2, 3, 4, 5, 6, 7, 8]),
         ],
     }
@@ -31,7 +36,10 @@ fn key(n: u8) -> ChunkKey {
 }
 
 fn entry_file(cache: &Cache, k: &ChunkKey) -> PathBuf {
-    cache.dir().join("chunks").join(format!("{}.chunk", k.hex()))
+    cache
+        .dir()
+        .join("chunks")
+        .join(format!("{}.chunk", k.hex()))
 }
 
 /// (what, damage done to the entry's bytes)
@@ -53,7 +61,9 @@ const DAMAGE: &[(&str, Damage)] = &[
     }),
     ("one byte flipped in the header", |b| b[9] ^= 0xff),
     ("a byte appended", |b| b.push(0)),
-    ("replaced by text", |b| *b = b"not an entry at all\n".repeat(20)),
+    ("replaced by text", |b| {
+        *b = b"not an entry at all\n".repeat(20)
+    }),
 ];
 
 #[test]
@@ -66,16 +76,27 @@ fn entries_round_trip_and_are_marked_used() {
     assert!(cache.contains(&key(1)));
     let path = entry_file(&cache, &key(1));
     let old = SystemTime::now() - Duration::from_secs(3600);
-    std::fs::File::options().append(true).open(&path).expect("open").set_modified(old).expect("mtime");
+    std::fs::File::options()
+        .append(true)
+        .open(&path)
+        .expect("open")
+        .set_modified(old)
+        .expect("mtime");
     match cache.get(&key(1)) {
         Lookup::Hit(got) => assert_eq!(got, e),
         other => panic!("expected a hit, got {other:?}"),
     }
-    let used = std::fs::metadata(&path).expect("meta").modified().expect("mtime");
+    let used = std::fs::metadata(&path)
+        .expect("meta")
+        .modified()
+        .expect("mtime");
     assert!(used > old, "a read marks the entry used");
     let infos = cache.entries();
     assert_eq!(infos.len(), 1);
-    assert_eq!(infos[0].meta.as_ref().map(|m| m.segment.as_str()), Some("intro"));
+    assert_eq!(
+        infos[0].meta.as_ref().map(|m| m.segment.as_str()),
+        Some("intro")
+    );
     assert_eq!(infos[0].key, Some(key(1)));
 }
 
@@ -104,7 +125,10 @@ fn every_kind_of_damage_is_detected_and_the_entry_removed() {
 fn decode_never_panics_on_prefixes_of_an_entry() {
     let bytes = entry("intro", 64).encode();
     for n in 0..bytes.len() {
-        assert!(Entry::decode(&bytes[..n]).is_err(), "a {n}-byte prefix decoded");
+        assert!(
+            Entry::decode(&bytes[..n]).is_err(),
+            "a {n}-byte prefix decoded"
+        );
     }
     assert!(Entry::decode(&bytes).is_ok());
 }
@@ -135,14 +159,25 @@ fn garbage_records_errors_and_stray_files_count_as_nothing() {
     };
     cache.save_record(&file, &record).expect("save");
     assert_eq!(cache.record(&file), Some(record));
-    for e in std::fs::read_dir(dir.path().join("timelines")).expect("dir").flatten() {
+    for e in std::fs::read_dir(dir.path().join("timelines"))
+        .expect("dir")
+        .flatten()
+    {
         garbage(&e.path());
     }
     assert_eq!(cache.record(&file), None);
-    let err = ChunkError { segment: "intro".into(), chunk: 0, message: "boom".into() };
+    let err = ChunkError {
+        segment: "intro".into(),
+        chunk: 0,
+        message: "boom".into(),
+    };
     cache.record_error(&key(4), &err).expect("record");
     assert_eq!(cache.error(&key(4)), Some(err));
-    garbage(&dir.path().join("errors").join(format!("{}.json", key(4).hex())));
+    garbage(
+        &dir.path()
+            .join("errors")
+            .join(format!("{}.json", key(4).hex())),
+    );
     assert_eq!(cache.error(&key(4)), None);
     // A stray file in chunks/ is listed as unreadable and removed by eviction.
     garbage(&dir.path().join("chunks").join("stray.chunk"));
@@ -162,8 +197,12 @@ fn eviction_removes_the_least_recently_used_first() {
     // Written oldest to newest: 1 (3 h ago), 2 (2 h), 3 (1 h), 4 (now).
     for (n, hours) in [(1u8, 3u64), (2, 2), (3, 1), (4, 0)] {
         cache.put(&key(n), &entry("a", 1000)).expect("put");
-        let f = std::fs::File::options().append(true).open(entry_file(&cache, &key(n))).expect("open");
-        f.set_modified(now - Duration::from_secs(hours * 3600)).expect("mtime");
+        let f = std::fs::File::options()
+            .append(true)
+            .open(entry_file(&cache, &key(n)))
+            .expect("open");
+        f.set_modified(now - Duration::from_secs(hours * 3600))
+            .expect("mtime");
     }
     // Reading 1 makes it the most recently used.
     assert!(matches!(cache.get(&key(1)), Lookup::Hit(_)));
@@ -181,7 +220,10 @@ fn invalidate_and_clear() {
     cache.put(&key(3), &entry("outro", 10)).expect("put");
     assert_eq!(cache.invalidate("intro").expect("invalidate"), 2);
     assert!(!cache.contains(&key(1)) && !cache.contains(&key(2)) && cache.contains(&key(3)));
-    assert!(cache.invalidate("intro").is_err(), "nothing of intro is left");
+    assert!(
+        cache.invalidate("intro").is_err(),
+        "nothing of intro is left"
+    );
     let (n, bytes) = cache.clear().expect("clear");
     assert_eq!(n, 1);
     assert!(bytes > 0);
@@ -194,7 +236,10 @@ fn a_dead_renders_temporary_files_are_swept_on_open() {
     Cache::open(dir.path(), 1 << 30).expect("open");
     // No process has id 4000000000; one of ours is kept.
     let dead = dir.path().join("tmp").join(".4000000000-0.abc.tmp.chunk");
-    let live = dir.path().join("tmp").join(format!(".{}-9.abc.tmp.chunk", std::process::id()));
+    let live = dir
+        .path()
+        .join("tmp")
+        .join(format!(".{}-9.abc.tmp.chunk", std::process::id()));
     std::fs::write(&dead, b"half").expect("write");
     std::fs::write(&live, b"half").expect("write");
     Cache::open(dir.path(), 1 << 30).expect("open");

@@ -89,20 +89,70 @@ fn changed(a: &[Vec<ChunkKey>], b: &[Vec<ChunkKey>]) -> BTreeSet<usize> {
 
 /// (what, replace this, with this, segments whose keys change)
 const EDITS: &[(&str, &str, &str, &[usize])] = &[
-    ("a comment", "segment s3(2.5) {", "// The third part.\nsegment s3(2.5) {", &[]),
-    ("spacing and layout", "    s3v<v> = me@x\n", "    s3v< v >   =   me@x  ;\n\n", &[]),
+    (
+        "a comment",
+        "segment s3(2.5) {",
+        "// The third part.\nsegment s3(2.5) {",
+        &[],
+    ),
+    (
+        "spacing and layout",
+        "    s3v<v> = me@x\n",
+        "    s3v< v >   =   me@x  ;\n\n",
+        &[],
+    ),
     ("an unused strand", "unused<v> = 42", "unused<v> = 43", &[]),
-    ("a new unused strand", "glow<v> = me@x * me@y", "glow<v> = me@x * me@y\nextra<v> = 1", &[]),
-    ("one segment's body", "s3v<v> = me@x", "s3v<v> = me@x * 0.5", &[3]),
-    ("a strand shared by two segments", "0.5 + 0.5 * sin", "0.4 + 0.5 * sin", &[2, 5]),
-    ("a strand one segment reads", "me@x * me@y", "me@x + me@y", &[7]),
+    (
+        "a new unused strand",
+        "glow<v> = me@x * me@y",
+        "glow<v> = me@x * me@y\nextra<v> = 1",
+        &[],
+    ),
+    (
+        "one segment's body",
+        "s3v<v> = me@x",
+        "s3v<v> = me@x * 0.5",
+        &[3],
+    ),
+    (
+        "a strand shared by two segments",
+        "0.5 + 0.5 * sin",
+        "0.4 + 0.5 * sin",
+        &[2, 5],
+    ),
+    (
+        "a strand one segment reads",
+        "me@x * me@y",
+        "me@x + me@y",
+        &[7],
+    ),
     ("a sound", "tau * 220", "tau * 221", &[4]),
     // s1's chunks change; s6 reads me@abstime so its place on the timeline
     // matters; the others only move, and their local times are the same.
-    ("a segment's length", "segment s1(2.5)", "segment s1(3)", &[1, 6]),
-    ("a segment's name", "segment s3(2.5)", "segment third(2.5)", &[3]),
-    ("the tempo", "wave<v> =", "me<bpm> = 90\nwave<v> =", &[1, 2, 3, 4, 5, 6, 7, 8]),
-    ("the loop length", "wave<v> =", "me<loop> = 1\nwave<v> =", &[1, 2, 3, 4, 5, 6, 7, 8]),
+    (
+        "a segment's length",
+        "segment s1(2.5)",
+        "segment s1(3)",
+        &[1, 6],
+    ),
+    (
+        "a segment's name",
+        "segment s3(2.5)",
+        "segment third(2.5)",
+        &[3],
+    ),
+    (
+        "the tempo",
+        "wave<v> =",
+        "me<bpm> = 90\nwave<v> =",
+        &[1, 2, 3, 4, 5, 6, 7, 8],
+    ),
+    (
+        "the loop length",
+        "wave<v> =",
+        "me<loop> = 1\nwave<v> =",
+        &[1, 2, 3, 4, 5, 6, 7, 8],
+    ),
 ];
 
 #[test]
@@ -144,11 +194,41 @@ fn every_render_setting_changes_every_key() {
     let before = keys(dir.path(), PIECE, &base);
     let all: BTreeSet<usize> = (1..=8).collect();
     let cases: Vec<(&str, Request)> = vec![
-        ("size", Request { size: Some((34, 18)), ..base.clone() }),
-        ("fps", Request { fps: Some(12.0), ..base.clone() }),
-        ("quality (encoder)", Request { quality: Some(Quality::High), ..base.clone() }),
-        ("format", Request { format: Some(Format::Png), ..base.clone() }),
-        ("chunk length", Request { chunk: Some(1.0), ..base.clone() }),
+        (
+            "size",
+            Request {
+                size: Some((34, 18)),
+                ..base.clone()
+            },
+        ),
+        (
+            "fps",
+            Request {
+                fps: Some(12.0),
+                ..base.clone()
+            },
+        ),
+        (
+            "quality (encoder)",
+            Request {
+                quality: Some(Quality::High),
+                ..base.clone()
+            },
+        ),
+        (
+            "format",
+            Request {
+                format: Some(Format::Png),
+                ..base.clone()
+            },
+        ),
+        (
+            "chunk length",
+            Request {
+                chunk: Some(1.0),
+                ..base.clone()
+            },
+        ),
     ];
     for (what, request) in cases {
         let after = keys(dir.path(), PIECE, &request);
@@ -167,7 +247,14 @@ fn the_sample_rate_changes_only_segments_with_sound_in_a_video() {
     write_png(&dir.path().join("pic.png"), 10);
     let base = base_request();
     let before = keys(dir.path(), PIECE, &base);
-    let after = keys(dir.path(), PIECE, &Request { rate: Some(44_100), ..base });
+    let after = keys(
+        dir.path(),
+        PIECE,
+        &Request {
+            rate: Some(44_100),
+            ..base
+        },
+    );
     // The piece has sound (s4), so every chunk carries an audio track.
     assert_eq!(changed(&before, &after), (1..=8).collect());
 }

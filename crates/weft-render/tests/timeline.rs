@@ -55,7 +55,11 @@ fn chunks_cover_every_frame_and_sample_once_in_the_segment_locate_names() {
             assert_eq!(c.samples.start, s, "{what}: samples in order without gap");
             let seg = &t.segments[c.segment];
             if c.frames.is_empty() {
-                assert_eq!(seg.chunks.len(), 1, "{what}: only a segment without frames has a chunk without frames");
+                assert_eq!(
+                    seg.chunks.len(),
+                    1,
+                    "{what}: only a segment without frames has a chunk without frames"
+                );
                 assert!(!c.samples.is_empty());
             }
             assert!(c.frames.end - c.frames.start <= t.settings.chunk_frames());
@@ -72,13 +76,23 @@ fn chunks_cover_every_frame_and_sample_once_in_the_segment_locate_names() {
 
 #[test]
 fn a_file_without_segments_is_one_segment_of_its_duration() {
-    let request = Request { size: Some((8, 8)), fps: Some(10.0), ..Request::default() };
+    let request = Request {
+        size: Some((8, 8)),
+        fps: Some(10.0),
+        ..Request::default()
+    };
     let (_, t) = timeline("display(me@x)\n", &request);
     assert_eq!(t.segments.len(), 1);
     assert_eq!(t.segments[0].name, "main");
     assert_eq!(t.frames, 100, "10 s by default");
     assert_eq!(t.segments[0].chunks.len(), 5, "2 s chunks by default");
-    let (_, t) = timeline("display(me@x)\n", &Request { duration: Some(3.0), ..request });
+    let (_, t) = timeline(
+        "display(me@x)\n",
+        &Request {
+            duration: Some(3.0),
+            ..request
+        },
+    );
     assert_eq!((t.frames, t.segments[0].chunks.len()), (30, 2));
 }
 
@@ -88,9 +102,34 @@ fn presets_and_program_settings_combine_as_documented() {
     // (request, expected width, height, fps)
     let cases: Vec<(Request, u32, u32, f64)> = vec![
         (Request::default(), 320, 200, 12.0),
-        (Request { quality: Some(weft_render::Quality::Low), ..Request::default() }, 854, 480, 15.0),
-        (Request { quality: Some(weft_render::Quality::High), fps: Some(24.0), ..Request::default() }, 1920, 1080, 24.0),
-        (Request { size: Some((64, 32)), ..Request::default() }, 64, 32, 12.0),
+        (
+            Request {
+                quality: Some(weft_render::Quality::Low),
+                ..Request::default()
+            },
+            854,
+            480,
+            15.0,
+        ),
+        (
+            Request {
+                quality: Some(weft_render::Quality::High),
+                fps: Some(24.0),
+                ..Request::default()
+            },
+            1920,
+            1080,
+            24.0,
+        ),
+        (
+            Request {
+                size: Some((64, 32)),
+                ..Request::default()
+            },
+            64,
+            32,
+            12.0,
+        ),
     ];
     for (request, w, h, fps) in cases {
         let (_, t) = timeline(src, &request);
@@ -98,12 +137,24 @@ fn presets_and_program_settings_combine_as_documented() {
         assert_eq!((s.width, s.height, s.fps), (w, h, fps), "{request:?}");
     }
     let (_, t) = timeline("display(me@x)\n", &Request::default());
-    assert_eq!((t.settings.width, t.settings.height, t.settings.fps), (1280, 720, 30.0), "medium by default");
+    assert_eq!(
+        (t.settings.width, t.settings.height, t.settings.fps),
+        (1280, 720, 30.0),
+        "medium by default"
+    );
 }
 
 #[test]
 fn first_at_or_after_is_exact() {
-    for (t, rate, want) in [(0.0, 30.0, 0), (1.0, 30.0, 30), (0.1, 30.0, 3), (0.1001, 30.0, 4), (1.0 / 3.0, 3.0, 1), (0.3, 10.0, 3), (2.5, 48_000.0, 120_000)] {
+    for (t, rate, want) in [
+        (0.0, 30.0, 0),
+        (1.0, 30.0, 30),
+        (0.1, 30.0, 3),
+        (0.1001, 30.0, 4),
+        (1.0 / 3.0, 3.0, 1),
+        (0.3, 10.0, 3),
+        (2.5, 48_000.0, 120_000),
+    ] {
         let n = first_at_or_after(t, rate);
         assert_eq!(n, want, "{t} at {rate}");
         assert!(n as f64 / rate >= t && (n == 0 || ((n - 1) as f64 / rate) < t));

@@ -108,9 +108,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     unreadable += 1;
                     continue;
                 };
-                let s = per
-                    .entry(m.segment.clone())
-                    .or_insert((0, 0, SystemTime::UNIX_EPOCH, e.used));
+                let s =
+                    per.entry(m.segment.clone())
+                        .or_insert((0, 0, SystemTime::UNIX_EPOCH, e.used));
                 s.0 += 1;
                 s.1 += e.bytes;
                 s.2 = s.2.max(e.used);
@@ -167,7 +167,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Action::Clear { place } => {
             let dir = place.dir();
             if !dir.join("chunks").is_dir() {
-                out::out(&format!("{}: no cache there; nothing to clear\n", dir.display()));
+                out::out(&format!(
+                    "{}: no cache there; nothing to clear\n",
+                    dir.display()
+                ));
                 return Ok(());
             }
             let cache = Cache::at(&dir, weft_render::DEFAULT_LIMIT);

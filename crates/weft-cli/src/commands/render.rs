@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use weft_render::render::Options;
 use weft_render::schedule::Event;
-use weft_render::{
-    Cache, Format, Piece, Quality, RenderError, RenderSettings, Request, Timeline,
-};
+use weft_render::{Cache, Format, Piece, Quality, RenderError, RenderSettings, Request, Timeline};
 
 /// What a render produces and where its cache is (shared by `render`, `status`
 /// and `tui`).
@@ -152,8 +150,8 @@ impl Target {
     pub fn prepare(&self, request: &Request) -> Result<Prepared, Failure> {
         let s = session::open(&self.file, &self.inputs)?;
         let settings = RenderSettings::resolve(request, &s.program).map_err(failure)?;
-        let piece = Piece::new(&self.file, &s.program, s.sources.clone(), &settings)
-            .map_err(failure)?;
+        let piece =
+            Piece::new(&self.file, &s.program, s.sources.clone(), &settings).map_err(failure)?;
         let timeline = Timeline::new(&piece, &settings);
         Ok(Prepared {
             piece,
@@ -265,7 +263,11 @@ impl Progress {
         let format = timeline.settings.format;
         let work: u64 = timeline.chunks().map(|c| c.work(format)).sum();
         let total = timeline.chunks().count();
-        let unit = if format.has_video() { "frames" } else { "blocks" };
+        let unit = if format.has_video() {
+            "frames"
+        } else {
+            "blocks"
+        };
         let bars = std::io::stderr().is_terminal().then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let all = multi.add(ProgressBar::new(work));
@@ -302,7 +304,14 @@ impl Progress {
 
     fn event(&self, timeline: &Timeline, e: &Event) {
         match (&self.bars, e) {
-            (Some((_, _, workers)), Event::Started { worker, chunk, work }) => {
+            (
+                Some((_, _, workers)),
+                Event::Started {
+                    worker,
+                    chunk,
+                    work,
+                },
+            ) => {
                 if let Some(b) = workers.get(*worker) {
                     b.reset();
                     b.set_length(*work);

@@ -210,7 +210,10 @@ fn draw(f: &mut Frame<'_>, app: &mut App) {
                 Line::from(
                     (0..(*w).min(u32::from(inner.width)))
                         .map(|c| {
-                            Span::styled("▀", Style::default().fg(px(c, 2 * r)).bg(px(c, 2 * r + 1)))
+                            Span::styled(
+                                "▀",
+                                Style::default().fg(px(c, 2 * r)).bg(px(c, 2 * r + 1)),
+                            )
                         })
                         .collect::<Vec<_>>(),
                 )
@@ -308,10 +311,12 @@ fn event_loop<B: Backend>(
         match k.code {
             KeyCode::Char('q') | KeyCode::Esc => return Ok(()),
             KeyCode::Down | KeyCode::Char('j') if n > 0 => {
-                app.list.select(Some((app.list.selected().unwrap_or(0) + 1).min(n - 1)));
+                app.list
+                    .select(Some((app.list.selected().unwrap_or(0) + 1).min(n - 1)));
             }
             KeyCode::Up | KeyCode::Char('k') if n > 0 => {
-                app.list.select(Some(app.list.selected().unwrap_or(0).saturating_sub(1)));
+                app.list
+                    .select(Some(app.list.selected().unwrap_or(0).saturating_sub(1)));
             }
             KeyCode::Char('p') => {
                 let size = terminal.size()?;
