@@ -105,6 +105,13 @@ fn corrupt_entries_are_detected_and_rendered_again() {
 
 #[test]
 fn a_render_killed_mid_way_resumes_from_its_finished_chunks() {
+    // kill -9, and Ctrl-C (SIGINT, which a terminal sends to the whole group).
+    for signal in ["KILL", "INT"] {
+        killed_and_resumed(signal);
+    }
+}
+
+fn killed_and_resumed(signal: &str) {
     let dir = tempfile::tempdir().expect("tmp");
     let file = dir.path().join("long.weft");
     std::fs::write(&file, eight(&[]).replace("(1) {", "(2) {")).expect("write");
@@ -128,14 +135,18 @@ fn a_render_killed_mid_way_resumes_from_its_finished_chunks() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    // Wait for the first finished chunk (or the end), then SIGKILL.
+    // Wait for the first finished chunk (or the end), then the signal.
     while entries(&cache).is_empty() && child.try_wait().expect("wait").is_none() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let _ = child.kill();
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
     let _ = child.wait();
     let kept = entries(&cache).len() as u64;
-    eprintln!("{kept} of 32 chunks finished before the kill");
+    eprintln!("SIG{signal}: {kept} of 32 chunks finished before it");
     assert!(kept >= 1);
     if kept < 32 {
         assert!(
