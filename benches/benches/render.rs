@@ -14,8 +14,8 @@ const SEGMENTS: usize = 8;
 const SIZE: (u32, u32) = (640, 360);
 const FPS: f64 = 30.0;
 
-/// Eight two-second segments: rings over noise, each with its own speed, and a
-/// tone; `tint` changes the body of segment `edited` only.
+/// Eight four-second segments (two chunks each): rings over noise, each with its
+/// own speed, and a tone; `tint` changes the body of segment `edited` only.
 fn piece(edited: usize, tint: &str) -> String {
     let mut s = String::from(
         "spindle ring(cx, cy, r) {\n    d<v> = sqrt((me@x - cx)^2 + (me@y - cy)^2)\n    return smoothstep(r + 0.01, r, d@v)\n}\n",
@@ -23,7 +23,7 @@ fn piece(edited: usize, tint: &str) -> String {
     for i in 1..=SEGMENTS {
         let t = if i == edited { tint } else { "0.3" };
         s.push_str(&format!(
-            "segment part{i}(2) {{\n    n{i}<v> = noise(me@x * 8, me@y * 8, me@time * {i})\n    \
+            "segment part{i}(4) {{\n    n{i}<v> = noise(me@x * 8, me@y * 8, me@time * {i})\n    \
              img{i}<r, g, b> = (ring(0.5, 0.5, 0.2 + 0.1 * sin(me@time * {i})), n{i}@v, {t})\n    \
              display(img{i}@r, img{i}@g, img{i}@b)\n    play(0.2 * sin(me@time * tau * {f}))\n}}\n",
             f = 110 * i
@@ -61,7 +61,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let file = dir.path().join("piece.weft");
     println!(
-        "weft render benchmark: {SEGMENTS} segments x 2 s, {}x{} at {FPS} fps, 2 s chunks, MP4 (H.264 medium preset + AAC), {} cores",
+        "weft render benchmark: {SEGMENTS} segments x 4 s, {}x{} at {FPS} fps, 2 s chunks, MP4 (medium quality: x264 fast, crf 23, + AAC), {} cores",
         SIZE.0,
         SIZE.1,
         weft_render::render::cores()

@@ -157,6 +157,19 @@ pub fn assemble(
                     }
                 }
             }
+            // Frames a longer earlier render left in the folder are not this one's.
+            if let Ok(dir) = std::fs::read_dir(out) {
+                for e in dir.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let index = name
+                        .strip_prefix("frame-")
+                        .and_then(|r| r.strip_suffix(".png"))
+                        .and_then(|n| n.parse::<u64>().ok());
+                    if index.is_some_and(|n| n >= timeline.frames) {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
             Ok(())
         }
         Format::Wav => atomic::write_with(out, |tmp| write_wav(cache, timeline, channels, tmp)),
