@@ -117,7 +117,9 @@ pub fn render(
     );
     if report.failed == 0 && options.only.is_none() {
         if let Some(out) = &options.output {
+            let t = Instant::now();
             assemble(piece, timeline, cache, ffmpeg.as_ref(), out)?;
+            report.assemble_seconds = t.elapsed().as_secs_f64();
             report.output = Some(out.to_string_lossy().into_owned());
         }
     }

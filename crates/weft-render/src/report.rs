@@ -57,6 +57,9 @@ pub struct Report {
     pub jobs: usize,
     /// Wall-clock seconds of the whole render.
     pub seconds: f64,
+    /// Of which assembling the output from the cache (for MP4: joining the
+    /// chunks and encoding the whole audio track as AAC).
+    pub assemble_seconds: f64,
     /// Chunks asked for.
     pub chunks: usize,
     /// Chunks rendered.
@@ -138,6 +141,7 @@ impl Report {
             rate: s.rate,
             jobs,
             seconds,
+            assemble_seconds: 0.0,
             chunks: outcomes.len(),
             rendered: outcomes
                 .iter()
