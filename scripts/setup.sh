@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what weft needs beyond the Rust toolchain on a fresh Debian machine:
-# ffmpeg (camera videos in, video out), and for the tests Chromium, Node.js with
-# npm, vim (the watcher's editor test) and the browser tests' one npm package
-# (playwright-core). Safe to run again: it installs only what is missing.
+# ffmpeg (camera videos in, video out: `weft render`), and for the tests
+# Chromium, Node.js with npm, vim (the watcher's editor test), tmux (the test
+# that drives `weft tui` in a pseudo-terminal) and the browser tests' one npm
+# package (playwright-core). Safe to run again: it installs only what is missing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 need=()
@@ -12,6 +13,7 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v vim >/dev/null 2>&1 || need+=(vim)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo

@@ -32,6 +32,14 @@ enum Command {
     Run(commands::run::Args),
     /// Serve a folder to browsers: live results, picture and sound on every save.
     Dev(commands::dev::Args),
+    /// Render the timeline to a video (mp4), PNG frames or WAV, reusing cached chunks.
+    Render(commands::render::Args),
+    /// Show each segment's render state: cached, dirty, pending or error.
+    Status(commands::status::Args),
+    /// Inspect or empty the render cache: info, clear, invalidate NAME.
+    Cache(commands::cache::Args),
+    /// A terminal UI over the timeline: states, previews, renders.
+    Tui(commands::tui::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +63,10 @@ fn main() -> ExitCode {
         Command::Graph(a) => commands::graph::run(a),
         Command::Run(a) => commands::run::run(a),
         Command::Dev(a) => commands::dev::run(a),
+        Command::Render(a) => commands::render::run(a),
+        Command::Status(a) => commands::status::run(a),
+        Command::Cache(a) => commands::cache::run(a),
+        Command::Tui(a) => commands::tui::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,10 +1,14 @@
 //! One module per subcommand.
 
 pub mod audio;
+pub mod cache;
 pub mod check;
 pub mod dev;
 pub mod eval;
 pub mod frame;
 pub mod graph;
+pub mod render;
 pub mod run;
 pub mod sound;
+pub mod status;
+pub mod tui;

@@ -1,0 +1,3 @@
+args: cache clear {tmp}
+exit: 0
+stdout-has: nothing to clear

@@ -1,0 +1,2 @@
+args: cache
+exit: 2

@@ -1,0 +1,2 @@
+args: cache shred
+exit: 2

@@ -1,0 +1,3 @@
+args: render programs/picture.weft --fps -5 --cache {tmp}/c -o {tmp}/o.mp4
+exit: 2
+absent: o.mp4

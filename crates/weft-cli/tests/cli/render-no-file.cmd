@@ -1,0 +1,2 @@
+args: render
+exit: 2

@@ -1,0 +1,2 @@
+args: render programs/picture.weft --colour red
+exit: 2

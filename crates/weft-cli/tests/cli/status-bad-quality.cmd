@@ -1,0 +1,2 @@
+args: status programs/picture.weft --quality best
+exit: 2

@@ -1,0 +1,2 @@
+args: status {tmp}/nothing.weft
+exit: 3

@@ -1,0 +1,162 @@
+//! `weft tui` driven in a real pseudo-terminal (tmux): the segment list with
+//! states, `R` renders everything, an edit to the file shows its segment dirty,
+//! `p` previews, `r` renders the selected segment, `q` quits.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "tui"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        assert!(self
+            .cmd()
+            .args(["send-keys", "-t", "tui", keys])
+            .status()
+            .expect("tmux")
+            .success());
+    }
+
+    fn alive(&self) -> bool {
+        self.cmd()
+            .args(["has-session", "-t", "tui"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    /// Waits until `ready` holds for the screen; fails with the screen after a
+    /// minute (a bound against hanging, not a timing assertion).
+    fn wait(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let s = self.screen();
+            if ready(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never saw {what}; the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+fn line<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(&format!(" {name} ")) && l.contains('s'))
+        .unwrap_or("")
+}
+
+const THREE: &str = "segment alpha(0.5) {\n    display(me@x)\n}\nsegment beta(0.5) {\n    display(me@y)\n}\nsegment gamma(0.5) {\n    display(0.5)\n}\n";
+
+#[test]
+fn the_tui_lists_renders_follows_edits_previews_and_quits() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("three.weft");
+    std::fs::write(&file, THREE).expect("write");
+    let tmux = Tmux {
+        socket: format!("weft-tui-test-{}", std::process::id()),
+    };
+    let command = format!(
+        "cd '{}' && '{}' tui three.weft --size 16x8 --fps 4 --jobs 1; echo exited $? > '{}'; sleep 30",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_weft"),
+        dir.path().join("exit").display()
+    );
+    let started = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "tui",
+            "-x",
+            "110",
+            "-y",
+            "24",
+            &command,
+        ])
+        .env_remove("TMUX")
+        .status()
+        .expect("tmux is installed (scripts/setup.sh)");
+    assert!(started.success());
+    let s = tmux.wait("three pending segments", |s| s.matches("○").count() == 3);
+    assert!(line(&s, "alpha").contains("0.50s"), "{s}");
+
+    tmux.keys("R");
+    tmux.wait("every segment cached", |s| {
+        s.matches("✓").count() == 3 && s.contains("wrote")
+    });
+    assert!(dir.path().join("three.mp4").is_file());
+
+    std::fs::write(&file, THREE.replace("display(me@y)", "display(1 - me@y)")).expect("edit");
+    let s = tmux.wait("beta dirty after the edit", |s| {
+        line(s, "beta").contains("●")
+    });
+    assert!(
+        line(&s, "alpha").contains("✓") && line(&s, "gamma").contains("✓"),
+        "{s}"
+    );
+
+    tmux.keys("Down");
+    tmux.keys("p");
+    let s = tmux.wait("the preview", |s| s.contains("preview: last frame of beta"));
+    assert!(s.contains("▀"), "the preview draws half blocks:\n{s}");
+
+    tmux.keys("r");
+    tmux.wait("beta cached again", |s| {
+        s.matches("✓").count() == 3 && s.contains("1 rendered")
+    });
+
+    tmux.keys("q");
+    let exit = dir.path().join("exit");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !exit.exists() {
+        assert!(
+            Instant::now() < deadline && tmux.alive(),
+            "weft tui did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&exit).expect("exit").trim(),
+        "exited 0"
+    );
+    check_terminal_restored(&tmux, dir.path());
+}
+
+/// After quitting, the shell's screen is back (the alternate screen is left).
+fn check_terminal_restored(tmux: &Tmux, _dir: &Path) {
+    let s = tmux.screen();
+    assert!(
+        !s.contains("r render selected"),
+        "the UI is still on screen:\n{s}"
+    );
+}

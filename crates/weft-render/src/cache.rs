@@ -1,0 +1,503 @@
+//! The chunk cache: a folder (`.weft-cache/` beside the file by default) holding
+//! one entry per chunk key, each written atomically and carrying a blake3
+//! checksum that is verified on every read (a corrupt or truncated entry is
+//! removed and counts as a miss), bounded in size (least recently used first).
+//! Beside the entries: the error each failing chunk gave, and per source file the
+//! keys of its last render, so `weft status` can tell dirty from pending.
+//!
+//! Layout: `chunks/<key>.chunk`, `errors/<key>.json`, `timelines/<file>.json`,
+//! `tmp/` (work files of running renders; a dead render's are swept).
+
+use crate::atomic::{self, write_bytes};
+use crate::error::RenderError;
+use crate::key::ChunkKey;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+const MAGIC: &[u8; 8] = b"WEFTCHK1";
+/// Largest metadata block an entry may claim (anything larger is garbage).
+const MAX_META: usize = 1 << 20;
+
+/// What an entry says about itself (read without reading its data).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntryMeta {
+    /// The segment the chunk belongs to.
+    pub segment: String,
+    /// The chunk's index in its segment.
+    pub chunk: usize,
+    /// The source file it was rendered from.
+    pub file: String,
+    /// Output format (`mp4`, `png`, `wav`).
+    pub format: String,
+    /// Frames it holds.
+    pub frames: u64,
+    /// Samples it holds.
+    pub samples: u64,
+    /// When it was written, seconds since the Unix epoch.
+    pub created: u64,
+}
+
+/// A cached chunk: its metadata and named blobs (`video.mp4`, `audio.f32`,
+/// `frame-000012.png` …).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// What it is.
+    pub meta: EntryMeta,
+    /// Its data.
+    pub blobs: Vec<(String, Vec<u8>)>,
+}
+
+impl Entry {
+    /// The blob called `name`.
+    pub fn blob(&self, name: &str) -> Option<&[u8]> {
+        self.blobs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+    }
+
+    /// The entry's bytes: magic, metadata, blobs, then the blake3 of all of it.
+    pub fn encode(&self) -> Vec<u8> {
+        let meta = serde_json::to_vec(&self.meta).unwrap_or_default();
+        let mut out = Vec::with_capacity(
+            64 + meta.len()
+                + self
+                    .blobs
+                    .iter()
+                    .map(|(n, b)| n.len() + b.len() + 12)
+                    .sum::<usize>(),
+        );
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(&(self.blobs.len() as u32).to_le_bytes());
+        for (name, data) in &self.blobs {
+            out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            out.extend_from_slice(data);
+        }
+        let sum = blake3::hash(&out);
+        out.extend_from_slice(sum.as_bytes());
+        out
+    }
+
+    /// Reads an entry, checking its checksum and every length; the reason when
+    /// the bytes are not a whole, intact entry.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, String> {
+        if bytes.len() < MAGIC.len() + 4 + 4 + 32 {
+            return Err(format!("truncated ({} bytes)", bytes.len()));
+        }
+        let (body, sum) = bytes.split_at(bytes.len() - 32);
+        if blake3::hash(body).as_bytes() != sum {
+            return Err("checksum mismatch".into());
+        }
+        let mut r = Reader { bytes: body, at: 0 };
+        if r.take(8)? != MAGIC {
+            return Err("not a weft cache entry".into());
+        }
+        let meta = parse_meta(&mut r)?;
+        let count = r.u32()? as usize;
+        let mut blobs = Vec::new();
+        for _ in 0..count {
+            let n = r.u32()? as usize;
+            let name = String::from_utf8(r.take(n)?.to_vec()).map_err(|_| "bad blob name")?;
+            let len = r.u64()?;
+            let len = usize::try_from(len).map_err(|_| "bad blob length")?;
+            blobs.push((name, r.take(len)?.to_vec()));
+        }
+        if r.at != body.len() {
+            return Err("trailing bytes".into());
+        }
+        Ok(Entry { meta, blobs })
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.at.checked_add(n).filter(|e| *e <= self.bytes.len());
+        let end = end.ok_or_else(|| "truncated".to_string())?;
+        let s = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, String> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(a))
+    }
+}
+
+fn parse_meta(r: &mut Reader<'_>) -> Result<EntryMeta, String> {
+    let n = r.u32()? as usize;
+    if n > MAX_META {
+        return Err("metadata too large".into());
+    }
+    serde_json::from_slice(r.take(n)?).map_err(|e| format!("bad metadata: {e}"))
+}
+
+/// What a look-up found.
+#[derive(Debug)]
+pub enum Lookup {
+    /// An intact entry.
+    Hit(Entry),
+    /// No entry.
+    Miss,
+    /// An entry that failed verification (it was removed); the reason.
+    Corrupt(String),
+}
+
+/// One entry as `weft cache info` lists it.
+#[derive(Clone, Debug)]
+pub struct EntryInfo {
+    /// Its key, when its file name is one.
+    pub key: Option<ChunkKey>,
+    /// Its metadata; `None` for a file that is not a readable entry.
+    pub meta: Option<EntryMeta>,
+    /// Size on disk.
+    pub bytes: u64,
+    /// Last written or read.
+    pub used: SystemTime,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// The error a failing chunk gave, kept until the chunk renders.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChunkError {
+    /// Its segment.
+    pub segment: String,
+    /// Its index in the segment.
+    pub chunk: usize,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The settings and keys of a file's last render.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RenderRecord {
+    /// The file.
+    pub file: String,
+    /// `quality`, `width`, `height`, `fps`, `rate`, `format`, `chunk`, `duration`.
+    pub settings: RecordedSettings,
+    /// Per segment in order: its name and its chunks' keys (hex).
+    pub segments: Vec<(String, Vec<String>)>,
+}
+
+/// The settings of a render, as recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordedSettings {
+    /// Preset name.
+    pub quality: String,
+    /// Frame width.
+    pub width: u32,
+    /// Frame height.
+    pub height: u32,
+    /// Frames per second.
+    pub fps: f64,
+    /// Samples per second.
+    pub rate: u32,
+    /// Format name.
+    pub format: String,
+    /// Chunk seconds.
+    pub chunk: f64,
+    /// Length of a file without segments.
+    pub duration: f64,
+}
+
+/// A cache folder.
+#[derive(Clone, Debug)]
+pub struct Cache {
+    dir: PathBuf,
+    limit: u64,
+}
+
+/// The default bound on a cache's size: 2 GB.
+pub const DEFAULT_LIMIT: u64 = 2_000_000_000;
+
+impl Cache {
+    /// The default cache folder of `file`: `.weft-cache/` beside it.
+    pub fn default_dir(file: &Path) -> PathBuf {
+        atomic::parent(file).join(".weft-cache")
+    }
+
+    /// Opens (creating) the cache at `dir`, bounded to `limit` bytes, and sweeps
+    /// what dead renders left in `tmp/`.
+    pub fn open(dir: &Path, limit: u64) -> Result<Cache, RenderError> {
+        for sub in ["chunks", "errors", "timelines", "tmp"] {
+            let p = dir.join(sub);
+            std::fs::create_dir_all(&p).map_err(|e| RenderError::io(&p, e))?;
+        }
+        let tag = dir.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            write_bytes(
+                &tag,
+                b"Signature: 8a477f597d28d172789f06886806bc55\n# weft's render cache; `weft cache clear` empties it.\n",
+            )?;
+        }
+        let cache = Cache {
+            dir: dir.to_path_buf(),
+            limit,
+        };
+        atomic::sweep(&cache.tmp_dir());
+        atomic::sweep(&dir.join("chunks"));
+        Ok(cache)
+    }
+
+    /// The cache at `dir` for reading only: nothing is created (a folder that
+    /// does not exist is an empty cache).
+    pub fn at(dir: &Path, limit: u64) -> Cache {
+        Cache {
+            dir: dir.to_path_buf(),
+            limit,
+        }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The size bound in bytes.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Folder for a running render's work files.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.dir.join("tmp")
+    }
+
+    fn entry_path(&self, key: &ChunkKey) -> PathBuf {
+        self.dir.join("chunks").join(format!("{}.chunk", key.hex()))
+    }
+
+    fn error_path(&self, key: &ChunkKey) -> PathBuf {
+        self.dir.join("errors").join(format!("{}.json", key.hex()))
+    }
+
+    /// True when an entry file exists for `key` (not verified: `get` does that).
+    pub fn contains(&self, key: &ChunkKey) -> bool {
+        self.entry_path(key).is_file()
+    }
+
+    /// Reads and verifies the entry for `key`, marking it used; a corrupt one is
+    /// removed.
+    pub fn get(&self, key: &ChunkKey) -> Lookup {
+        let path = self.entry_path(key);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Miss,
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                return Lookup::Corrupt(e.to_string());
+            }
+        };
+        match Entry::decode(&bytes) {
+            Ok(entry) => {
+                if let Ok(f) = std::fs::File::options().append(true).open(&path) {
+                    let _ = f.set_modified(SystemTime::now());
+                }
+                Lookup::Hit(entry)
+            }
+            Err(why) => {
+                let _ = std::fs::remove_file(&path);
+                Lookup::Corrupt(why)
+            }
+        }
+    }
+
+    /// Stores `entry` under `key` atomically; clears an error recorded for it.
+    pub fn put(&self, key: &ChunkKey, entry: &Entry) -> Result<u64, RenderError> {
+        let bytes = entry.encode();
+        let path = self.entry_path(key);
+        let tmp = atomic::temp_path(&self.tmp_dir(), &key.hex()[..16], "chunk");
+        std::fs::write(&tmp, &bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                RenderError::io(&path, e)
+            })?;
+        let _ = std::fs::remove_file(self.error_path(key));
+        Ok(bytes.len() as u64)
+    }
+
+    /// Records that the chunk under `key` failed.
+    pub fn record_error(&self, key: &ChunkKey, error: &ChunkError) -> Result<(), RenderError> {
+        let text = serde_json::to_vec_pretty(error).unwrap_or_default();
+        write_bytes(&self.error_path(key), &text)
+    }
+
+    /// The error recorded for `key`, if any (an unreadable record counts as none).
+    pub fn error(&self, key: &ChunkKey) -> Option<ChunkError> {
+        let bytes = std::fs::read(self.error_path(key)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn record_path(&self, file: &Path) -> PathBuf {
+        let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        let h = blake3::hash(abs.to_string_lossy().as_bytes());
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .take(40)
+            .collect::<String>();
+        self.dir
+            .join("timelines")
+            .join(format!("{stem}-{}.json", &h.to_hex()[..16]))
+    }
+
+    /// Saves the record of `file`'s last render.
+    pub fn save_record(&self, file: &Path, record: &RenderRecord) -> Result<(), RenderError> {
+        let text = serde_json::to_vec_pretty(record).unwrap_or_default();
+        write_bytes(&self.record_path(file), &text)
+    }
+
+    /// The record of `file`'s last render; `None` when there is none or it is not
+    /// readable (a garbage record is as good as none).
+    pub fn record(&self, file: &Path) -> Option<RenderRecord> {
+        let bytes = std::fs::read(self.record_path(file)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Every file in `chunks/`, with what its header says (the data is not read).
+    pub fn entries(&self) -> Vec<EntryInfo> {
+        let mut out = Vec::new();
+        let Ok(dir) = std::fs::read_dir(self.dir.join("chunks")) else {
+            return out;
+        };
+        for e in dir.flatten() {
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let Ok(md) = e.metadata() else { continue };
+            if !md.is_file() {
+                continue;
+            }
+            let key = name.strip_suffix(".chunk").and_then(ChunkKey::from_hex);
+            out.push(EntryInfo {
+                key,
+                meta: read_meta(&path),
+                bytes: md.len(),
+                used: md.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                path,
+            });
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    /// Removes least recently used entries until the cache fits its bound (and
+    /// files in `chunks/` that are not entries at all); how many were removed.
+    pub fn evict(&self) -> usize {
+        let mut entries = self.entries();
+        let mut removed = 0;
+        entries.retain(|e| {
+            if e.key.is_none() || e.meta.is_none() {
+                removed += std::fs::remove_file(&e.path).is_ok() as usize;
+                false
+            } else {
+                true
+            }
+        });
+        let mut total: u64 = entries.iter().map(|e| e.bytes).sum();
+        entries.sort_by_key(|e| e.used);
+        for e in entries {
+            if total <= self.limit {
+                break;
+            }
+            if std::fs::remove_file(&e.path).is_ok() {
+                total -= e.bytes;
+                removed += 1;
+            }
+        }
+        removed
+    }
+
+    /// Removes every entry, error and record; entries and bytes removed.
+    pub fn clear(&self) -> Result<(usize, u64), RenderError> {
+        let entries = self.entries();
+        let bytes = entries.iter().map(|e| e.bytes).sum();
+        let count = entries.len();
+        for sub in ["chunks", "errors", "timelines"] {
+            let p = self.dir.join(sub);
+            let Ok(dir) = std::fs::read_dir(&p) else {
+                continue;
+            };
+            for e in dir.flatten() {
+                std::fs::remove_file(e.path()).map_err(|err| RenderError::io(e.path(), err))?;
+            }
+        }
+        Ok((count, bytes))
+    }
+
+    /// Removes every entry (and error) of the segment called `name`; how many
+    /// entries. No such segment in the cache is an error.
+    pub fn invalidate(&self, name: &str) -> Result<usize, RenderError> {
+        let mut removed = 0;
+        let mut known = false;
+        for e in self.entries() {
+            if e.meta.as_ref().is_some_and(|m| m.segment == name) {
+                known = true;
+                std::fs::remove_file(&e.path).map_err(|err| RenderError::io(&e.path, err))?;
+                removed += 1;
+            }
+        }
+        if let Ok(dir) = std::fs::read_dir(self.dir.join("errors")) {
+            for e in dir.flatten() {
+                let matches = std::fs::read(e.path())
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<ChunkError>(&b).ok())
+                    .is_some_and(|c| c.segment == name);
+                if matches {
+                    known = true;
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        if !known {
+            return Err(RenderError::UnknownSegment(name.to_string()));
+        }
+        Ok(removed)
+    }
+}
+
+/// The metadata at the head of an entry file, without reading its data.
+fn read_meta(path: &Path) -> Option<EntryMeta> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut head = [0u8; 12];
+    f.read_exact(&mut head).ok()?;
+    if &head[..8] != MAGIC {
+        return None;
+    }
+    let n = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize;
+    if n > MAX_META {
+        return None;
+    }
+    let mut meta = vec![0u8; n];
+    f.read_exact(&mut meta).ok()?;
+    serde_json::from_slice(&meta).ok()
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,35 @@
+//! Rendering a WEFT piece to a file: the timeline of segments cut into chunks,
+//! each keyed by a blake3 hash of exactly what its output depends on; a cache of
+//! chunk outputs beside the file; parallel rendering of the chunks that are not
+//! cached, through the same engine as the live view; encoding with the system
+//! `ffmpeg`; and a report per segment.
+//!
+//! Invariants:
+//! - a chunk's key changes exactly when its output could: node hashes of what its
+//!   outputs reach, loaded files, time range, size, rates, encoder, weft version —
+//!   never formatting, comments, or other segments' edits;
+//! - every file is written atomically; a cache entry is verified (blake3) on every
+//!   read, and a bad one is removed and rendered again, never used;
+//! - a finished chunk is in the cache before the next one starts on that worker,
+//!   so a killed render keeps its work; a failing chunk stops only itself.
+
+mod atomic;
+pub mod cache;
+pub mod chunk;
+pub mod encode;
+mod error;
+pub mod key;
+pub mod render;
+pub mod report;
+pub mod schedule;
+pub mod settings;
+pub mod status;
+pub mod timeline;
+
+pub use cache::{Cache, DEFAULT_LIMIT};
+pub use error::RenderError;
+pub use key::ChunkKey;
+pub use report::Report;
+pub use settings::{Format, Quality, RenderSettings, Request};
+pub use status::State;
+pub use timeline::{Chunk, Piece, Segment, Timeline};

@@ -1,0 +1,307 @@
+//! A whole render: check that the program and the output can be rendered, run the
+//! chunks that are not cached over the workers, record the keys, then assemble the
+//! output from the cache — MP4 chunks joined without re-encoding with the audio
+//! muxed in, a PNG sequence, or a WAV — written atomically; and the last-frame
+//! preview of every segment.
+
+use crate::atomic;
+use crate::cache::{Cache, Entry, Lookup};
+use crate::chunk::ChunkRenderer;
+use crate::encode::Ffmpeg;
+use crate::error::RenderError;
+use crate::report::Report;
+use crate::schedule::{self, Event};
+use crate::settings::Format;
+use crate::timeline::{Chunk, Piece, Timeline};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// How to run a render.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Workers (0: the number of cores).
+    pub jobs: usize,
+    /// Where to write the result; `None` renders into the cache only.
+    pub output: Option<PathBuf>,
+    /// Only these segments (indices); `None` for all. The output is written only
+    /// when every segment is asked for.
+    pub only: Option<Vec<usize>>,
+}
+
+/// The number of cores.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Refuses a program that has nothing to render in `format`.
+pub fn check_program(piece: &Piece, format: Format) -> Result<(), RenderError> {
+    let file = piece.path.display();
+    match format {
+        Format::Mp4 | Format::Png if !piece.has_display() => Err(RenderError::Program(format!(
+            "{file} has no `display` output to render as {}",
+            format.name()
+        ))),
+        Format::Wav if piece.channels() == 0 => Err(RenderError::Program(format!(
+            "{file} has no `play` output to render as wav"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Checks, before any work, that `output` can be written: its folder exists and
+/// takes a file (for PNG, the folder itself is created).
+pub fn check_output(output: &Path, format: Format) -> Result<(), RenderError> {
+    let dir = if format == Format::Png {
+        std::fs::create_dir_all(output).map_err(|e| RenderError::io(output, e))?;
+        output.to_path_buf()
+    } else {
+        if output.is_dir() {
+            return Err(RenderError::io(
+                output,
+                std::io::Error::other("is a folder; give a file name"),
+            ));
+        }
+        atomic::parent(output).to_path_buf()
+    };
+    let probe = atomic::temp_path(&dir, "probe", "");
+    std::fs::write(&probe, b"").map_err(|e| RenderError::io(&dir, e))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Renders what `options` asks for; the report says which chunks failed (then no
+/// output is written, and every other chunk is cached).
+pub fn render(
+    piece: &Piece,
+    timeline: &Timeline,
+    cache: &Cache,
+    options: &Options,
+    observer: &(dyn Fn(&Event) + Sync),
+) -> Result<Report, RenderError> {
+    let started = Instant::now();
+    let format = timeline.settings.format;
+    check_program(piece, format)?;
+    let ffmpeg = if format == Format::Mp4 {
+        Some(Ffmpeg::find()?)
+    } else {
+        None
+    };
+    if let Some(out) = &options.output {
+        check_output(out, format)?;
+    }
+    let chunks: Vec<&Chunk> = timeline
+        .chunks()
+        .filter(|c| options.only.as_ref().is_none_or(|o| o.contains(&c.segment)))
+        .collect();
+    let jobs = if options.jobs == 0 {
+        cores()
+    } else {
+        options.jobs
+    };
+    let outcomes = schedule::run(
+        piece,
+        timeline,
+        &chunks,
+        cache,
+        ffmpeg.as_ref(),
+        jobs,
+        observer,
+    );
+    cache.save_record(&piece.path, &crate::status::record(&piece.path, timeline))?;
+    let mut report = Report::new(
+        &piece.path.to_string_lossy(),
+        timeline,
+        &outcomes,
+        jobs,
+        0.0,
+    );
+    if report.failed == 0 && options.only.is_none() {
+        if let Some(out) = &options.output {
+            let t = Instant::now();
+            assemble(piece, timeline, cache, ffmpeg.as_ref(), out)?;
+            report.assemble_seconds = t.elapsed().as_secs_f64();
+            report.output = Some(out.to_string_lossy().into_owned());
+        }
+    }
+    cache.evict();
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn entry(cache: &Cache, chunk: &Chunk) -> Result<Entry, RenderError> {
+    match cache.get(&chunk.key) {
+        Lookup::Hit(e) => Ok(e),
+        Lookup::Miss | Lookup::Corrupt(_) => Err(RenderError::Io {
+            path: cache.dir().to_path_buf(),
+            source: std::io::Error::other(format!(
+                "chunk {} of segment {} left the cache while the output was assembled; render again",
+                chunk.index, chunk.segment
+            )),
+        }),
+    }
+}
+
+/// Writes the output from the cached entries of every chunk.
+pub fn assemble(
+    piece: &Piece,
+    timeline: &Timeline,
+    cache: &Cache,
+    ffmpeg: Option<&Ffmpeg>,
+    out: &Path,
+) -> Result<(), RenderError> {
+    let channels = piece.channels();
+    match timeline.settings.format {
+        Format::Png => {
+            for chunk in timeline.chunks() {
+                for (name, png) in entry(cache, chunk)?.blobs {
+                    if name.ends_with(".png") && !name.contains(['/', '\\']) {
+                        atomic::write_bytes(&out.join(name), &png)?;
+                    }
+                }
+            }
+            // Frames a longer earlier render left in the folder are not this one's.
+            if let Ok(dir) = std::fs::read_dir(out) {
+                for e in dir.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let index = name
+                        .strip_prefix("frame-")
+                        .and_then(|r| r.strip_suffix(".png"))
+                        .and_then(|n| n.parse::<u64>().ok());
+                    if index.is_some_and(|n| n >= timeline.frames) {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
+            Ok(())
+        }
+        Format::Wav => atomic::write_with(out, |tmp| write_wav(cache, timeline, channels, tmp)),
+        Format::Mp4 => {
+            let ffmpeg = ffmpeg.ok_or_else(|| RenderError::MissingFfmpeg("ffmpeg".into()))?;
+            let work = atomic::temp_path(&cache.tmp_dir(), "join", "");
+            std::fs::create_dir_all(&work).map_err(|e| RenderError::io(&work, e))?;
+            let result = (|| {
+                let mut parts = Vec::new();
+                for (i, chunk) in timeline.chunks().enumerate() {
+                    if chunk.frames.is_empty() {
+                        continue;
+                    }
+                    let e = entry(cache, chunk)?;
+                    let video = e.blob("video.mp4").ok_or_else(|| {
+                        RenderError::Engine("a cached MP4 chunk has no video".into())
+                    })?;
+                    let p = work.join(format!("part-{i:05}.mp4"));
+                    std::fs::write(&p, video).map_err(|e| RenderError::io(&p, e))?;
+                    parts.push(p);
+                }
+                let audio = if channels > 0 {
+                    let a = work.join("audio.wav");
+                    // Always stereo: AAC refuses the front-left-only layout of a
+                    // mono float WAV; a mono piece plays the same on both sides.
+                    write_wav(cache, timeline, 2, &a)?;
+                    Some(a)
+                } else {
+                    None
+                };
+                atomic::write_with(out, |tmp| ffmpeg.join(&parts, audio.as_deref(), &work, tmp))
+            })();
+            let _ = std::fs::remove_dir_all(&work);
+            result
+        }
+    }
+}
+
+/// Writes the audio of every chunk as one float WAV (mono or stereo as played).
+fn write_wav(
+    cache: &Cache,
+    timeline: &Timeline,
+    channels: u16,
+    path: &Path,
+) -> Result<(), RenderError> {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: timeline.settings.rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let fail = |e: hound::Error| RenderError::io(path, std::io::Error::other(e.to_string()));
+    let mut w = hound::WavWriter::create(path, spec).map_err(fail)?;
+    for chunk in timeline.chunks() {
+        let e = entry(cache, chunk)?;
+        let bytes = e.blob("audio.f32").unwrap_or(&[]);
+        for pair in bytes.chunks_exact(8) {
+            let l = f32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]);
+            let r = f32::from_le_bytes([pair[4], pair[5], pair[6], pair[7]]);
+            w.write_sample(l).map_err(fail)?;
+            if channels == 2 {
+                w.write_sample(r).map_err(fail)?;
+            }
+        }
+    }
+    w.finalize().map_err(fail)
+}
+
+/// The last frame of segment `i` as RGBA at the timeline's size, or `None` for a
+/// segment too short to hold a frame.
+pub fn last_frame(
+    piece: &Piece,
+    timeline: &Timeline,
+    i: usize,
+) -> Result<Option<Vec<u8>>, RenderError> {
+    check_program(piece, Format::Png)?;
+    let Some(n) = timeline.last_frame(i) else {
+        return Ok(None);
+    };
+    ChunkRenderer::new(piece, timeline, None, std::env::temp_dir())
+        .frame(n)
+        .map(Some)
+}
+
+/// Renders the last frame of every segment (or of `only` those) to
+/// `<dir>/<NN>-<segment>.png`; the files written.
+pub fn preview(
+    piece: &Piece,
+    timeline: &Timeline,
+    dir: &Path,
+    only: Option<&[usize]>,
+) -> Result<Vec<PathBuf>, RenderError> {
+    check_program(piece, Format::Png)?;
+    check_output(dir, Format::Png)?;
+    let tmp = std::env::temp_dir();
+    let mut renderer = ChunkRenderer::new(piece, timeline, None, tmp);
+    let mut written = Vec::new();
+    for (i, seg) in timeline.segments.iter().enumerate() {
+        if only.is_some_and(|o| !o.contains(&i)) {
+            continue;
+        }
+        let Some(n) = timeline.last_frame(i) else {
+            continue;
+        };
+        let rgba = renderer.frame(n)?;
+        let s = &timeline.settings;
+        let name: String = seg
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = dir.join(format!("{:02}-{name}.png", i + 1));
+        atomic::write_with(&path, |tmp| {
+            image::save_buffer_with_format(
+                tmp,
+                &rgba,
+                s.width,
+                s.height,
+                image::ExtendedColorType::Rgba8,
+                image::ImageFormat::Png,
+            )
+            .map_err(|e| RenderError::io(&path, std::io::Error::other(e.to_string())))
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
