@@ -78,12 +78,12 @@ fn executor_baseline(dir: &Path) -> Vec<f64> {
     std::fs::write(&path, program(0)).expect("write");
     let mut ex = Executor::new(usize::MAX);
     let cancel = AtomicBool::new(false);
-    ex.run("direct.weft", &path, &cancel, &mut |_| {});
+    ex.run("direct.weft", &path, &cancel, false, &mut |_| {});
     let mut times = Vec::new();
     for i in 1..=EDITS {
         std::fs::write(&path, program(i)).expect("write");
         let t = Instant::now();
-        ex.run("direct.weft", &path, &cancel, &mut |_| {});
+        ex.run("direct.weft", &path, &cancel, false, &mut |_| {});
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
     times.sort_by(f64::total_cmp);

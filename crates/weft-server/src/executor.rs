@@ -86,6 +86,7 @@ impl ResultCache {
 
     fn insert(&mut self, id: String, body: Arc<str>, file: &str) {
         self.clock += 1;
+        let old_id_len = id.len();
         self.bytes += body.len() + id.len();
         let old = self.map.insert(
             id,
@@ -96,15 +97,17 @@ impl ResultCache {
             },
         );
         if let Some(old) = old {
-            self.bytes -= old.body.len();
+            self.bytes -= old.body.len() + old_id_len;
         }
         if self.bytes > self.limit {
-            // Rare: sort once and drop the oldest until under the limit.
+            // Rare: sort once and drop the oldest until well under the limit, so
+            // the next inserts do not sort again.
+            let target = self.limit - self.limit / 10;
             let mut by_age: Vec<(u64, String)> =
                 self.map.iter().map(|(k, e)| (e.used, k.clone())).collect();
             by_age.sort();
             for (_, k) in by_age {
-                if self.bytes <= self.limit {
+                if self.bytes <= target {
                     break;
                 }
                 if let Some(e) = self.map.remove(&k) {
@@ -130,10 +133,20 @@ impl ResultCache {
     }
 }
 
+/// The last build that failed, to send again when asked.
+struct Failure {
+    key: [u8; 32],
+    error: String,
+    diagnostics: Vec<Diagnostic>,
+    map: Arc<SourceMap>,
+}
+
 struct FileState {
     builder: Builder,
     /// The last program that built, to run again after a cancelled run.
     last_good: Option<LoadedProgram>,
+    /// The last build, when it failed.
+    last_failure: Option<Failure>,
     /// The last run finished (was not cancelled).
     complete: bool,
 }
@@ -251,30 +264,45 @@ impl Executor {
     }
 
     /// Runs `rel` (the file at `path`), sending events to `emit`; stops early when
-    /// `cancel` is set.
+    /// `cancel` is set. Content that did not change since the last complete run
+    /// sends nothing, unless `again` asks for the run to be sent anyway (a client
+    /// watches a file whose results the hub no longer holds).
     pub fn run(
         &mut self,
         rel: &str,
         path: &Path,
         cancel: &AtomicBool,
+        again: bool,
         emit: &mut dyn FnMut(RunEvent),
     ) -> Outcome {
         let state = self.files.entry(rel.to_string()).or_insert_with(|| FileState {
             builder: Builder::new(SourceOptions::default()),
             last_good: None,
+            last_failure: None,
             complete: false,
         });
         let outcome = state.builder.build(path);
-        let loaded = match outcome {
-            BuildOutcome::Unchanged | BuildOutcome::SkippedKnownFailure if state.complete => {
+        let outcome = match outcome {
+            BuildOutcome::Unchanged | BuildOutcome::SkippedKnownFailure
+                if state.complete && !again =>
+            {
                 return Outcome::Unchanged
             }
             BuildOutcome::Unchanged | BuildOutcome::SkippedKnownFailure => {
-                match &state.last_good {
-                    Some(p) => copy(p),
-                    None => return Outcome::Unchanged,
+                match (&state.last_good, &state.last_failure) {
+                    (Some(p), _) => BuildOutcome::Loaded(Box::new(copy(p))),
+                    (None, Some(f)) => BuildOutcome::Failed {
+                        key: f.key,
+                        error: f.error.clone(),
+                        diagnostics: f.diagnostics.clone(),
+                        map: f.map.clone(),
+                    },
+                    (None, None) => return Outcome::Unchanged,
                 }
             }
+            other => other,
+        };
+        let loaded = match outcome {
             BuildOutcome::Failed {
                 diagnostics,
                 map,
@@ -284,11 +312,21 @@ impl Executor {
                 *self.stats.runs.entry(rel.to_string()).or_default() += 1;
                 state.complete = true;
                 state.last_good = None;
+                state.last_failure = Some(Failure {
+                    key,
+                    error: error.clone(),
+                    diagnostics: diagnostics.clone(),
+                    map: map.clone(),
+                });
                 self.run_failed(path, &diagnostics, &map, &error, emit);
                 return Outcome::Failed { key, error };
             }
             BuildOutcome::Loaded(p) => *p,
+            BuildOutcome::Unchanged | BuildOutcome::SkippedKnownFailure => {
+                return Outcome::Unchanged
+            }
         };
+        state.last_failure = None;
         *self.stats.runs.entry(rel.to_string()).or_default() += 1;
         state.last_good = Some(copy(&loaded));
         state.complete = false;
@@ -356,13 +394,10 @@ impl Executor {
             }
         };
         let root = map_used.file(file);
-        let blocks = blocks::of_text(root, file);
+        let mut blocks = blocks::of_text(root, file);
         let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).collect();
-        emit(RunEvent::Start {
-            blocks: blocks.iter().map(|b| b.info.clone()).collect(),
-            dirty: Vec::new(),
-        });
-        for block in &blocks {
+        let mut bodies = Vec::with_capacity(blocks.len());
+        for block in &mut blocks {
             let hit = errors.iter().find(|d| {
                 d.span.is_some_and(|s| {
                     s.file == file
@@ -377,6 +412,19 @@ impl Executor {
                 ),
                 None => "\"ok\":true,\"stale\":true".to_string(),
             };
+            // The id covers what is shown (which error, where), so a client never
+            // keeps an old error under an id that now means another one.
+            let mut h = blake3::Hasher::new();
+            h.update(block.info.id.as_bytes());
+            h.update(body.as_bytes());
+            block.info.id = format!("s-{}", &h.finalize().to_hex()[..20]);
+            bodies.push(body);
+        }
+        emit(RunEvent::Start {
+            blocks: blocks.iter().map(|b| b.info.clone()).collect(),
+            dirty: Vec::new(),
+        });
+        for (block, body) in blocks.iter().zip(bodies) {
             emit(RunEvent::Result {
                 id: block.info.id.clone(),
                 body: body.into(),

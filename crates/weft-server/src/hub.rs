@@ -14,25 +14,36 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot, watch};
+use axum::body::Bytes;
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use weft_engine::live::program::LoadedProgram;
 use weft_engine::live::script::{self, Line};
+
+/// Text messages a connection may have waiting before it is closed as too slow
+/// (its page reconnects and asks again for what it shows).
+pub const TEXT_QUEUE: usize = 4096;
 
 /// What one connection is sent: JSON text, the latest frame (older ones are
 /// dropped for a slow client), and sound (dropped when the client lags).
 #[derive(Clone, Debug)]
 pub struct Outbox {
-    /// Text messages.
-    pub text: mpsc::UnboundedSender<Arc<str>>,
+    /// Text messages (at most [`TEXT_QUEUE`] waiting).
+    pub text: mpsc::Sender<Arc<str>>,
     /// The newest `WFRM` frame.
-    pub frame: watch::Sender<Option<Arc<Vec<u8>>>>,
+    pub frame: watch::Sender<Option<Bytes>>,
     /// `WPCM` chunks.
-    pub pcm: mpsc::Sender<Arc<Vec<u8>>>,
+    pub pcm: mpsc::Sender<Bytes>,
+    /// Told when the connection must close (its text queue overflowed).
+    pub close: Arc<Notify>,
 }
 
 impl Outbox {
-    fn send(&self, text: impl Into<Arc<str>>) {
-        let _ = self.text.send(text.into());
+    /// Queues a text message; a client too slow to take it is disconnected rather
+    /// than left with a hole in what it was told.
+    pub fn send(&self, text: impl Into<Arc<str>>) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.text.try_send(text.into()) {
+            self.close.notify_one();
+        }
     }
 }
 
@@ -98,6 +109,8 @@ pub enum HubMsg {
     Player {
         /// The file.
         file: String,
+        /// Which player of the file (events of a replaced one are dropped).
+        generation: u64,
         /// What.
         event: PlayerEvent,
     },
@@ -112,6 +125,8 @@ pub enum HubMsg {
     Stats(oneshot::Sender<HubStats>),
     /// Time passes (the change window, eviction).
     Tick,
+    /// Stop every player and end the hub.
+    Shutdown,
 }
 
 /// Settings of the hub.
@@ -149,6 +164,8 @@ struct FileEntry {
     deps: Vec<PathBuf>,
     failed: bool,
     player: Option<Player>,
+    /// Which player it is (counts up over the hub's life).
+    generation: u64,
     /// Where the last player was when its last watcher left (a reload resumes).
     carry: Option<player::Carry>,
     program: Option<LoadedProgram>,
@@ -169,6 +186,7 @@ pub struct Hub {
     window: Vec<String>,
     window_start: Option<Instant>,
     focus: Option<String>,
+    generations: u64,
 }
 
 fn run_start(file: &str, log: &RunLog, dirty: &[String]) -> String {
@@ -210,12 +228,16 @@ impl Hub {
             window: Vec::new(),
             window_start: None,
             focus: None,
+            generations: 0,
         }
     }
 
     /// Handles messages until every sender is gone.
     pub async fn serve(mut self, mut rx: mpsc::UnboundedReceiver<HubMsg>) {
         while let Some(msg) = rx.recv().await {
+            if matches!(msg, HubMsg::Shutdown) {
+                break;
+            }
             self.handle(msg);
         }
         // Players stop their engines when dropped; do it off the async thread.
@@ -261,16 +283,26 @@ impl Hub {
                 Some(files) => self.launch(files),
                 None => self.job_cancel.clear(),
             },
-            HubMsg::Player { file, event } => self.player_event(&file, event),
-            HubMsg::Terminal { text, reply } => {
-                let answer = match self.focus.clone() {
-                    Some(file) => self.command(&file, &text, None),
-                    None => Some("no file is being watched yet: open one in the browser".into()),
-                };
-                let _ = reply.send(answer.unwrap_or_else(|| "ok".into()));
-            }
+            HubMsg::Player {
+                file,
+                generation,
+                event,
+            } => self.player_event(&file, generation, event),
+            HubMsg::Terminal { text, reply } => match self.focus.clone() {
+                Some(file) => self.command(&file, &text, move |ok, output| {
+                    let _ = reply.send(if ok { output } else { format!("error: {output}") });
+                }),
+                None => {
+                    let _ = reply.send("error: no file is watched yet: open one in the browser".into());
+                }
+            },
+            HubMsg::Shutdown => {}
             HubMsg::Stats(reply) => {
-                let executor = self.executor.lock().map(|e| e.stats()).unwrap_or_default();
+                let executor = self
+                    .executor
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .stats();
                 let mut playing: Vec<String> = self
                     .files
                     .iter()
@@ -311,7 +343,8 @@ impl Hub {
             },
             ClientMessage::UnwatchFile { path } => {
                 let watching = self.clients.get(&conn).and_then(|c| c.file.clone());
-                let rel = self.dir.resolve(&path).map(|(r, _)| r);
+                // Not resolved on disk: the file may be gone already.
+                let rel = self.dir.normalize(&path);
                 match rel {
                     Ok(rel) if watching.as_deref() == Some(rel.as_str()) => self.unwatch(conn),
                     Ok(_) => self.reply_error(conn, "not-watching", &format!("not watching `{path}`")),
@@ -337,23 +370,23 @@ impl Hub {
                 let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
                     return self.reply_error(conn, "not-watching", "watch a file before sending commands");
                 };
-                if let Some(answer) = self.command(&file, &text, Some(conn)) {
-                    let ok = !answer.starts_with("error: ");
-                    let output = answer.strip_prefix("error: ").unwrap_or(&answer);
-                    if let Some(c) = self.clients.get(&conn) {
-                        c.out.send(protocol::message(
-                            "command-result",
-                            json!({"text": text, "ok": ok, "output": output}),
-                        ));
-                    }
-                }
+                let Some(out) = self.clients.get(&conn).map(|c| c.out.clone()) else {
+                    return;
+                };
+                let line = text.clone();
+                self.command(&file, &text, move |ok, output| {
+                    out.send(protocol::message(
+                        "command-result",
+                        json!({"text": line, "ok": ok, "output": output}),
+                    ));
+                });
             }
             ClientMessage::SetParam { id, value } => {
                 let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
                     return self.reply_error(conn, "not-watching", "watch a file before setting parameters");
                 };
                 let Some(player) = self.files.get(&file).and_then(|f| f.player.as_ref()) else {
-                    return;
+                    return self.reply_error(conn, "command", &format!("`{file}` is not playing"));
                 };
                 let ticket = player
                     .handle()
@@ -385,41 +418,27 @@ impl Hub {
         }
     }
 
-    /// Runs one line of the command language on `file`'s player. Queries and
-    /// refusals are answered at once; a command's answer goes to `conn` when it
-    /// comes (`None` returned), or is "ok" for the terminal.
-    fn command(&mut self, file: &str, text: &str, conn: Option<u64>) -> Option<String> {
+    /// Runs one line of the command language on `file`'s player; `answer` gets
+    /// whether it applied and the text to show — at once for queries and
+    /// refusals, from a blocking thread once the engine has applied a command
+    /// (the hub never waits for the engine).
+    fn command(&mut self, file: &str, text: &str, answer: impl FnOnce(bool, String) + Send + 'static) {
         let Some(player) = self.files.get(file).and_then(|f| f.player.as_ref()) else {
-            return Some(format!("error: `{file}` is not playing"));
+            return answer(false, format!("`{file}` is not playing"));
         };
         match script::parse(text) {
-            Err(e) => Some(format!("error: {e}")),
-            Ok(Line::Query(q)) => Some(match player.handle().snapshot().answer(&q) {
-                Ok(t) => t,
-                Err(e) => format!("error: {e}"),
-            }),
+            Err(e) => answer(false, e.to_string()),
+            Ok(Line::Query(q)) => match player.handle().snapshot().answer(&q) {
+                Ok(t) => answer(true, t),
+                Err(e) => answer(false, e),
+            },
             Ok(Line::Command(c)) => match player.handle().send(c) {
-                Err(e) => Some(format!("error: {e}")),
+                Err(e) => answer(false, e.to_string()),
                 Ok(ticket) => {
-                    let Some(out) = conn.and_then(|c| self.clients.get(&c)).map(|c| c.out.clone())
-                    else {
-                        return Some(match ticket.wait() {
-                            Ok(()) => "ok".into(),
-                            Err(e) => format!("error: {e}"),
-                        });
-                    };
-                    let text = text.to_string();
-                    tokio::task::spawn_blocking(move || {
-                        let (ok, output) = match ticket.wait() {
-                            Ok(()) => (true, "ok".to_string()),
-                            Err(e) => (false, e.to_string()),
-                        };
-                        out.send(protocol::message(
-                            "command-result",
-                            json!({"text": text, "ok": ok, "output": output}),
-                        ));
+                    tokio::task::spawn_blocking(move || match ticket.wait() {
+                        Ok(()) => answer(true, "ok".into()),
+                        Err(e) => answer(false, e.to_string()),
                     });
-                    None
                 }
             },
         }
@@ -437,6 +456,7 @@ impl Hub {
                 deps: Vec::new(),
                 failed: false,
                 player: None,
+                generation: 0,
                 carry: None,
                 program: None,
                 unwatched_since: None,
@@ -454,7 +474,8 @@ impl Hub {
         let has_log = self.files.get(&rel).is_some_and(|f| f.log.is_some());
         if has_log {
             self.replay(conn, &rel, client_run);
-        } else if !self.guard.is_pending(&rel) && !self.job_cancel.contains_key(&rel) {
+        } else if !self.job_cancel.contains_key(&rel) {
+            // Not in the running build: ask for one (a pending one takes it in).
             if let Some(files) = self.guard.request([rel.clone()]) {
                 self.launch(files);
             }
@@ -493,9 +514,13 @@ impl Hub {
         };
         let tx = self.tx.clone();
         let file = rel.to_string();
+        self.generations += 1;
+        let generation = self.generations;
+        entry.generation = generation;
         let player = Player::start(rel.to_string(), (w, h), move |event| {
             let _ = tx.send(HubMsg::Player {
                 file: file.clone(),
+                generation,
                 event,
             });
         });
@@ -558,8 +583,10 @@ impl Hub {
     }
 
     fn changed(&mut self, change: Change) {
-        if !change.changed.is_empty() {
-            self.window.extend(change.changed.iter().cloned());
+        // Only `.weft` files count for `file-changed` (a page can follow nothing else).
+        let sources: Vec<&String> = change.changed.iter().filter(|c| c.ends_with(".weft")).collect();
+        if !sources.is_empty() {
+            self.window.extend(sources.into_iter().cloned());
             self.window_start.get_or_insert_with(Instant::now);
         }
         let root = self.dir.root().to_path_buf();
@@ -573,9 +600,10 @@ impl Hub {
             .collect();
         let mut affected = Vec::new();
         for (rel, f) in self.files.iter_mut() {
+            // A file it uses that disappeared shows only as a tree change.
             let hit = change.changed.iter().any(|c| c == rel)
                 || f.deps.iter().any(|d| touched.contains(d))
-                || (change.tree_changed && f.failed);
+                || (change.tree_changed && (f.failed || f.deps.iter().any(|d| !d.exists())));
             if !hit {
                 continue;
             }
@@ -618,31 +646,57 @@ impl Hub {
             };
             let flag = Arc::new(AtomicBool::new(false));
             self.job_cancel.insert(rel.clone(), flag.clone());
-            job.push((rel, entry.abs.clone(), flag));
+            // The hub holds no run of it: the run must be sent even if unchanged.
+            let again = entry.log.is_none();
+            job.push((rel, entry.abs.clone(), flag, again));
         }
         let executor = self.executor.clone();
         let tx = self.tx.clone();
         let runs = self.runs.clone();
         tokio::task::spawn_blocking(move || {
-            let Ok(mut executor) = executor.lock() else {
-                let _ = tx.send(HubMsg::JobDone);
-                return;
-            };
-            for (rel, abs, cancel) in job {
+            // A build that panicked must not stop every later one.
+            let mut executor = executor.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for (rel, abs, cancel, again) in job {
                 if cancel.load(Ordering::Relaxed) {
                     continue;
                 }
                 let mut run = 0;
-                let outcome = executor.run(&rel, &abs, &cancel, &mut |event| {
-                    if matches!(event, RunEvent::Start { .. }) {
-                        run = runs.fetch_add(1, Ordering::Relaxed) + 1;
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    executor.run(&rel, &abs, &cancel, again, &mut |event| {
+                        if matches!(event, RunEvent::Start { .. }) {
+                            run = runs.fetch_add(1, Ordering::Relaxed) + 1;
+                        }
+                        let _ = tx.send(HubMsg::Run {
+                            file: rel.clone(),
+                            run,
+                            event,
+                        });
+                    })
+                }));
+                let outcome = match ran {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        // Forget the file so the next save starts it afresh.
+                        executor.forget(&rel);
+                        if run != 0 {
+                            let _ = tx.send(HubMsg::Run {
+                                file: rel.clone(),
+                                run,
+                                event: RunEvent::End {
+                                    error: Some(crate::protocol::ErrorInfo {
+                                        code: String::new(),
+                                        message: "internal error while running this file (a bug in weft)".into(),
+                                        line: 0,
+                                        column: 0,
+                                        rendered: String::new(),
+                                    }),
+                                    cancelled: false,
+                                },
+                            });
+                        }
+                        Outcome::Unchanged
                     }
-                    let _ = tx.send(HubMsg::Run {
-                        file: rel.clone(),
-                        run,
-                        event,
-                    });
-                });
+                };
                 let deps = executor
                     .files_of(&rel)
                     .into_iter()
@@ -716,6 +770,7 @@ impl Hub {
     }
 
     fn built(&mut self, file: &str, outcome: Outcome, deps: Vec<PathBuf>) {
+        self.job_cancel.remove(file);
         let Some(entry) = self.files.get_mut(file) else {
             return;
         };
@@ -747,8 +802,12 @@ impl Hub {
         }
     }
 
-    fn player_event(&mut self, file: &str, event: PlayerEvent) {
-        if self.files.get(file).is_none_or(|f| f.player.is_none()) {
+    fn player_event(&mut self, file: &str, generation: u64, event: PlayerEvent) {
+        if self
+            .files
+            .get(file)
+            .is_none_or(|f| f.player.is_none() || f.generation != generation)
+        {
             return;
         }
         for c in self.clients.values().filter(|c| c.file.as_deref() == Some(file)) {

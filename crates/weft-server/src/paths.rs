@@ -49,9 +49,10 @@ impl ServedDir {
         &self.root
     }
 
-    /// The file a client means by `relative`: it must stay inside the folder after
-    /// following symlinks. Returns the normalized relative path and the file.
-    pub fn resolve(&self, relative: &str) -> Result<(String, PathBuf), PathError> {
+    /// `relative` as the relative path with `/` separators it names, without
+    /// touching the disk (so a deleted file can still be named); refuses every
+    /// form that could lead out of the folder.
+    pub fn normalize(&self, relative: &str) -> Result<String, PathError> {
         let outside = || PathError::Outside(relative.chars().take(200).collect());
         if relative.is_empty()
             || relative.contains(['\\', '\0', '%'])
@@ -60,13 +61,28 @@ impl ServedDir {
         {
             return Err(outside());
         }
-        let mut clean = PathBuf::new();
+        let mut parts = Vec::new();
         for c in Path::new(relative).components() {
             match c {
-                Component::Normal(part) => clean.push(part),
+                Component::Normal(part) => parts.push(part.to_str().ok_or_else(outside)?),
                 Component::CurDir => {}
                 _ => return Err(outside()),
             }
+        }
+        if parts.is_empty() {
+            return Err(outside());
+        }
+        Ok(parts.join("/"))
+    }
+
+    /// The `.weft` file a client means by `relative`: it must stay inside the
+    /// folder after following symlinks. Returns the normalized relative path and
+    /// the file.
+    pub fn resolve(&self, relative: &str) -> Result<(String, PathBuf), PathError> {
+        let outside = || PathError::Outside(relative.chars().take(200).collect());
+        let clean = self.normalize(relative)?;
+        if !clean.ends_with(".weft") {
+            return Err(PathError::NotFound(relative.chars().take(200).collect()));
         }
         let joined = self.root.join(&clean);
         let real = joined

@@ -3,6 +3,7 @@
 //! the engine's frames, sound and snapshots into what the watchers are sent.
 
 use crate::protocol;
+use axum::body::Bytes;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,10 +17,10 @@ use weft_engine::live::{Command, Engine, EngineHandle, EngineOptions, Snapshot, 
 pub enum PlayerEvent {
     /// A JSON text message (`state`, `parameters`, `parameter-changed`, `meter`).
     Text(Arc<str>),
-    /// A `WFRM` frame.
-    Frame(Arc<Vec<u8>>),
+    /// A `WFRM` frame (shared by every watcher, never copied per client).
+    Frame(Bytes),
     /// A `WPCM` chunk.
-    Pcm(Arc<Vec<u8>>),
+    Pcm(Bytes),
 }
 
 /// Transport, time, tempo and parameters, to carry into a new player.
@@ -147,7 +148,7 @@ impl Player {
                     let frame = h.frame();
                     if frame.index != last_frame && frame.width > 0 && !frame.rgba.is_empty() {
                         last_frame = frame.index;
-                        send(PlayerEvent::Frame(Arc::new(protocol::frame_bytes(
+                        send(PlayerEvent::Frame(Bytes::from(protocol::frame_bytes(
                             frame.width,
                             frame.height,
                             frame.index,
@@ -168,7 +169,7 @@ impl Player {
                             }
                         }
                         count += PCM_FRAMES;
-                        send(PlayerEvent::Pcm(Arc::new(protocol::pcm_bytes(
+                        send(PlayerEvent::Pcm(Bytes::from(protocol::pcm_bytes(
                             snap.rate.max(1),
                             &samples,
                         ))));

@@ -2,7 +2,8 @@
 //! at `/ws`, and the [`Server`] that ties the watcher, the hub and the listener
 //! together and shuts them down cleanly.
 
-use crate::hub::{Hub, HubConfig, HubMsg, HubStats, Outbox};
+use crate::hub::{Hub, HubConfig, HubMsg, HubStats, Outbox, TEXT_QUEUE};
+use axum::body::Bytes;
 use crate::paths::ServedDir;
 use crate::protocol::{self, ClientMessage};
 use crate::watch::{WatchError, Watcher};
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 /// The browser client, embedded at build time.
 #[derive(rust_embed::RustEmbed)]
@@ -192,9 +193,11 @@ impl Server {
         rx.await.unwrap_or_else(|_| "error: the server has stopped".into())
     }
 
-    /// Stops watching, closes every connection and waits for the listener.
+    /// Stops watching, stops every player, closes every connection and waits for
+    /// the listener.
     pub async fn shutdown(mut self) {
         drop(self.watcher.take());
+        let _ = self.hub.send(HubMsg::Shutdown);
         if let Some(s) = self.shutdown.take() {
             let _ = s.send(());
         }
@@ -240,14 +243,17 @@ async fn socket(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response
 
 async fn connection(socket: WebSocket, state: AppState) {
     let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
-    let (text_tx, mut text_rx) = mpsc::unbounded_channel::<Arc<str>>();
-    let (frame_tx, mut frame_rx) = watch::channel::<Option<Arc<Vec<u8>>>>(None);
-    let (pcm_tx, mut pcm_rx) = mpsc::channel::<Arc<Vec<u8>>>(64);
+    let (text_tx, mut text_rx) = mpsc::channel::<Arc<str>>(TEXT_QUEUE);
+    let (frame_tx, mut frame_rx) = watch::channel::<Option<Bytes>>(None);
+    let (pcm_tx, mut pcm_rx) = mpsc::channel::<Bytes>(64);
+    let close = Arc::new(Notify::new());
     let out = Outbox {
-        text: text_tx.clone(),
+        text: text_tx,
         frame: frame_tx,
         pcm: pcm_tx,
+        close: close.clone(),
     };
+    let replies = out.clone();
     if state.hub.send(HubMsg::Connect { conn, out }).is_err() {
         return;
     }
@@ -266,12 +272,12 @@ async fn connection(socket: WebSocket, state: AppState) {
                     }
                     let frame = frame_rx.borrow_and_update().clone();
                     match frame {
-                        Some(f) => Message::Binary(f.as_ref().clone().into()),
+                        Some(f) => Message::Binary(f),
                         None => continue,
                     }
                 }
                 p = pcm_rx.recv() => match p {
-                    Some(p) => Message::Binary(p.as_ref().clone().into()),
+                    Some(p) => Message::Binary(p),
                     None => break,
                 },
             };
@@ -280,26 +286,31 @@ async fn connection(socket: WebSocket, state: AppState) {
             }
         }
     });
-    while let Some(Ok(msg)) = stream.next().await {
+    loop {
+        let msg = tokio::select! {
+            m = stream.next() => match m {
+                Some(Ok(m)) => m,
+                _ => break,
+            },
+            // Too slow to take what it is sent: closed, so it reconnects and asks
+            // again instead of missing messages.
+            _ = close.notified() => break,
+        };
         match msg {
             Message::Text(text) => match ClientMessage::parse(text.as_str()) {
                 Ok(msg) => {
                     let _ = state.hub.send(HubMsg::Client { conn, msg });
                 }
-                Err(e) => {
-                    let _ = text_tx.send(protocol::error(e.code(), &e.to_string()).into());
-                }
+                Err(e) => replies.send(protocol::error(e.code(), &e.to_string())),
             },
             Message::Binary(_) => {
-                let _ = text_tx.send(
-                    protocol::error("malformed", "the server accepts text messages only").into(),
-                );
+                replies.send(protocol::error("malformed", "the server accepts text messages only"))
             }
             Message::Close(_) => break,
             _ => {}
         }
     }
     let _ = state.hub.send(HubMsg::Disconnect { conn });
-    drop(text_tx);
+    drop(replies);
     writer.abort();
 }

@@ -23,24 +23,24 @@ fn the_byte_limit_drops_the_least_recently_used_results() {
     {
         std::fs::write(&path, program(1)).unwrap();
         let mut ex = Executor::new(usize::MAX);
-        ex.run("f.weft", &path, &cancel, &mut |_| {});
+        ex.run("f.weft", &path, &cancel, false, &mut |_| {});
         sizes.push(ex.stats().cache_bytes);
     }
     let limit = sizes[0] * 2 + sizes[0] / 2;
     let mut ex = Executor::new(limit);
     for k in 1..=20 {
         std::fs::write(&path, program(k)).unwrap();
-        ex.run("f.weft", &path, &cancel, &mut |_| {});
+        ex.run("f.weft", &path, &cancel, false, &mut |_| {});
         assert!(ex.stats().cache_bytes <= limit, "{k}: {:?}", ex.stats());
     }
     // The newest results are still there: running them again evaluates nothing.
     let before = ex.stats().evaluated;
     std::fs::write(&path, program(20) + "\n\n// a comment\n").unwrap();
-    ex.run("f.weft", &path, &cancel, &mut |_| {});
+    ex.run("f.weft", &path, &cancel, false, &mut |_| {});
     assert_eq!(ex.stats().evaluated, before);
     // An old program was evicted: it is evaluated again.
     std::fs::write(&path, program(1)).unwrap();
-    ex.run("f.weft", &path, &cancel, &mut |_| {});
+    ex.run("f.weft", &path, &cancel, false, &mut |_| {});
     assert!(ex.stats().evaluated > before);
 }
 
@@ -52,10 +52,10 @@ fn an_unchanged_file_runs_nothing_and_a_forgotten_one_keeps_nothing() {
     let cancel = AtomicBool::new(false);
     let mut ex = Executor::new(usize::MAX);
     let mut events = 0;
-    ex.run("f.weft", &path, &cancel, &mut |_| events += 1);
+    ex.run("f.weft", &path, &cancel, false, &mut |_| events += 1);
     assert_eq!(events, 1 + 3 + 1);
     let mut again = 0;
-    ex.run("f.weft", &path, &cancel, &mut |_| again += 1);
+    ex.run("f.weft", &path, &cancel, false, &mut |_| again += 1);
     assert_eq!(again, 0, "unchanged content sends nothing");
     ex.forget("f.weft");
     assert_eq!(ex.stats().cache_entries, 0);
@@ -69,12 +69,12 @@ fn a_cancelled_run_is_finished_by_the_next_one_even_with_the_same_content() {
     std::fs::write(&path, program(3)).unwrap();
     let mut ex = Executor::new(usize::MAX);
     let mut ended = Vec::new();
-    ex.run("f.weft", &path, &AtomicBool::new(true), &mut |e| {
+    ex.run("f.weft", &path, &AtomicBool::new(true), false, &mut |e| {
         if let RunEvent::End { cancelled, .. } = e {
             ended.push(cancelled)
         }
     });
-    ex.run("f.weft", &path, &AtomicBool::new(false), &mut |e| {
+    ex.run("f.weft", &path, &AtomicBool::new(false), false, &mut |e| {
         if let RunEvent::End { cancelled, .. } = e {
             ended.push(cancelled)
         }

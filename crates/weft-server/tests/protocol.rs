@@ -527,3 +527,73 @@ async fn diagnostics_name_files_relative_to_the_served_folder() {
     let rendered = run.end["error"]["rendered"].as_str().unwrap();
     assert!(rendered.starts_with("sub/bad.weft:1:"), "{rendered}");
 }
+
+#[tokio::test]
+async fn a_broken_file_watched_again_gets_its_error_again() {
+    let broken = "x<v> = nope@v\ndisplay(x@v)\n";
+    let s = Served::new(&[("bad.weft", broken), ("ok.weft", SKETCH)]).await;
+    let mut c = s.client().await;
+    c.watch("bad.weft").await;
+    assert!(c.run().await.end["error"].is_object());
+    c.watch("ok.weft").await;
+    c.run().await;
+    // The folder changes while nobody watches bad.weft (its results are dropped).
+    std::fs::write(s.path("new.weft"), SKETCH).unwrap();
+    c.until("directory-changed").await;
+    c.watch("bad.weft").await;
+    let again = c.run().await;
+    assert!(again.end["error"]["message"].as_str().unwrap().contains("nope"), "{}", again.end);
+}
+
+#[tokio::test]
+async fn a_moved_error_is_sent_again_not_as_unchanged() {
+    let s = Served::new(&[("e.weft", "k<v> = 1\nx<v> = nope@v\ndisplay(x@v)\n")]).await;
+    let mut c = s.client().await;
+    c.watch("e.weft").await;
+    let first = c.run().await;
+    assert_eq!(first.result("x")["error"]["line"], 2);
+    s.save("e.weft", "k<v> = 1\n// a comment above\nx<v> = nope@v\ndisplay(x@v)\n");
+    let second = c.run().await;
+    let x = second.result("x");
+    assert!(x.get("unchanged").is_none(), "{x}");
+    assert_eq!(x["error"]["line"], 3);
+}
+
+#[tokio::test]
+async fn deleting_a_used_file_reruns_its_users() {
+    let s = Served::new(&[
+        ("lib.weft", "shade<v> = me@x\n"),
+        ("user.weft", "use \"lib.weft\"\nimg<v> = shade@v\ndisplay(img@v)\n"),
+    ])
+    .await;
+    let mut c = s.client().await;
+    c.watch("user.weft").await;
+    assert!(c.run().await.end.get("error").is_none());
+    std::fs::remove_file(s.path("lib.weft")).unwrap();
+    let run = c.run().await;
+    assert!(run.end["error"].is_object(), "{}", run.end);
+}
+
+#[tokio::test]
+async fn a_deleted_file_can_be_unwatched() {
+    let s = Served::new(&[("gone.weft", SKETCH), ("b.weft", SKETCH)]).await;
+    let mut c = s.client().await;
+    c.watch("gone.weft").await;
+    c.run().await;
+    std::fs::remove_file(s.path("gone.weft")).unwrap();
+    c.until("directory-changed").await;
+    c.send(json!({"type": "unwatch-file", "path": "gone.weft"})).await;
+    c.send(json!({"type": "command", "text": "info"})).await;
+    let e = c.until("error").await;
+    assert_eq!(e["code"], "not-watching", "{e}");
+    assert!(s.server.stats().await.playing.is_empty());
+}
+
+#[tokio::test]
+async fn only_weft_files_are_served_as_programs() {
+    let s = Served::new(&[("notes.txt", "x<v> = 1\n")]).await;
+    let mut c = s.client().await;
+    c.send(json!({"type": "watch-file", "path": "notes.txt"})).await;
+    let e = c.until("error").await;
+    assert_eq!(e["code"], "not-found", "{e}");
+}
