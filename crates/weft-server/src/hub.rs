@@ -600,10 +600,16 @@ impl Hub {
             .collect();
         let mut affected = Vec::new();
         for (rel, f) in self.files.iter_mut() {
+            // A watched file that was deleted keeps what it showed (the page says
+            // it is gone); it runs again when it comes back.
+            if !f.abs.exists() {
+                continue;
+            }
             // A file it uses that disappeared shows only as a tree change.
             let hit = change.changed.iter().any(|c| c == rel)
                 || f.deps.iter().any(|d| touched.contains(d))
-                || (change.tree_changed && (f.failed || f.deps.iter().any(|d| !d.exists())));
+                || (change.tree_changed
+                    && (f.failed || f.deps.iter().any(|d| *d != f.abs && !d.exists())));
             if !hit {
                 continue;
             }
