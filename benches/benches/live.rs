@@ -22,7 +22,11 @@ const DEBOUNCE_MS: u64 = 30;
 fn program(i: usize) -> String {
     let mut s = String::from("me<width> = 320\nme<height> = 180\n");
     for k in 0..16 {
-        let c = if k == 7 { i as f64 * 0.001 } else { k as f64 * 0.01 };
+        let c = if k == 7 {
+            i as f64 * 0.001
+        } else {
+            k as f64 * 0.01
+        };
         s.push_str(&format!(
             "s{k}<v> = sin(me@x * {} + me@time) * 0.5 + me@y * {c}\n",
             k + 1
@@ -40,15 +44,19 @@ fn save(path: &Path, text: &str) {
     std::fs::rename(&tmp, path).expect("rename");
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(addr: std::net::SocketAddr, file: &str) -> Ws {
     use futures_util::SinkExt;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
         .await
         .expect("connect");
-    let watch = json!({"type": "watch-file", "path": file, "preview": {"width": 160, "height": 90}});
-    ws.send(Message::Text(watch.to_string().into())).await.expect("send");
+    let watch =
+        json!({"type": "watch-file", "path": file, "preview": {"width": 160, "height": 90}});
+    ws.send(Message::Text(watch.to_string().into()))
+        .await
+        .expect("send");
     ws
 }
 
@@ -155,11 +163,19 @@ async fn main() {
             total += t.elapsed();
         }
         let evaluated = server.stats().await.executor.evaluated - before;
-        fan.push((clients, total.as_secs_f64() * 1e3 / ROUNDS as f64, evaluated / ROUNDS as u64));
+        fan.push((
+            clients,
+            total.as_secs_f64() * 1e3 / ROUNDS as f64,
+            evaluated / ROUNDS as u64,
+        ));
     }
-    println!("clients watching one file (save to every client holding the results, mean of 10 edits):");
+    println!(
+        "clients watching one file (save to every client holding the results, mean of 10 edits):"
+    );
     for (clients, ms, evaluated) in &fan {
-        println!("  {clients:>3} clients  {ms:>8.2} ms per edit   {evaluated} blocks evaluated per edit");
+        println!(
+            "  {clients:>3} clients  {ms:>8.2} ms per edit   {evaluated} blocks evaluated per edit"
+        );
     }
     println!("  ratio 100 / 1 clients: {:.2}", fan[1].1 / fan[0].1);
     server.shutdown().await;

@@ -107,9 +107,11 @@ fn every_example_runs_without_an_error_in_weft_dev() {
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.unwrap();
         for f in &files {
-            ws.send(Message::Text(json!({"type": "watch-file", "path": f}).to_string().into()))
-                .await
-                .unwrap();
+            ws.send(Message::Text(
+                json!({"type": "watch-file", "path": f}).to_string().into(),
+            ))
+            .await
+            .unwrap();
             let end = next_run_end(&mut ws).await;
             assert!(end.get("error").is_none(), "{f}: {end}");
         }
@@ -128,7 +130,11 @@ fn sigterm_stops_it_cleanly() {
     std::fs::write(dir.path().join("a.weft"), "x<v> = me@x\ndisplay(x@v)\n").unwrap();
     let mut dev = Dev::start(dir.path());
     let pid = dev.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     dev.line_with("stopping");
     let mut waited = 0;
     let status = loop {

@@ -34,13 +34,21 @@ impl Resolve for FuseAll {
 
 impl Sampler {
     /// Compiles every output of `inst`.
-    pub fn new(program: &Program, sources: &SourceSet, inst: InstId) -> Result<Sampler, EngineError> {
+    pub fn new(
+        program: &Program,
+        sources: &SourceSet,
+        inst: InstId,
+    ) -> Result<Sampler, EngineError> {
         if inst.0 as usize >= program.instances.len() {
             return Err(EngineError::UnknownOutput(format!("instance #{}", inst.0)));
         }
         let mut b = KernelBuilder::new(Lowering { program, sources });
         // A one-off kernel: its fragments are lowered for it alone.
-        b.add_node(NodeKind::Instance(inst), &mut Fresh::new(program), &mut FuseAll)?;
+        b.add_node(
+            NodeKind::Instance(inst),
+            &mut Fresh::new(program),
+            &mut FuseAll,
+        )?;
         let kernel = b.finish(&mut FuseAll)?;
         let scratch = Scratch::new(&kernel);
         Ok(Sampler { kernel, scratch })
@@ -70,7 +78,8 @@ impl Sampler {
                     *v = coord(start + k, c);
                 }
             }
-            self.kernel.run(&mut self.scratch, BlockPos { index: start, len });
+            self.kernel
+                .run(&mut self.scratch, BlockPos { index: start, len });
             for (o, values) in out.iter_mut().enumerate().take(self.kernel.output_count()) {
                 let reg = self.scratch.reg(self.kernel.output_reg(o));
                 values.extend_from_slice(&reg[..len]);

@@ -169,9 +169,9 @@ pub fn of_program(loaded: &LoadedProgram, preview: &[u8]) -> Vec<Block> {
                     .position(|k| span_start(k.span) == item.span.start);
                 if let Some(sink) = sink {
                     let segment = program.sinks[sink].segment;
-                    if let Some(node) = graph_of(segment).and_then(|g| {
-                        g.nodes.iter().find(|n| n.kind == NodeKind::Sink(sink))
-                    }) {
+                    if let Some(node) = graph_of(segment)
+                        .and_then(|g| g.nodes.iter().find(|n| n.kind == NodeKind::Sink(sink)))
+                    {
                         h.update(&node.hash.0);
                     }
                 }

@@ -275,12 +275,15 @@ impl Executor {
         again: bool,
         emit: &mut dyn FnMut(RunEvent),
     ) -> Outcome {
-        let state = self.files.entry(rel.to_string()).or_insert_with(|| FileState {
-            builder: Builder::new(SourceOptions::default()),
-            last_good: None,
-            last_failure: None,
-            complete: false,
-        });
+        let state = self
+            .files
+            .entry(rel.to_string())
+            .or_insert_with(|| FileState {
+                builder: Builder::new(SourceOptions::default()),
+                last_good: None,
+                last_failure: None,
+                complete: false,
+            });
         let outcome = state.builder.build(path);
         let outcome = match outcome {
             BuildOutcome::Unchanged | BuildOutcome::SkippedKnownFailure
@@ -406,10 +409,7 @@ impl Executor {
                 })
             });
             let body = match hit {
-                Some(d) => format!(
-                    "\"ok\":false,\"error\":{}",
-                    to_value(&self.info(d, map))
-                ),
+                Some(d) => format!("\"ok\":false,\"error\":{}", to_value(&self.info(d, map))),
                 None => "\"ok\":true,\"stale\":true".to_string(),
             };
             // The id covers what is shown (which error, where), so a client never
@@ -434,13 +434,16 @@ impl Executor {
             Some(root) => rendered.replace(&format!("{}/", root.display()), ""),
             None => rendered.to_string(),
         };
-        let first = errors.first().map(|d| self.info(d, map)).unwrap_or(ErrorInfo {
-            code: String::new(),
-            message: rendered.trim().to_string(),
-            line: 0,
-            column: 0,
-            rendered: rendered.clone(),
-        });
+        let first = errors
+            .first()
+            .map(|d| self.info(d, map))
+            .unwrap_or(ErrorInfo {
+                code: String::new(),
+                message: rendered.trim().to_string(),
+                line: 0,
+                column: 0,
+                rendered: rendered.clone(),
+            });
         emit(RunEvent::End {
             error: Some(first),
             cancelled: false,

@@ -9,15 +9,15 @@
 //! - one build at a time, at most one pending (`guard`);
 //! - a block id is a content key: the same id means the same result (`blocks`).
 
-pub mod guard;
-pub mod paths;
-pub mod protocol;
 pub mod blocks;
-pub mod preview;
-pub mod watch;
 pub mod executor;
+pub mod guard;
 pub mod hub;
+pub mod paths;
 pub mod player;
+pub mod preview;
+pub mod protocol;
 pub mod server;
+pub mod watch;
 
 pub use server::{Server, ServerConfig, ServerError};

@@ -223,14 +223,24 @@ mod tests {
         )
         .unwrap();
         let served = ServedDir::new(dir.path()).unwrap();
-        assert_eq!(served.resolve("link/secret.weft").unwrap_err().code(), "path");
+        assert_eq!(
+            served.resolve("link/secret.weft").unwrap_err().code(),
+            "path"
+        );
         assert_eq!(served.resolve("s.weft").unwrap_err().code(), "path");
     }
 
     #[test]
     fn lists_folders_and_weft_files() {
         let dir = tempfile::tempdir().unwrap();
-        for f in ["b.weft", "a.weft", "notes.txt", ".hidden.weft", "lib/c.weft", "assets/p.png"] {
+        for f in [
+            "b.weft",
+            "a.weft",
+            "notes.txt",
+            ".hidden.weft",
+            "lib/c.weft",
+            "assets/p.png",
+        ] {
             let p = dir.path().join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "").unwrap();

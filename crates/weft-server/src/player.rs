@@ -217,7 +217,9 @@ impl Player {
 
     /// Tells the engine a build failed, so its snapshot shows the error.
     pub fn build_failed(&self, key: [u8; 32], error: String) {
-        let _ = self.handle.post_blocking(Command::BuildFailed { key, error });
+        let _ = self
+            .handle
+            .post_blocking(Command::BuildFailed { key, error });
     }
 
     /// What a replacement player should continue from.

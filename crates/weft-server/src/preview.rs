@@ -149,7 +149,9 @@ pub fn strand_views(
             let png = encode_png(w, h, |i| {
                 [image[rgb[0]][i], image[rgb[1]][i], image[rgb[2]][i]]
             })?;
-            views.push(json!({"kind": "image", "output": "rgb", "width": w, "height": h, "png": png}));
+            views.push(
+                json!({"kind": "image", "output": "rgb", "width": w, "height": h, "png": png}),
+            );
         }
     }
     let mut wave: Vec<Vec<f64>> = vec![Vec::new(); n_out];
@@ -184,7 +186,9 @@ pub fn strand_views(
                 let v = image[o][i];
                 [v, v, v]
             })?;
-            views.push(json!({"kind": "image", "output": name, "width": w, "height": h, "png": png}));
+            views.push(
+                json!({"kind": "image", "output": name, "width": w, "height": h, "png": png}),
+            );
         } else if b & TIME != 0 {
             let (min, max) = envelope(&wave[o]);
             views.push(json!({"kind": "wave", "output": name, "seconds": WAVE_SECONDS, "min": min, "max": max}));
@@ -209,8 +213,16 @@ fn envelope(values: &[f64]) -> (Vec<f32>, Vec<f32>) {
     values
         .chunks(per)
         .map(|c| {
-            let lo = c.iter().copied().filter(|v| v.is_finite()).fold(f64::INFINITY, f64::min);
-            let hi = c.iter().copied().filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+            let lo = c
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(f64::INFINITY, f64::min);
+            let hi = c
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(f64::NEG_INFINITY, f64::max);
             if lo > hi {
                 (0.0, 0.0)
             } else {

@@ -330,16 +330,29 @@ mod tests {
             ("{\"type\":3}", "malformed"),
             ("{\"type\":\"nope\"}", "unknown-type"),
             ("{\"type\":\"set-param\",\"id\":\"a\"}", "malformed"),
-            ("{\"type\":\"set-param\",\"id\":\"a\",\"value\":\"x\"}", "malformed"),
+            (
+                "{\"type\":\"set-param\",\"id\":\"a\",\"value\":\"x\"}",
+                "malformed",
+            ),
             (
                 "{\"type\":\"watch-file\",\"path\":\"a\",\"preview\":{\"width\":1e9,\"height\":2}}",
                 "malformed",
             ),
-            ("{\"type\":\"request-load\",\"path\":\"a\",\"clientRun\":-1}", "malformed"),
+            (
+                "{\"type\":\"request-load\",\"path\":\"a\",\"clientRun\":-1}",
+                "malformed",
+            ),
         ] {
-            assert_eq!(ClientMessage::parse(text).unwrap_err().code(), code, "{text}");
+            assert_eq!(
+                ClientMessage::parse(text).unwrap_err().code(),
+                code,
+                "{text}"
+            );
         }
-        let big = format!("{{\"type\":\"command\",\"text\":\"{}\"}}", "a".repeat(MAX_MESSAGE));
+        let big = format!(
+            "{{\"type\":\"command\",\"text\":\"{}\"}}",
+            "a".repeat(MAX_MESSAGE)
+        );
         assert_eq!(ClientMessage::parse(&big).unwrap_err().code(), "too-large");
     }
 }

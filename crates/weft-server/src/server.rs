@@ -3,10 +3,10 @@
 //! together and shuts them down cleanly.
 
 use crate::hub::{Hub, HubConfig, HubMsg, HubStats, Outbox, TEXT_QUEUE};
-use axum::body::Bytes;
 use crate::paths::ServedDir;
 use crate::protocol::{self, ClientMessage};
 use crate::watch::{WatchError, Watcher};
+use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, StatusCode};
@@ -190,7 +190,8 @@ impl Server {
             text: text.to_string(),
             reply: tx,
         });
-        rx.await.unwrap_or_else(|_| "error: the server has stopped".into())
+        rx.await
+            .unwrap_or_else(|_| "error: the server has stopped".into())
     }
 
     /// Stops watching, stops every player, closes every connection and waits for
@@ -208,7 +209,14 @@ impl Server {
 }
 
 fn typed(body: std::borrow::Cow<'static, [u8]>, mime: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn index() -> Response {
@@ -303,9 +311,10 @@ async fn connection(socket: WebSocket, state: AppState) {
                 }
                 Err(e) => replies.send(protocol::error(e.code(), &e.to_string())),
             },
-            Message::Binary(_) => {
-                replies.send(protocol::error("malformed", "the server accepts text messages only"))
-            }
+            Message::Binary(_) => replies.send(protocol::error(
+                "malformed",
+                "the server accepts text messages only",
+            )),
             Message::Close(_) => break,
             _ => {}
         }

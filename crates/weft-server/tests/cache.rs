@@ -108,9 +108,15 @@ async fn results_of_files_nobody_watches_are_forgotten_after_the_grace_period() 
 
 #[tokio::test]
 async fn garbage_files_give_an_error_result_and_the_server_goes_on() {
-    let mut bytes: Vec<u8> = (0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let mut bytes: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     bytes.extend_from_slice(b"\xff\xfe\x00");
-    let deep = format!("x<v> = {}1{}\ndisplay(x@v)\n", "(".repeat(100_000), ")".repeat(100_000));
+    let deep = format!(
+        "x<v> = {}1{}\ndisplay(x@v)\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
     let s = Served::new(&[("deep.weft", &deep), ("ok.weft", &program(1))]).await;
     std::fs::write(s.path("noise.weft"), &bytes).unwrap();
     std::fs::write(s.path("empty.weft"), "").unwrap();

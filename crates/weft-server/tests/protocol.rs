@@ -33,16 +33,25 @@ async fn watching_a_file_sends_every_block_with_its_result() {
         .map(|b| b["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["k", "grad", "tone", "bright", "display"]);
-    assert_eq!(run.start["blocks"][1]["prose"], "A gradient scaled by **k**.");
+    assert_eq!(
+        run.start["blocks"][1]["prose"],
+        "A gradient scaled by **k**."
+    );
     assert_eq!(run.start["blocks"][1]["line"], 4);
     assert_eq!(run.start["blocks"][1]["code"], "grad<v> = me@x * k@v");
     assert_eq!(run.start["blockIds"].as_array().unwrap().len(), 5);
     assert_eq!(run.start["dirty"].as_array().unwrap().len(), 5);
     let k = &run.result("k")["result"]["views"][0];
-    assert_eq!((k["kind"].as_str(), k["value"].as_f64()), (Some("number"), Some(0.5)));
+    assert_eq!(
+        (k["kind"].as_str(), k["value"].as_f64()),
+        (Some("number"), Some(0.5))
+    );
     let grad = &run.result("grad")["result"]["views"][0];
     assert_eq!(grad["kind"], "image");
-    assert!(grad["png"].as_str().unwrap().starts_with("data:image/png;base64,"));
+    assert!(grad["png"]
+        .as_str()
+        .unwrap()
+        .starts_with("data:image/png;base64,"));
     let tone = &run.result("tone")["result"]["views"][0];
     assert_eq!(tone["kind"], "wave");
     let max = tone["max"].as_array().unwrap();
@@ -97,7 +106,10 @@ async fn unwatched_files_are_never_executed_and_sends_are_targeted() {
     // b hears about no run of a.weft (only the change notices everyone gets).
     for m in b.drain(Duration::from_millis(400)).await {
         assert!(
-            !matches!(m["type"].as_str(), Some("run-start" | "block-result" | "run-end")),
+            !matches!(
+                m["type"].as_str(),
+                Some("run-start" | "block-result" | "run-end")
+            ),
             "{m}"
         );
     }
@@ -233,7 +245,8 @@ async fn paths_outside_the_folder_are_refused_and_the_connection_stays() {
         c.send(json!({"type": "watch-file", "path": bad})).await;
         expect_error(&mut c, "path").await;
     }
-    c.send(json!({"type": "watch-file", "path": "missing.weft"})).await;
+    c.send(json!({"type": "watch-file", "path": "missing.weft"}))
+        .await;
     expect_error(&mut c, "not-found").await;
     c.send(json!({"type": "request-load", "path": "../x.weft", "clientRun": 0}))
         .await;
@@ -252,24 +265,49 @@ async fn garbage_messages_get_an_error_and_the_connection_stays() {
         ("[]".into(), "malformed"),
         ("{\"type\": 7}".into(), "malformed"),
         ("{\"type\": \"launch-missiles\"}".into(), "unknown-type"),
-        ("{\"type\": \"set-param\", \"id\": 3, \"value\": 1}".into(), "malformed"),
-        ("{\"type\": \"set-param\", \"id\": \"k\", \"value\": \"NaN\"}".into(), "malformed"),
-        ("{\"type\": \"pointer\", \"x\": null, \"y\": 1}".into(), "malformed"),
+        (
+            "{\"type\": \"set-param\", \"id\": 3, \"value\": 1}".into(),
+            "malformed",
+        ),
+        (
+            "{\"type\": \"set-param\", \"id\": \"k\", \"value\": \"NaN\"}".into(),
+            "malformed",
+        ),
+        (
+            "{\"type\": \"pointer\", \"x\": null, \"y\": 1}".into(),
+            "malformed",
+        ),
         ("{\"type\": \"watch-file\"}".into(), "malformed"),
-        (format!("{{\"type\":\"command\",\"text\":\"{}\"}}", "x".repeat(100_000)), "too-large"),
-        ("{\"type\": \"command\", \"text\": \"play\"}".into(), "not-watching"),
-        ("{\"type\": \"unwatch-file\", \"path\": \"sketch.weft\"}".into(), "not-watching"),
-        (String::from_utf8_lossy(&[0xff, 0xfe, 0x00, 0x7b]).into_owned(), "malformed"),
+        (
+            format!(
+                "{{\"type\":\"command\",\"text\":\"{}\"}}",
+                "x".repeat(100_000)
+            ),
+            "too-large",
+        ),
+        (
+            "{\"type\": \"command\", \"text\": \"play\"}".into(),
+            "not-watching",
+        ),
+        (
+            "{\"type\": \"unwatch-file\", \"path\": \"sketch.weft\"}".into(),
+            "not-watching",
+        ),
+        (
+            String::from_utf8_lossy(&[0xff, 0xfe, 0x00, 0x7b]).into_owned(),
+            "malformed",
+        ),
     ];
     for (text, code) in cases {
         c.send_text(text).await;
         expect_error(&mut c, code).await;
     }
     use futures_util::SinkExt;
-    c.ws
-        .send(tokio_tungstenite::tungstenite::Message::Binary(vec![1, 2, 3].into()))
-        .await
-        .unwrap();
+    c.ws.send(tokio_tungstenite::tungstenite::Message::Binary(
+        vec![1, 2, 3].into(),
+    ))
+    .await
+    .unwrap();
     expect_error(&mut c, "malformed").await;
     // Deeply nested JSON is refused by the parser, not the stack.
     c.send_text(format!("{}{}", "[".repeat(20_000), "]".repeat(20_000)))
@@ -291,13 +329,19 @@ async fn file_changed_only_when_exactly_one_file_changed() {
     assert_eq!(m["watched"], false);
     s.save("a.weft", &SKETCH.replace("0.5", "0.8"));
     let m = c.until("file-changed").await;
-    assert_eq!((m["path"].as_str(), m["watched"].as_bool()), (Some("a.weft"), Some(true)));
+    assert_eq!(
+        (m["path"].as_str(), m["watched"].as_bool()),
+        (Some("a.weft"), Some(true))
+    );
     // Two files in one window: no file-changed (the watched one still runs).
     std::fs::write(s.path("a.weft"), SKETCH.replace("0.5", "0.2")).unwrap();
     std::fs::write(s.path("b.weft"), SKETCH.replace("0.5", "0.1")).unwrap();
     let seen = c.drain(Duration::from_millis(1200)).await;
     assert!(seen.iter().any(|m| m["type"] == "run-end"), "{seen:?}");
-    assert!(!seen.iter().any(|m| m["type"] == "file-changed"), "{seen:?}");
+    assert!(
+        !seen.iter().any(|m| m["type"] == "file-changed"),
+        "{seen:?}"
+    );
 }
 
 #[tokio::test]
@@ -331,15 +375,24 @@ async fn parameters_are_shared_kept_across_edits_and_refused_out_of_range() {
         .await;
     assert_eq!(params["params"][0]["id"], "gain");
     assert_eq!(params["params"][0]["value"], 0.5);
-    a.send(json!({"type": "set-param", "id": "gain", "value": 0.75})).await;
+    a.send(json!({"type": "set-param", "id": "gain", "value": 0.75}))
+        .await;
     for c in [&mut a, &mut b] {
         let m = c.until("parameter-changed").await;
-        assert_eq!((m["id"].as_str(), m["value"].as_f64()), (Some("gain"), Some(0.75)));
+        assert_eq!(
+            (m["id"].as_str(), m["value"].as_f64()),
+            (Some("gain"), Some(0.75))
+        );
     }
-    a.send(json!({"type": "set-param", "id": "gain", "value": 7})).await;
+    a.send(json!({"type": "set-param", "id": "gain", "value": 7}))
+        .await;
     let e = a.until("error").await;
-    assert!(e["message"].as_str().unwrap().contains("out of range"), "{e}");
-    a.send(json!({"type": "set-param", "id": "nope", "value": 1})).await;
+    assert!(
+        e["message"].as_str().unwrap().contains("out of range"),
+        "{e}"
+    );
+    a.send(json!({"type": "set-param", "id": "nope", "value": 1}))
+        .await;
     let e = a.until("error").await;
     assert!(e["message"].as_str().unwrap().contains("gain"), "{e}");
     // Another statement changes: the program is swapped, the value stays.
@@ -358,17 +411,25 @@ async fn commands_steer_the_player_and_answer() {
     c.run().await;
     c.send(json!({"type": "command", "text": "bpm 90"})).await;
     let r = c.until("command-result").await;
-    assert_eq!((r["ok"].as_bool(), r["text"].as_str()), (Some(true), Some("bpm 90")));
-    c.until_match(|m| m["type"] == "state" && m["bpm"] == 90.0).await;
+    assert_eq!(
+        (r["ok"].as_bool(), r["text"].as_str()),
+        (Some(true), Some("bpm 90"))
+    );
+    c.until_match(|m| m["type"] == "state" && m["bpm"] == 90.0)
+        .await;
     c.send(json!({"type": "command", "text": "pause"})).await;
-    c.until_match(|m| m["type"] == "state" && m["transport"] == "paused").await;
+    c.until_match(|m| m["type"] == "state" && m["transport"] == "paused")
+        .await;
     c.send(json!({"type": "command", "text": "info"})).await;
     let r = c.until("command-result").await;
     assert!(r["output"].as_str().unwrap().contains("90"), "{r}");
     c.send(json!({"type": "command", "text": "sek 1"})).await;
     let r = c.until("command-result").await;
     assert_eq!(r["ok"], false);
-    assert!(r["output"].as_str().unwrap().contains("unknown command"), "{r}");
+    assert!(
+        r["output"].as_str().unwrap().contains("unknown command"),
+        "{r}"
+    );
     assert!(s.server.command("get nope").await.contains("no parameter"));
 }
 
@@ -404,7 +465,11 @@ async fn frames_stream_at_the_preview_size_and_follow_the_pointer() {
 
 #[tokio::test]
 async fn sound_streams_as_pcm_with_meters() {
-    let s = Served::new(&[("t.weft", "tone<s> = 0.5 * sin(me@time * tau * 440)\nplay(tone@s)\n")]).await;
+    let s = Served::new(&[(
+        "t.weft",
+        "tone<s> = 0.5 * sin(me@time * tau * 440)\nplay(tone@s)\n",
+    )])
+    .await;
     let mut c = s.client().await;
     c.watch("t.weft").await;
     c.run().await;
@@ -429,7 +494,10 @@ async fn a_broken_edit_shows_the_error_and_keeps_the_program() {
         .until_match(|m| m["type"] == "state" && m["programVersion"].as_u64() > Some(0))
         .await["programVersion"]
         .clone();
-    s.save("sketch.weft", &SKETCH.replace("grad@v + 0.1", "grad@v + pulze@v"));
+    s.save(
+        "sketch.weft",
+        &SKETCH.replace("grad@v + 0.1", "grad@v + pulze@v"),
+    );
     let run = c.run().await;
     let err = &run.end["error"];
     assert_eq!(err["line"], 7, "{err}");
@@ -446,8 +514,11 @@ async fn a_broken_edit_shows_the_error_and_keeps_the_program() {
     assert_eq!(state["programVersion"], version);
     // Saving the same broken content again builds nothing.
     let runs = s.server.stats().await.executor.runs["sketch.weft"];
-    std::fs::write(s.path("sketch.weft"), SKETCH.replace("grad@v + 0.1", "grad@v + pulze@v") + "\n")
-        .unwrap();
+    std::fs::write(
+        s.path("sketch.weft"),
+        SKETCH.replace("grad@v + 0.1", "grad@v + pulze@v") + "\n",
+    )
+    .unwrap();
     c.drain(Duration::from_millis(500)).await;
     // (the file's bytes changed by a newline, so it is built once, then never again)
     let after = s.server.stats().await.executor.runs["sketch.weft"];
@@ -506,16 +577,20 @@ async fn the_only_watcher_reloading_keeps_parameters_and_transport() {
     // The first parameters message already lists the program's parameters.
     let first = c.until("parameters").await;
     assert_eq!(first["params"][0]["id"], "gain", "{first}");
-    c.send(json!({"type": "set-param", "id": "gain", "value": 0.9})).await;
+    c.send(json!({"type": "set-param", "id": "gain", "value": 0.9}))
+        .await;
     c.until("parameter-changed").await;
     c.send(json!({"type": "command", "text": "bpm 77"})).await;
-    c.until_match(|m| m["type"] == "state" && m["bpm"] == 77.0).await;
+    c.until_match(|m| m["type"] == "state" && m["bpm"] == 77.0)
+        .await;
     drop(c);
     let mut again = s.client().await;
     again.watch("p.weft").await;
     let p = again.until("parameters").await;
     assert_eq!(p["params"][0]["value"], 0.9, "{p}");
-    again.until_match(|m| m["type"] == "state" && m["bpm"] == 77.0).await;
+    again
+        .until_match(|m| m["type"] == "state" && m["bpm"] == 77.0)
+        .await;
 }
 
 #[tokio::test]
@@ -542,7 +617,14 @@ async fn a_broken_file_watched_again_gets_its_error_again() {
     c.until("directory-changed").await;
     c.watch("bad.weft").await;
     let again = c.run().await;
-    assert!(again.end["error"]["message"].as_str().unwrap().contains("nope"), "{}", again.end);
+    assert!(
+        again.end["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nope"),
+        "{}",
+        again.end
+    );
 }
 
 #[tokio::test]
@@ -552,7 +634,10 @@ async fn a_moved_error_is_sent_again_not_as_unchanged() {
     c.watch("e.weft").await;
     let first = c.run().await;
     assert_eq!(first.result("x")["error"]["line"], 2);
-    s.save("e.weft", "k<v> = 1\n// a comment above\nx<v> = nope@v\ndisplay(x@v)\n");
+    s.save(
+        "e.weft",
+        "k<v> = 1\n// a comment above\nx<v> = nope@v\ndisplay(x@v)\n",
+    );
     let second = c.run().await;
     let x = second.result("x");
     assert!(x.get("unchanged").is_none(), "{x}");
@@ -563,7 +648,10 @@ async fn a_moved_error_is_sent_again_not_as_unchanged() {
 async fn deleting_a_used_file_reruns_its_users() {
     let s = Served::new(&[
         ("lib.weft", "shade<v> = me@x\n"),
-        ("user.weft", "use \"lib.weft\"\nimg<v> = shade@v\ndisplay(img@v)\n"),
+        (
+            "user.weft",
+            "use \"lib.weft\"\nimg<v> = shade@v\ndisplay(img@v)\n",
+        ),
     ])
     .await;
     let mut c = s.client().await;
@@ -582,7 +670,8 @@ async fn a_deleted_file_can_be_unwatched() {
     c.run().await;
     std::fs::remove_file(s.path("gone.weft")).unwrap();
     c.until("directory-changed").await;
-    c.send(json!({"type": "unwatch-file", "path": "gone.weft"})).await;
+    c.send(json!({"type": "unwatch-file", "path": "gone.weft"}))
+        .await;
     c.send(json!({"type": "command", "text": "info"})).await;
     let e = c.until("error").await;
     assert_eq!(e["code"], "not-watching", "{e}");
@@ -593,7 +682,8 @@ async fn a_deleted_file_can_be_unwatched() {
 async fn only_weft_files_are_served_as_programs() {
     let s = Served::new(&[("notes.txt", "x<v> = 1\n")]).await;
     let mut c = s.client().await;
-    c.send(json!({"type": "watch-file", "path": "notes.txt"})).await;
+    c.send(json!({"type": "watch-file", "path": "notes.txt"}))
+        .await;
     let e = c.until("error").await;
     assert_eq!(e["code"], "not-found", "{e}");
 }

@@ -59,7 +59,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         out("type `help` for commands; Ctrl-C stops\n");
         if args.open {
             if let Err(e) = open::that_detached(&url) {
-                err(&format!("weft dev: cannot open a browser ({e}); open {url}\n"));
+                err(&format!(
+                    "weft dev: cannot open a browser ({e}); open {url}\n"
+                ));
             }
         }
         // The terminal speaks the command language to the file watched last.

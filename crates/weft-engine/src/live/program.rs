@@ -57,9 +57,7 @@ impl BuildOutcome {
     pub fn into_command(self) -> Option<Command> {
         match self {
             BuildOutcome::Loaded(p) => Some(Command::Swap(p)),
-            BuildOutcome::Failed { key, error, .. } => {
-                Some(Command::BuildFailed { key, error })
-            }
+            BuildOutcome::Failed { key, error, .. } => Some(Command::BuildFailed { key, error }),
             BuildOutcome::SkippedKnownFailure | BuildOutcome::Unchanged => None,
         }
     }

@@ -157,7 +157,10 @@ impl Run {
 impl Client {
     /// Sends a JSON message.
     pub async fn send(&mut self, v: Value) {
-        self.ws.send(Message::Text(v.to_string().into())).await.unwrap();
+        self.ws
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
     }
 
     /// Sends raw text.
@@ -240,7 +243,9 @@ impl Client {
         loop {
             match tokio::time::timeout_at(deadline, self.ws.next()).await {
                 Err(_) => return out,
-                Ok(Some(Ok(Message::Text(t)))) => out.push(serde_json::from_str(t.as_str()).unwrap()),
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    out.push(serde_json::from_str(t.as_str()).unwrap())
+                }
                 Ok(Some(Ok(Message::Binary(b)))) => {
                     if self.binary.len() < 4096 {
                         self.binary.push(b.to_vec());

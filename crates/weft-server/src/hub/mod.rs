@@ -8,16 +8,18 @@ use crate::paths::ServedDir;
 use crate::player::{self, Player, PlayerEvent};
 use crate::protocol::{self, to_value, BlockInfo, ClientMessage, PreviewSize};
 use crate::watch::Change;
+use axum::body::Bytes;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use axum::body::Bytes;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use weft_engine::live::program::LoadedProgram;
 use weft_engine::live::script::{self, Line};
+
+mod runs;
 
 /// Text messages a connection may have waiting before it is closed as too slow
 /// (its page reconnects and asks again for what it shows).
@@ -189,24 +191,6 @@ pub struct Hub {
     generations: u64,
 }
 
-fn run_start(file: &str, log: &RunLog, dirty: &[String]) -> String {
-    let ids: Vec<&str> = log.blocks.iter().map(|b| b.id.as_str()).collect();
-    protocol::message(
-        "run-start",
-        json!({"file": file, "run": log.run, "blockIds": ids, "dirty": dirty, "blocks": to_value(&log.blocks)}),
-    )
-}
-
-fn block_result(client: &mut Client, run: u64, id: &str, body: &str) {
-    let text = if client.held.contains(id) {
-        format!("{{\"type\":\"block-result\",\"run\":{run},\"block\":{},\"unchanged\":true}}", json!(id))
-    } else {
-        client.held.insert(id.to_string());
-        format!("{{\"type\":\"block-result\",\"run\":{run},\"block\":{},{body}}}", json!(id))
-    };
-    client.out.send(text);
-}
-
 impl Hub {
     /// A hub serving `dir`; `tx` is its own inbox (for jobs and players).
     pub fn new(dir: ServedDir, config: HubConfig, tx: mpsc::UnboundedSender<HubMsg>) -> Hub {
@@ -241,7 +225,11 @@ impl Hub {
             self.handle(msg);
         }
         // Players stop their engines when dropped; do it off the async thread.
-        let players: Vec<Player> = self.files.values_mut().filter_map(|f| f.player.take()).collect();
+        let players: Vec<Player> = self
+            .files
+            .values_mut()
+            .filter_map(|f| f.player.take())
+            .collect();
         let _ = tokio::task::spawn_blocking(move || drop(players)).await;
     }
 
@@ -290,10 +278,15 @@ impl Hub {
             } => self.player_event(&file, generation, event),
             HubMsg::Terminal { text, reply } => match self.focus.clone() {
                 Some(file) => self.command(&file, &text, move |ok, output| {
-                    let _ = reply.send(if ok { output } else { format!("error: {output}") });
+                    let _ = reply.send(if ok {
+                        output
+                    } else {
+                        format!("error: {output}")
+                    });
                 }),
                 None => {
-                    let _ = reply.send("error: no file is watched yet: open one in the browser".into());
+                    let _ =
+                        reply.send("error: no file is watched yet: open one in the browser".into());
                 }
             },
             HubMsg::Shutdown => {}
@@ -347,7 +340,9 @@ impl Hub {
                 let rel = self.dir.normalize(&path);
                 match rel {
                     Ok(rel) if watching.as_deref() == Some(rel.as_str()) => self.unwatch(conn),
-                    Ok(_) => self.reply_error(conn, "not-watching", &format!("not watching `{path}`")),
+                    Ok(_) => {
+                        self.reply_error(conn, "not-watching", &format!("not watching `{path}`"))
+                    }
                     Err(e) => self.reply_error(conn, e.code(), &e.to_string()),
                 }
             }
@@ -368,7 +363,11 @@ impl Hub {
             },
             ClientMessage::Command { text } => {
                 let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
-                    return self.reply_error(conn, "not-watching", "watch a file before sending commands");
+                    return self.reply_error(
+                        conn,
+                        "not-watching",
+                        "watch a file before sending commands",
+                    );
                 };
                 let Some(out) = self.clients.get(&conn).map(|c| c.out.clone()) else {
                     return;
@@ -383,7 +382,11 @@ impl Hub {
             }
             ClientMessage::SetParam { id, value } => {
                 let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
-                    return self.reply_error(conn, "not-watching", "watch a file before setting parameters");
+                    return self.reply_error(
+                        conn,
+                        "not-watching",
+                        "watch a file before setting parameters",
+                    );
                 };
                 let Some(player) = self.files.get(&file).and_then(|f| f.player.as_ref()) else {
                     return self.reply_error(conn, "command", &format!("`{file}` is not playing"));
@@ -422,7 +425,12 @@ impl Hub {
     /// whether it applied and the text to show — at once for queries and
     /// refusals, from a blocking thread once the engine has applied a command
     /// (the hub never waits for the engine).
-    fn command(&mut self, file: &str, text: &str, answer: impl FnOnce(bool, String) + Send + 'static) {
+    fn command(
+        &mut self,
+        file: &str,
+        text: &str,
+        answer: impl FnOnce(bool, String) + Send + 'static,
+    ) {
         let Some(player) = self.files.get(file).and_then(|f| f.player.as_ref()) else {
             return answer(false, format!("`{file}` is not playing"));
         };
@@ -444,7 +452,14 @@ impl Hub {
         }
     }
 
-    fn watch(&mut self, conn: u64, rel: String, abs: PathBuf, client_run: u64, preview: PreviewSize) {
+    fn watch(
+        &mut self,
+        conn: u64,
+        rel: String,
+        abs: PathBuf,
+        client_run: u64,
+        preview: PreviewSize,
+    ) {
         let current = self.clients.get(&conn).and_then(|c| c.file.clone());
         if current.as_deref() != Some(rel.as_str()) {
             self.unwatch(conn);
@@ -497,7 +512,11 @@ impl Hub {
     /// watchers ask for.
     fn ensure_player(&mut self, rel: &str) {
         let (mut w, mut h) = (0, 0);
-        for c in self.clients.values().filter(|c| c.file.as_deref() == Some(rel)) {
+        for c in self
+            .clients
+            .values()
+            .filter(|c| c.file.as_deref() == Some(rel))
+        {
             w = w.max(c.preview.width);
             h = h.max(c.preview.height);
         }
@@ -557,257 +576,6 @@ impl Hub {
         }
     }
 
-    /// Sends the latest run of `rel` to one client: `unchanged` for everything
-    /// when it holds that complete run, else in full.
-    fn replay(&mut self, conn: u64, rel: &str, client_run: u64) {
-        let Some(entry) = self.files.get(rel) else {
-            return;
-        };
-        let Some(log) = &entry.log else {
-            return;
-        };
-        let Some(client) = self.clients.get_mut(&conn) else {
-            return;
-        };
-        client.held.clear();
-        if client_run != 0 && client_run == entry.complete_run && log.run == client_run {
-            client.held.extend(log.blocks.iter().map(|b| b.id.clone()));
-        }
-        client.out.send(run_start(rel, log, &[]));
-        for (id, body) in &log.results {
-            block_result(client, log.run, id, body);
-        }
-        if let Some(end) = &log.end {
-            client.out.send(end.clone());
-        }
-    }
-
-    fn changed(&mut self, change: Change) {
-        // Only `.weft` files count for `file-changed` (a page can follow nothing else).
-        let sources: Vec<&String> = change.changed.iter().filter(|c| c.ends_with(".weft")).collect();
-        if !sources.is_empty() {
-            self.window.extend(sources.into_iter().cloned());
-            self.window_start.get_or_insert_with(Instant::now);
-        }
-        let root = self.dir.root().to_path_buf();
-        let touched: Vec<PathBuf> = change
-            .changed
-            .iter()
-            .map(|r| {
-                let p = root.join(r);
-                p.canonicalize().unwrap_or(p)
-            })
-            .collect();
-        let mut affected = Vec::new();
-        for (rel, f) in self.files.iter_mut() {
-            // A watched file that was deleted keeps what it showed (the page says
-            // it is gone); it runs again when it comes back.
-            if !f.abs.exists() {
-                continue;
-            }
-            // A file it uses that disappeared shows only as a tree change.
-            let hit = change.changed.iter().any(|c| c == rel)
-                || f.deps.iter().any(|d| touched.contains(d))
-                || (change.tree_changed
-                    && (f.failed || f.deps.iter().any(|d| *d != f.abs && !d.exists())));
-            if !hit {
-                continue;
-            }
-            if f.watchers == 0 {
-                // Not run now (nobody watches it); whoever watches it next must not
-                // be shown the old results, so the next watch builds it again.
-                f.log = None;
-                f.complete_run = 0;
-            } else {
-                affected.push(rel.clone());
-            }
-        }
-        for rel in &affected {
-            if let Some(flag) = self.job_cancel.get(rel) {
-                flag.store(true, Ordering::Relaxed);
-            }
-        }
-        if let Some(files) = self.guard.request(affected) {
-            self.launch(files);
-        }
-        if change.tree_changed {
-            let msg: Arc<str> = protocol::message(
-                "directory-changed",
-                json!({"tree": to_value(&self.dir.tree())}),
-            )
-            .into();
-            for c in self.clients.values() {
-                c.out.send(msg.clone());
-            }
-        }
-    }
-
-    /// Starts a build job for `files` (the guard said so).
-    fn launch(&mut self, files: Vec<String>) {
-        let mut job = Vec::new();
-        self.job_cancel.clear();
-        for rel in files {
-            let Some(entry) = self.files.get(&rel) else {
-                continue;
-            };
-            let flag = Arc::new(AtomicBool::new(false));
-            self.job_cancel.insert(rel.clone(), flag.clone());
-            // The hub holds no run of it: the run must be sent even if unchanged.
-            let again = entry.log.is_none();
-            job.push((rel, entry.abs.clone(), flag, again));
-        }
-        let executor = self.executor.clone();
-        let tx = self.tx.clone();
-        let runs = self.runs.clone();
-        tokio::task::spawn_blocking(move || {
-            // A build that panicked must not stop every later one.
-            let mut executor = executor.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            for (rel, abs, cancel, again) in job {
-                if cancel.load(Ordering::Relaxed) {
-                    continue;
-                }
-                let mut run = 0;
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    executor.run(&rel, &abs, &cancel, again, &mut |event| {
-                        if matches!(event, RunEvent::Start { .. }) {
-                            run = runs.fetch_add(1, Ordering::Relaxed) + 1;
-                        }
-                        let _ = tx.send(HubMsg::Run {
-                            file: rel.clone(),
-                            run,
-                            event,
-                        });
-                    })
-                }));
-                let outcome = match ran {
-                    Ok(outcome) => outcome,
-                    Err(_) => {
-                        // Forget the file so the next save starts it afresh.
-                        executor.forget(&rel);
-                        if run != 0 {
-                            let _ = tx.send(HubMsg::Run {
-                                file: rel.clone(),
-                                run,
-                                event: RunEvent::End {
-                                    error: Some(crate::protocol::ErrorInfo {
-                                        code: String::new(),
-                                        message: "internal error while running this file (a bug in weft)".into(),
-                                        line: 0,
-                                        column: 0,
-                                        rendered: String::new(),
-                                    }),
-                                    cancelled: false,
-                                },
-                            });
-                        }
-                        Outcome::Unchanged
-                    }
-                };
-                let deps = executor
-                    .files_of(&rel)
-                    .into_iter()
-                    .map(|p| p.canonicalize().unwrap_or(p))
-                    .collect();
-                let _ = tx.send(HubMsg::Built {
-                    file: rel,
-                    outcome,
-                    deps,
-                });
-            }
-            let _ = tx.send(HubMsg::JobDone);
-        });
-    }
-
-    fn run_event(&mut self, file: &str, run: u64, event: RunEvent) {
-        let Some(entry) = self.files.get_mut(file) else {
-            return;
-        };
-        let watchers = self
-            .clients
-            .values_mut()
-            .filter(|c| c.file.as_deref() == Some(file));
-        match event {
-            RunEvent::Start { blocks, dirty } => {
-                let log = RunLog {
-                    run,
-                    blocks,
-                    results: Vec::new(),
-                    end: None,
-                };
-                let msg: Arc<str> = run_start(file, &log, &dirty).into();
-                for c in watchers {
-                    c.out.send(msg.clone());
-                }
-                entry.log = Some(log);
-            }
-            RunEvent::Result { id, body } => {
-                for c in watchers {
-                    block_result(c, run, &id, &body);
-                }
-                if let Some(log) = entry.log.as_mut().filter(|l| l.run == run) {
-                    log.results.push((id, body));
-                }
-            }
-            RunEvent::End { error, cancelled } => {
-                let mut body = json!({"run": run});
-                if let Some(e) = error {
-                    body["error"] = to_value(&e);
-                }
-                if cancelled {
-                    body["cancelled"] = json!(true);
-                } else {
-                    entry.complete_run = run;
-                }
-                let msg: Arc<str> = protocol::message("run-end", body).into();
-                let ids: HashSet<&str> = entry
-                    .log
-                    .iter()
-                    .flat_map(|l| l.blocks.iter().map(|b| b.id.as_str()))
-                    .collect();
-                for c in watchers {
-                    c.out.send(msg.clone());
-                    c.held.retain(|h| ids.contains(h.as_str()));
-                }
-                if let Some(log) = entry.log.as_mut().filter(|l| l.run == run) {
-                    log.end = Some(msg);
-                }
-            }
-        }
-    }
-
-    fn built(&mut self, file: &str, outcome: Outcome, deps: Vec<PathBuf>) {
-        self.job_cancel.remove(file);
-        let Some(entry) = self.files.get_mut(file) else {
-            return;
-        };
-        if !deps.is_empty() {
-            entry.deps = deps;
-        }
-        match outcome {
-            Outcome::Unchanged => {}
-            Outcome::Ran(program) => {
-                entry.failed = false;
-                let first = entry.program.is_none();
-                if let Some(p) = &entry.player {
-                    p.swap(executor::copy(&program));
-                    if first {
-                        match entry.carry.take() {
-                            Some(c) => p.resume(&c),
-                            None => p.play(),
-                        }
-                    }
-                }
-                entry.program = Some(*program);
-            }
-            Outcome::Failed { key, error } => {
-                entry.failed = true;
-                if let Some(p) = &entry.player {
-                    p.build_failed(key, error);
-                }
-            }
-        }
-    }
-
     fn player_event(&mut self, file: &str, generation: u64, event: PlayerEvent) {
         if self
             .files
@@ -816,7 +584,11 @@ impl Hub {
         {
             return;
         }
-        for c in self.clients.values().filter(|c| c.file.as_deref() == Some(file)) {
+        for c in self
+            .clients
+            .values()
+            .filter(|c| c.file.as_deref() == Some(file))
+        {
             match &event {
                 PlayerEvent::Text(t) => c.out.send(t.clone()),
                 PlayerEvent::Frame(f) => {
