@@ -19,7 +19,7 @@ use weft_engine::reference;
 use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_graph::Scope;
 use weft_lang::ast::OutputKind;
-use weft_lang::ir::{coord, Program, SegmentId};
+use weft_lang::ir::{coord, Program};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance")
@@ -79,16 +79,6 @@ fn same(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
-fn scopes(program: &Program) -> Vec<Scope> {
-    if program.segments.is_empty() {
-        vec![Scope::Main]
-    } else {
-        (0..program.segments.len())
-            .map(|i| Scope::Segment(SegmentId(i as u32)))
-            .collect()
-    }
-}
-
 /// Renders a small frame and a few audio blocks through the backends and compares
 /// them with the interpreter.
 fn cross_check(
@@ -98,7 +88,7 @@ fn cross_check(
     uniforms: &Uniforms,
 ) -> Result<(), String> {
     let (w, h) = (7u32, 5u32);
-    for scope in scopes(program) {
+    for scope in Scope::all(program) {
         let graph = weft_graph::build(program, scope).map_err(|e| format!("{e:?}"))?;
         let mut c = Coordinator::new(
             program.clone(),

@@ -245,16 +245,21 @@ impl Coordinator {
         &self.audio
     }
 
+    /// The backend of one kind.
+    fn backend(&self, kind: BackendKind) -> &dyn Backend {
+        match kind {
+            BackendKind::Visual => &self.visual,
+            BackendKind::Audio => &self.audio,
+            BackendKind::Osc => &self.osc,
+        }
+    }
+
     /// Each batch of the graph (by index) with the wall time of its last
     /// execution in microseconds.
     pub fn batch_timings(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
         let mut seen = [0usize; 3];
         self.graph().batches.iter().enumerate().map(move |(i, b)| {
-            let backend: &dyn Backend = match b.backend {
-                BackendKind::Visual => &self.visual,
-                BackendKind::Audio => &self.audio,
-                BackendKind::Osc => &self.osc,
-            };
+            let backend = self.backend(b.backend);
             let k = seen[b.backend as usize];
             seen[b.backend as usize] += 1;
             (i, backend.timings().get(k).copied().unwrap_or(0.0))
@@ -270,11 +275,7 @@ impl Coordinator {
         let mut seen = [0usize; 3];
         let graph = self.graph();
         graph.batches.iter().enumerate().flat_map(move |(i, b)| {
-            let backend: &dyn Backend = match b.backend {
-                BackendKind::Visual => &self.visual,
-                BackendKind::Audio => &self.audio,
-                BackendKind::Osc => &self.osc,
-            };
+            let backend = self.backend(b.backend);
             let k = seen[b.backend as usize];
             seen[b.backend as usize] += 1;
             let micros = backend.timings().get(k).copied().unwrap_or(0.0);

@@ -16,6 +16,19 @@ pub enum Scope {
     Segment(SegmentId),
 }
 
+impl Scope {
+    /// The scopes of a program in timeline order: the top level, or each segment.
+    pub fn all(program: &Program) -> Vec<Scope> {
+        if program.segments.is_empty() {
+            vec![Scope::Main]
+        } else {
+            (0..program.segments.len())
+                .map(|i| Scope::Segment(SegmentId(i as u32)))
+                .collect()
+        }
+    }
+}
+
 /// Why a program has no graph.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum GraphError {

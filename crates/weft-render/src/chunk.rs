@@ -92,11 +92,7 @@ impl<'a> ChunkRenderer<'a> {
         let (start, first_sample) = (segment.start, segment.first_sample);
         let mut blobs = Vec::new();
         let fps = settings.fps;
-        let black = {
-            let mut v = vec![0u8; settings.width as usize * settings.height as usize * 4];
-            v.iter_mut().skip(3).step_by(4).for_each(|a| *a = 255);
-            v
-        };
+        let black = opaque_black(settings.width, settings.height);
         let program = self.piece.program.clone();
         let uniforms = self.uniforms.clone();
         let time_of = |n: u64| {
@@ -208,10 +204,13 @@ impl<'a> ChunkRenderer<'a> {
         let c = self.coordinator(i)?;
         if !c.visual().has_display() {
             let s = &self.timeline.settings;
-            let mut v = vec![0u8; s.width as usize * s.height as usize * 4];
-            v.iter_mut().skip(3).step_by(4).for_each(|a| *a = 255);
-            return Ok(v);
+            return Ok(opaque_black(s.width, s.height));
         }
         Ok(c.render_frame(t, abstime, &uniforms).to_vec())
     }
+}
+
+/// An RGBA frame of opaque black: what a segment without `display` shows.
+fn opaque_black(width: u32, height: u32) -> Vec<u8> {
+    [0, 0, 0, 255].repeat(width as usize * height as usize)
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use weft_engine::sources::SourceSet;
 use weft_graph::{Graph, Scope};
 use weft_lang::ast::OutputKind;
-use weft_lang::ir::{Program, SegmentId};
+use weft_lang::ir::Program;
 
 /// A program ready to render: resolved, its sources loaded, one graph per scope,
 /// with the render settings written into its own settings (so `me@frame` counts
@@ -46,7 +46,7 @@ impl Piece {
         program.settings.rate = Some(settings.rate);
         program.settings.width = Some(settings.width);
         program.settings.height = Some(settings.height);
-        let scopes = scopes(&program);
+        let scopes = Scope::all(&program);
         let mut graphs = Vec::with_capacity(scopes.len());
         for scope in scopes {
             let g = weft_graph::build(&program, scope).map_err(|e| {
@@ -84,17 +84,6 @@ impl Piece {
             .map(|s| s.values.len().min(2) as u16)
             .max()
             .unwrap_or(0)
-    }
-}
-
-/// The scopes of a program in timeline order.
-pub fn scopes(program: &Program) -> Vec<Scope> {
-    if program.segments.is_empty() {
-        vec![Scope::Main]
-    } else {
-        (0..program.segments.len())
-            .map(|i| Scope::Segment(SegmentId(i as u32)))
-            .collect()
     }
 }
 
@@ -194,7 +183,7 @@ impl Timeline {
         let per_chunk = settings.chunk_frames();
         let mut segments = Vec::with_capacity(spans.len());
         for (i, (name, start, len)) in spans.into_iter().enumerate() {
-            let scope = scopes(program)[i];
+            let scope = Scope::all(program)[i];
             let end = start + len;
             let (f0, f1) = (first_at_or_after(start, fps), first_at_or_after(end, fps));
             let (s0, s1) = (first_at_or_after(start, rate), first_at_or_after(end, rate));

@@ -175,19 +175,6 @@ pub struct Executor {
     stats: ExecutorStats,
 }
 
-/// A second handle on a built program (its parts are shared).
-pub fn copy(p: &LoadedProgram) -> LoadedProgram {
-    LoadedProgram {
-        path: p.path.clone(),
-        key: p.key,
-        program: p.program.clone(),
-        sources: p.sources.clone(),
-        graphs: p.graphs.clone(),
-        warnings: p.warnings.clone(),
-        map: p.map.clone(),
-    }
-}
-
 /// Where a diagnostic points, for the client.
 pub fn error_info(d: &Diagnostic, map: &SourceMap) -> ErrorInfo {
     let (line, column) = match d.span {
@@ -293,7 +280,7 @@ impl Executor {
             }
             BuildOutcome::Unchanged | BuildOutcome::SkippedKnownFailure => {
                 match (&state.last_good, &state.last_failure) {
-                    (Some(p), _) => BuildOutcome::Loaded(Box::new(copy(p))),
+                    (Some(p), _) => BuildOutcome::Loaded(Box::new(p.clone())),
                     (None, Some(f)) => BuildOutcome::Failed {
                         key: f.key,
                         error: f.error.clone(),
@@ -331,7 +318,7 @@ impl Executor {
         };
         state.last_failure = None;
         *self.stats.runs.entry(rel.to_string()).or_default() += 1;
-        state.last_good = Some(copy(&loaded));
+        state.last_good = Some(loaded.clone());
         state.complete = false;
         let preview = format!("{:?}", preview::thumb_size(&loaded.program));
         let blocks = blocks::of_program(&loaded, preview.as_bytes());

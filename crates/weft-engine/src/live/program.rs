@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
 use weft_graph::{Graph, Scope};
-use weft_lang::ir::{Program, SegmentId};
+use weft_lang::ir::Program;
 
 /// A program ready to swap in: built, graphed per scope, its sources loaded.
-#[derive(Debug)]
+/// Cloning shares the program, sources and texts; only the graphs are copied.
+#[derive(Clone, Debug)]
 pub struct LoadedProgram {
     /// The root file.
     pub path: PathBuf,
@@ -154,15 +155,8 @@ impl Builder {
         let Some(program) = built.program.filter(|_| !has_errors(&diagnostics)) else {
             return fail(&diagnostics);
         };
-        let scopes: Vec<Scope> = if program.segments.is_empty() {
-            vec![Scope::Main]
-        } else {
-            (0..program.segments.len())
-                .map(|i| Scope::Segment(SegmentId(i as u32)))
-                .collect()
-        };
         let mut graphs = Vec::new();
-        for scope in scopes {
+        for scope in Scope::all(&program) {
             match weft_graph::build(&program, scope) {
                 Ok(g) => graphs.push((scope, g)),
                 Err(errors) => {

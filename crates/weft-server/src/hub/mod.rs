@@ -2,7 +2,7 @@
 //! players, and the build guard. Connections, the watcher, build jobs and players
 //! only send it messages, so no state here is shared or locked.
 
-use crate::executor::{self, Executor, ExecutorStats, Outcome, RunEvent};
+use crate::executor::{Executor, ExecutorStats, Outcome, RunEvent};
 use crate::guard::BuildGuard;
 use crate::paths::ServedDir;
 use crate::player::{self, Player, PlayerEvent};
@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use weft_engine::live::program::LoadedProgram;
 use weft_engine::live::script::{self, Line};
+use weft_engine::live::{Command, CommandError};
 
 mod runs;
 
@@ -172,6 +173,21 @@ struct FileEntry {
     carry: Option<player::Carry>,
     program: Option<LoadedProgram>,
     unwatched_since: Option<Instant>,
+}
+
+/// Queues `command` on a player; `answer` gets the engine's answer from a
+/// blocking thread (the hub never waits for the engine), or the refusal at once.
+fn apply(
+    player: &Player,
+    command: Command,
+    answer: impl FnOnce(Result<(), CommandError>) + Send + 'static,
+) {
+    match player.handle().send(command) {
+        Ok(ticket) => {
+            tokio::task::spawn_blocking(move || answer(ticket.wait()));
+        }
+        Err(e) => answer(Err(e)),
+    }
 }
 
 /// The hub's state.
@@ -391,21 +407,12 @@ impl Hub {
                 let Some(player) = self.files.get(&file).and_then(|f| f.player.as_ref()) else {
                     return self.reply_error(conn, "command", &format!("`{file}` is not playing"));
                 };
-                let ticket = player
-                    .handle()
-                    .send(weft_engine::live::Command::SetParam { id, value });
                 let out = self.clients.get(&conn).map(|c| c.out.clone());
-                let answer = move |r: Result<(), weft_engine::live::CommandError>| {
+                apply(player, Command::SetParam { id, value }, move |r| {
                     if let (Err(e), Some(out)) = (r, out) {
                         out.send(protocol::error("command", &e.to_string()));
                     }
-                };
-                match ticket {
-                    Ok(t) => {
-                        tokio::task::spawn_blocking(move || answer(t.wait()));
-                    }
-                    Err(e) => answer(Err(e)),
-                }
+                });
             }
             ClientMessage::Pointer { x, y } => {
                 let file = self.clients.get(&conn).and_then(|c| c.file.clone());
@@ -413,9 +420,7 @@ impl Hub {
                     .and_then(|f| self.files.get(&f))
                     .and_then(|f| f.player.as_ref())
                 {
-                    let _ = player
-                        .handle()
-                        .post(weft_engine::live::Command::Pointer { x, y });
+                    let _ = player.handle().post(Command::Pointer { x, y });
                 }
             }
         }
@@ -440,15 +445,10 @@ impl Hub {
                 Ok(t) => answer(true, t),
                 Err(e) => answer(false, e),
             },
-            Ok(Line::Command(c)) => match player.handle().send(c) {
+            Ok(Line::Command(c)) => apply(player, c, move |r| match r {
+                Ok(()) => answer(true, "ok".into()),
                 Err(e) => answer(false, e.to_string()),
-                Ok(ticket) => {
-                    tokio::task::spawn_blocking(move || match ticket.wait() {
-                        Ok(()) => answer(true, "ok".into()),
-                        Err(e) => answer(false, e.to_string()),
-                    });
-                }
-            },
+            }),
         }
     }
 
@@ -544,7 +544,7 @@ impl Hub {
             });
         });
         if let Some(program) = &entry.program {
-            player.swap(executor::copy(program));
+            player.swap(program.clone());
             match &carry {
                 Some(c) => player.resume(c),
                 None => player.play(),

@@ -4,7 +4,7 @@
 //! watching or asks again.
 
 use super::{Client, Hub, HubMsg, RunLog};
-use crate::executor::{self, Outcome, RunEvent};
+use crate::executor::{Outcome, RunEvent};
 use crate::protocol::{self, to_value};
 use crate::watch::Change;
 use serde_json::json;
@@ -279,7 +279,7 @@ impl Hub {
                 entry.failed = false;
                 let first = entry.program.is_none();
                 if let Some(p) = &entry.player {
-                    p.swap(executor::copy(&program));
+                    p.swap((*program).clone());
                     if first {
                         match entry.carry.take() {
                             Some(c) => p.resume(&c),
