@@ -172,3 +172,36 @@ fn bad_arguments_are_refused_with_the_right_exit_code() {
     assert_eq!(bad_host.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&bad_host.stderr).contains("cannot listen"));
 }
+
+/// The first line `weft dev --host HOST` prints on stderr (it is killed after).
+fn first_stderr_line(host: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["dev", "--port", "0", "--host", host])
+        .arg(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("weft dev starts");
+    // Once it serves (stdout's first line) any warning has been printed.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut serving = String::new();
+    stdout.read_line(&mut serving).unwrap();
+    assert!(serving.starts_with("weft dev: serving "), "{serving}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    line
+}
+
+#[test]
+fn a_host_other_than_loopback_is_warned_about() {
+    let warning = first_stderr_line("0.0.0.0");
+    assert!(warning.contains("warning") && warning.contains("0.0.0.0"), "{warning}");
+    assert!(warning.contains("network"), "{warning}");
+    assert_eq!(first_stderr_line("127.0.0.1"), "");
+    assert_eq!(first_stderr_line("localhost"), "");
+}

@@ -1,12 +1,15 @@
 //! The incremental executor: builds a watched file (only when its content or a
 //! file it uses changed), splits it into blocks, and evaluates only the blocks
 //! whose key is not in the result cache. Results are cached by block id under a
-//! byte limit, least recently used first.
+//! byte limit, least recently used first. A watched file that is deleted or
+//! cannot be read keeps its blocks, marked stale, under an error saying so.
+//! The counters are published as an immutable snapshot, so reading them never
+//! waits for a build.
 
 use crate::blocks::{self, Block};
 use crate::preview;
-use crate::protocol::{to_value, BlockInfo, ErrorInfo};
-use serde_json::json;
+use crate::protocol::{BlockBody, BlockInfo, ErrorInfo};
+use arc_swap::ArcSwap;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,13 +31,12 @@ pub enum RunEvent {
         /// Ids this run evaluates.
         dirty: Vec<String>,
     },
-    /// One block's result: the JSON fields after `run` and `block`
-    /// (`"ok":true,"result":{…}`), shared by every client.
+    /// One block's result, shared by every client.
     Result {
         /// Block id.
         id: String,
-        /// The fields.
-        body: Arc<str>,
+        /// The result.
+        body: Arc<BlockBody>,
     },
     /// The run is over.
     End {
@@ -62,7 +64,9 @@ pub enum Outcome {
 }
 
 struct Entry {
-    body: Arc<str>,
+    body: Arc<BlockBody>,
+    /// Its size as JSON.
+    bytes: usize,
     used: u64,
     files: HashSet<String>,
 }
@@ -76,7 +80,7 @@ struct ResultCache {
 }
 
 impl ResultCache {
-    fn get(&mut self, id: &str, file: &str) -> Option<Arc<str>> {
+    fn get(&mut self, id: &str, file: &str) -> Option<Arc<BlockBody>> {
         self.clock += 1;
         let e = self.map.get_mut(id)?;
         e.used = self.clock;
@@ -84,20 +88,22 @@ impl ResultCache {
         Some(e.body.clone())
     }
 
-    fn insert(&mut self, id: String, body: Arc<str>, file: &str) {
+    fn insert(&mut self, id: String, body: Arc<BlockBody>, file: &str) {
         self.clock += 1;
         let old_id_len = id.len();
-        self.bytes += body.len() + id.len();
+        let bytes = body.json_len();
+        self.bytes += bytes + id.len();
         let old = self.map.insert(
             id,
             Entry {
                 body,
+                bytes,
                 used: self.clock,
                 files: HashSet::from([file.to_string()]),
             },
         );
         if let Some(old) = old {
-            self.bytes -= old.body.len() + old_id_len;
+            self.bytes -= old.bytes + old_id_len;
         }
         if self.bytes > self.limit {
             // Rare: sort once and drop the oldest until well under the limit, so
@@ -111,7 +117,7 @@ impl ResultCache {
                     break;
                 }
                 if let Some(e) = self.map.remove(&k) {
-                    self.bytes -= e.body.len() + k.len();
+                    self.bytes -= e.bytes + k.len();
                 }
             }
         }
@@ -127,7 +133,7 @@ impl ResultCache {
         }
         for k in gone {
             if let Some(e) = self.map.remove(&k) {
-                self.bytes -= e.body.len() + k.len();
+                self.bytes -= e.bytes + k.len();
             }
         }
     }
@@ -149,6 +155,10 @@ struct FileState {
     last_failure: Option<Failure>,
     /// The last run finished (was not cancelled).
     complete: bool,
+    /// The blocks of the last run sent (kept, stale, while the file cannot be read).
+    shown: Vec<BlockInfo>,
+    /// Why the file could not be read at its last run (`None`: it could).
+    unreadable: Option<String>,
 }
 
 /// Counters for reports and tests.
@@ -166,8 +176,22 @@ pub struct ExecutorStats {
     pub cache_entries: usize,
 }
 
+/// Called with each block id just before the block is evaluated or taken from
+/// the cache: tests hold a build in progress here.
+#[derive(Clone)]
+pub struct BlockHook(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for BlockHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BlockHook")
+    }
+}
+
 /// Runs files incrementally.
 pub struct Executor {
+    before_block: Option<BlockHook>,
+    /// The counters as of the last publish, for readers on other threads.
+    published: Arc<ArcSwap<ExecutorStats>>,
     /// The served folder, stripped from paths in rendered diagnostics.
     root: Option<PathBuf>,
     files: HashMap<String, FileState>,
@@ -197,6 +221,8 @@ impl Executor {
     /// An executor whose result cache holds at most `cache_bytes`.
     pub fn new(cache_bytes: usize) -> Executor {
         Executor {
+            before_block: None,
+            published: Arc::new(ArcSwap::from_pointee(ExecutorStats::default())),
             root: None,
             files: HashMap::new(),
             cache: ResultCache {
@@ -215,11 +241,23 @@ impl Executor {
         self
     }
 
+    /// Calls `hook` before each block of every run.
+    pub fn with_hook(mut self, hook: Option<BlockHook>) -> Executor {
+        self.before_block = hook;
+        self
+    }
+
+    /// `text` with the served folder's absolute path taken out of every path in it.
+    fn relative(&self, text: &str) -> String {
+        match &self.root {
+            Some(root) => text.replace(&format!("{}/", root.display()), ""),
+            None => text.to_string(),
+        }
+    }
+
     fn info(&self, d: &Diagnostic, map: &SourceMap) -> ErrorInfo {
         let mut info = error_info(d, map);
-        if let Some(root) = &self.root {
-            info.rendered = info.rendered.replace(&format!("{}/", root.display()), "");
-        }
+        info.rendered = self.relative(&info.rendered);
         info
     }
 
@@ -229,6 +267,16 @@ impl Executor {
         s.cache_bytes = self.cache.bytes;
         s.cache_entries = self.cache.map.len();
         s
+    }
+
+    /// The counters as last published (at the end of every run and after
+    /// [`Executor::forget`]): read from any thread without waiting for a build.
+    pub fn published(&self) -> Arc<ArcSwap<ExecutorStats>> {
+        self.published.clone()
+    }
+
+    fn publish(&self) {
+        self.published.store(Arc::new(self.stats()));
     }
 
     /// The files the last build of `rel` read (the root first).
@@ -248,6 +296,7 @@ impl Executor {
     pub fn forget(&mut self, rel: &str) {
         self.files.remove(rel);
         self.cache.forget(rel);
+        self.publish();
     }
 
     /// Runs `rel` (the file at `path`), sending events to `emit`; stops early when
@@ -270,11 +319,25 @@ impl Executor {
                 last_good: None,
                 last_failure: None,
                 complete: false,
+                shown: Vec::new(),
+                unreadable: None,
             });
+        if let Some(why) = unreadable(rel, path) {
+            if state.unreadable.as_ref() == Some(&why) && state.complete && !again {
+                return Outcome::Unchanged;
+            }
+            state.unreadable = Some(why.clone());
+            state.complete = true;
+            let shown = state.shown.clone();
+            *self.stats.runs.entry(rel.to_string()).or_default() += 1;
+            return self.run_unreadable(&shown, why, emit);
+        }
+        // Back from being unreadable: whatever it holds is sent again.
+        let came_back = state.unreadable.take().is_some();
         let outcome = state.builder.build(path);
         let outcome = match outcome {
             BuildOutcome::Unchanged | BuildOutcome::SkippedKnownFailure
-                if state.complete && !again =>
+                if state.complete && !again && !came_back =>
             {
                 return Outcome::Unchanged
             }
@@ -308,8 +371,11 @@ impl Executor {
                     diagnostics: diagnostics.clone(),
                     map: map.clone(),
                 });
-                self.run_failed(path, &diagnostics, &map, &error, emit);
-                return Outcome::Failed { key, error };
+                self.run_failed(rel, path, &diagnostics, &map, &error, emit);
+                return Outcome::Failed {
+                    key,
+                    error: self.relative(&error),
+                };
             }
             BuildOutcome::Loaded(p) => *p,
             BuildOutcome::Unchanged | BuildOutcome::SkippedKnownFailure => {
@@ -327,12 +393,18 @@ impl Executor {
             .filter(|b| !self.cache.map.contains_key(&b.info.id))
             .map(|b| b.info.id.clone())
             .collect();
+        let infos: Vec<BlockInfo> = blocks.iter().map(|b| b.info.clone()).collect();
+        state.shown = infos.clone();
         emit(RunEvent::Start {
-            blocks: blocks.iter().map(|b| b.info.clone()).collect(),
+            blocks: infos,
             dirty,
         });
         for block in &blocks {
+            if let Some(hook) = &self.before_block {
+                (hook.0)(&block.info.id);
+            }
             if cancel.load(Ordering::Relaxed) {
+                self.publish();
                 emit(RunEvent::End {
                     error: None,
                     cancelled: true,
@@ -359,6 +431,7 @@ impl Executor {
         if let Some(s) = self.files.get_mut(rel) {
             s.complete = true;
         }
+        self.publish();
         emit(RunEvent::End {
             error: None,
             cancelled: false,
@@ -366,8 +439,60 @@ impl Executor {
         Outcome::Ran(Box::new(loaded))
     }
 
+    /// The run of a file that cannot be read: the blocks it showed last, each
+    /// stale under a new id (so a client never takes them for results), and an
+    /// error that says why.
+    fn run_unreadable(
+        &mut self,
+        shown: &[BlockInfo],
+        why: String,
+        emit: &mut dyn FnMut(RunEvent),
+    ) -> Outcome {
+        let blocks: Vec<BlockInfo> = shown
+            .iter()
+            .map(|b| {
+                let mut h = blake3::Hasher::new();
+                h.update(b"weft-unreadable-v1\0");
+                h.update(b.id.as_bytes());
+                h.update(why.as_bytes());
+                BlockInfo {
+                    id: format!("s-{}", &h.finalize().to_hex()[..20]),
+                    ..b.clone()
+                }
+            })
+            .collect();
+        let ids: Vec<String> = blocks.iter().map(|b| b.id.clone()).collect();
+        emit(RunEvent::Start {
+            blocks,
+            dirty: Vec::new(),
+        });
+        let stale = Arc::new(BlockBody::Stale);
+        for id in ids {
+            emit(RunEvent::Result {
+                id,
+                body: stale.clone(),
+            });
+        }
+        self.publish();
+        emit(RunEvent::End {
+            error: Some(ErrorInfo {
+                code: String::new(),
+                message: why.clone(),
+                line: 0,
+                column: 0,
+                rendered: why.clone(),
+            }),
+            cancelled: false,
+        });
+        Outcome::Failed {
+            key: *blake3::hash(why.as_bytes()).as_bytes(),
+            error: why,
+        }
+    }
+
     fn run_failed(
         &mut self,
+        rel: &str,
         path: &Path,
         diagnostics: &[Diagnostic],
         map: &SourceMap,
@@ -396,31 +521,32 @@ impl Executor {
                 })
             });
             let body = match hit {
-                Some(d) => format!("\"ok\":false,\"error\":{}", to_value(&self.info(d, map))),
-                None => "\"ok\":true,\"stale\":true".to_string(),
+                Some(d) => BlockBody::Error(self.info(d, map)),
+                None => BlockBody::Stale,
             };
             // The id covers what is shown (which error, where), so a client never
             // keeps an old error under an id that now means another one.
             let mut h = blake3::Hasher::new();
             h.update(block.info.id.as_bytes());
-            h.update(body.as_bytes());
+            h.update(&body.json());
             block.info.id = format!("s-{}", &h.finalize().to_hex()[..20]);
-            bodies.push(body);
+            bodies.push(Arc::new(body));
+        }
+        let infos: Vec<BlockInfo> = blocks.iter().map(|b| b.info.clone()).collect();
+        if let Some(state) = self.files.get_mut(rel) {
+            state.shown = infos.clone();
         }
         emit(RunEvent::Start {
-            blocks: blocks.iter().map(|b| b.info.clone()).collect(),
+            blocks: infos,
             dirty: Vec::new(),
         });
         for (block, body) in blocks.iter().zip(bodies) {
             emit(RunEvent::Result {
                 id: block.info.id.clone(),
-                body: body.into(),
+                body,
             });
         }
-        let rendered = match &self.root {
-            Some(root) => rendered.replace(&format!("{}/", root.display()), ""),
-            None => rendered.to_string(),
-        };
+        let rendered = self.relative(rendered);
         let first = errors
             .first()
             .map(|d| self.info(d, map))
@@ -431,6 +557,7 @@ impl Executor {
                 column: 0,
                 rendered: rendered.clone(),
             });
+        self.publish();
         emit(RunEvent::End {
             error: Some(first),
             cancelled: false,
@@ -438,17 +565,41 @@ impl Executor {
     }
 }
 
-fn evaluate(loaded: &LoadedProgram, block: &Block) -> Arc<str> {
+/// Why the watched file at `path` cannot be built at all (gone, not a regular
+/// file, unreadable), as its watchers are told; `None` when it can be read.
+fn unreadable(rel: &str, path: &Path) -> Option<String> {
+    let why = match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some(format!(
+                "`{rel}` was deleted; what it showed stays until it comes back"
+            ))
+        }
+        Err(e) => e.to_string(),
+        Ok(m) if m.is_dir() => "it is a folder".to_string(),
+        Ok(m) if !m.is_file() => "it is not a regular file".to_string(),
+        Ok(_) => match std::fs::File::open(path) {
+            Ok(_) => return None,
+            Err(e) => e.to_string(),
+        },
+    };
+    Some(format!(
+        "`{rel}` cannot be read ({why}); what it showed stays until it can"
+    ))
+}
+
+fn evaluate(loaded: &LoadedProgram, block: &Block) -> Arc<BlockBody> {
     let views = match block.instance {
         Some(inst) => preview::strand_views(&loaded.program, &loaded.sources, inst),
         None => Ok(Vec::new()),
     };
-    match views {
-        Ok(views) => format!("\"ok\":true,\"result\":{}", json!({ "views": views })).into(),
-        Err(message) => format!(
-            "\"ok\":false,\"error\":{}",
-            json!({"code": "", "message": message, "line": block.info.line, "column": 1, "rendered": message})
-        )
-        .into(),
-    }
+    Arc::new(match views {
+        Ok(views) => BlockBody::Views(views),
+        Err(message) => BlockBody::Error(ErrorInfo {
+            code: String::new(),
+            line: block.info.line,
+            column: 1,
+            rendered: message.clone(),
+            message,
+        }),
+    })
 }

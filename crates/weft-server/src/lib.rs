@@ -3,16 +3,23 @@
 //! WebSocket (`docs/protocol.md`).
 //!
 //! Invariants:
-//! - only this crate knows JSON (`protocol`);
+//! - only this crate knows JSON, and only `protocol` writes it: every message the
+//!   server sends is a `ServerMessage`;
 //! - no path a client sends reaches the file system unless it resolves inside the
 //!   served folder (`paths`);
 //! - one build at a time, at most one pending (`guard`);
-//! - a block id is a content key: the same id means the same result (`blocks`).
+//! - a block id is a content key: the same id means the same result (`blocks`);
+//! - only the page's own origin and local tools are answered (`origin`);
+//! - the hub never waits for a build: the build thread owns the executor and
+//!   publishes its counters (`hub::jobs`);
+//! - a client has at most `hub::TEXT_BUDGET` bytes of text waiting; over it, it is
+//!   disconnected (it reconnects and asks again).
 
 pub mod blocks;
 pub mod executor;
 pub mod guard;
 pub mod hub;
+pub mod origin;
 pub mod paths;
 pub mod player;
 pub mod preview;

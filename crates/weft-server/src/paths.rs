@@ -109,7 +109,9 @@ impl ServedDir {
     }
 
     /// The folders and `.weft` files, sorted, without hidden entries, `target/`
-    /// or `.weft-cache/`.
+    /// or `.weft-cache/`. Only files a client may open are listed: a file is
+    /// listed only when [`ServedDir::resolve`] accepts it (so no symlink out of
+    /// the folder, no dangling one); symlinked folders are not walked.
     pub fn tree(&self) -> TreeEntry {
         let mut root = TreeEntry {
             name: String::new(),
@@ -152,6 +154,9 @@ impl ServedDir {
                 let Some(rel) = self.relative(&path) else {
                     continue;
                 };
+                if !is_dir && self.resolve(&rel).is_err() {
+                    continue;
+                }
                 let index = children.len();
                 children.push(TreeEntry {
                     name,
@@ -228,6 +233,9 @@ mod tests {
             "path"
         );
         assert_eq!(served.resolve("s.weft").unwrap_err().code(), "path");
+        // The tree lists none of them.
+        let tree = served.tree();
+        assert_eq!(tree.children.as_ref().map(Vec::len), Some(0), "{tree:?}");
     }
 
     #[test]

@@ -2,9 +2,8 @@
 //! uses) at the preview size its watchers asked for, and a pump thread that turns
 //! the engine's frames, sound and snapshots into what the watchers are sent.
 
-use crate::protocol;
+use crate::protocol::{self, ParamInfo, ServerMessage};
 use axum::body::Bytes;
-use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -33,31 +32,38 @@ pub struct Carry {
 }
 
 /// The `parameters` message for a snapshot.
-pub fn parameters_message(file: &str, snap: &Snapshot) -> String {
-    let params: Vec<_> = snap
-        .params
-        .iter()
-        .map(|p| json!({"id": p.id, "min": p.min, "max": p.max, "default": p.default, "value": p.value}))
-        .collect();
-    protocol::message("parameters", json!({"file": file, "params": params}))
+pub fn parameters_message(file: &str, snap: &Snapshot) -> Arc<str> {
+    ServerMessage::Parameters {
+        file,
+        params: snap
+            .params
+            .iter()
+            .map(|p| ParamInfo {
+                id: &p.id,
+                min: p.min,
+                max: p.max,
+                default: p.default,
+                value: p.value,
+            })
+            .collect(),
+    }
+    .text()
 }
 
 /// The `state` message for a snapshot.
-pub fn state_message(file: &str, snap: &Snapshot) -> String {
-    protocol::message(
-        "state",
-        json!({
-            "file": file,
-            "transport": snap.transport.name(),
-            "time": snap.time,
-            "bpm": snap.bpm,
-            "programVersion": snap.program_version,
-            "lastError": snap.last_error,
-            "fps": snap.fps,
-            "rate": snap.rate,
-            "frames": snap.frames,
-        }),
-    )
+pub fn state_message(file: &str, snap: &Snapshot) -> Arc<str> {
+    ServerMessage::State {
+        file,
+        transport: snap.transport.name(),
+        time: snap.time,
+        bpm: snap.bpm,
+        program_version: snap.program_version,
+        last_error: snap.last_error.as_deref(),
+        fps: snap.fps,
+        rate: snap.rate,
+        frames: snap.frames,
+    }
+    .text()
 }
 
 /// One file playing.
@@ -114,7 +120,7 @@ impl Player {
                     if snap.program_version != last_program && snap.program_version > 0 {
                         last_program = snap.program_version;
                         last_params = snap.params.iter().map(|p| (p.id.clone(), p.value)).collect();
-                        send(PlayerEvent::Text(parameters_message(&file, &snap).into()));
+                        send(PlayerEvent::Text(parameters_message(&file, &snap)));
                     } else {
                         for p in &snap.params {
                             let known = last_params.iter_mut().find(|(id, _)| *id == p.id);
@@ -123,11 +129,12 @@ impl Player {
                                 Some((_, v)) => {
                                     *v = p.value;
                                     send(PlayerEvent::Text(
-                                        protocol::message(
-                                            "parameter-changed",
-                                            json!({"file": file, "id": p.id, "value": p.value}),
-                                        )
-                                        .into(),
+                                        ServerMessage::ParameterChanged {
+                                            file: &file,
+                                            id: &p.id,
+                                            value: p.value,
+                                        }
+                                        .text(),
                                     ));
                                 }
                                 None => last_params.push((p.id.clone(), p.value)),
@@ -143,7 +150,7 @@ impl Player {
                         last_version = snap.version;
                         last_transport = Some(snap.transport);
                         last_state = now;
-                        send(PlayerEvent::Text(state_message(&file, &snap).into()));
+                        send(PlayerEvent::Text(state_message(&file, &snap)));
                     }
                     let frame = h.frame();
                     if frame.index != last_frame && frame.width > 0 && !frame.rgba.is_empty() {
@@ -179,11 +186,14 @@ impl Player {
                         last_meter = now;
                         let rms = |c: usize| (sum[c] / count as f64).sqrt();
                         send(PlayerEvent::Text(
-                            protocol::message(
-                                "meter",
-                                json!({"file": file, "peakL": peak[0], "peakR": peak[1], "rmsL": rms(0), "rmsR": rms(1)}),
-                            )
-                            .into(),
+                            ServerMessage::Meter {
+                                file: &file,
+                                peak_l: peak[0],
+                                peak_r: peak[1],
+                                rms_l: rms(0),
+                                rms_r: rms(1),
+                            }
+                            .text(),
                         ));
                         (peak, sum, count) = ([0.0; 2], [0.0; 2], 0);
                     }

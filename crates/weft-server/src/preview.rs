@@ -3,7 +3,7 @@
 //! it varies over time only, a number when it is constant.
 
 use base64::Engine as _;
-use serde_json::{json, Value};
+use crate::protocol::{Scalar, View};
 use weft_engine::coordinator::Uniforms;
 use weft_engine::sampler::Sampler;
 use weft_engine::sources::SourceSet;
@@ -119,7 +119,7 @@ pub fn strand_views(
     program: &Program,
     sources: &SourceSet,
     inst: InstId,
-) -> Result<Vec<Value>, String> {
+) -> Result<Vec<View>, String> {
     let instance = program.instance(inst);
     let bits = variation(program, inst);
     let mut sampler = Sampler::new(program, sources, inst).map_err(|e| e.to_string())?;
@@ -149,9 +149,12 @@ pub fn strand_views(
             let png = encode_png(w, h, |i| {
                 [image[rgb[0]][i], image[rgb[1]][i], image[rgb[2]][i]]
             })?;
-            views.push(
-                json!({"kind": "image", "output": "rgb", "width": w, "height": h, "png": png}),
-            );
+            views.push(View::Image {
+                output: "rgb".into(),
+                width: w,
+                height: h,
+                png,
+            });
         }
     }
     let mut wave: Vec<Vec<f64>> = vec![Vec::new(); n_out];
@@ -186,26 +189,28 @@ pub fn strand_views(
                 let v = image[o][i];
                 [v, v, v]
             })?;
-            views.push(
-                json!({"kind": "image", "output": name, "width": w, "height": h, "png": png}),
-            );
+            views.push(View::Image {
+                output: name.clone(),
+                width: w,
+                height: h,
+                png,
+            });
         } else if b & TIME != 0 {
             let (min, max) = envelope(&wave[o]);
-            views.push(json!({"kind": "wave", "output": name, "seconds": WAVE_SECONDS, "min": min, "max": max}));
+            views.push(View::Wave {
+                output: name.clone(),
+                seconds: WAVE_SECONDS,
+                min,
+                max,
+            });
         } else {
-            views.push(json!({"kind": "number", "output": name, "value": finite(constant[o][0])}));
+            views.push(View::Number {
+                output: name.clone(),
+                value: Scalar(constant[o][0]),
+            });
         }
     }
     Ok(views)
-}
-
-fn finite(v: f64) -> Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        // JSON has no NaN or infinity; say what it is.
-        json!(v.to_string())
-    }
 }
 
 fn envelope(values: &[f64]) -> (Vec<f32>, Vec<f32>) {

@@ -1,22 +1,26 @@
 //! The HTTP side: the embedded browser client at `/` and `/app/…`, the WebSocket
 //! at `/ws`, and the [`Server`] that ties the watcher, the hub and the listener
-//! together and shuts them down cleanly.
+//! together and shuts them down cleanly. Every request must come from the page's
+//! own origin or from a local tool (`origin`).
 
+use crate::executor::BlockHook;
 use crate::hub::{Hub, HubConfig, HubMsg, HubStats, Outbox, TEXT_QUEUE};
+use crate::origin::Origins;
 use crate::paths::ServedDir;
 use crate::protocol::{self, ClientMessage};
 use crate::watch::{WatchError, Watcher};
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
@@ -41,9 +45,17 @@ pub struct ServerConfig {
     pub cache_bytes: usize,
     /// Results of files nobody watches are dropped after this long.
     pub evict_after: Duration,
+    /// Called before each block a build evaluates (tests hold a build here).
+    pub before_block: Option<BlockHook>,
 }
 
 impl ServerConfig {
+    /// True when only this machine can reach the server (`host` is a loopback
+    /// address or `localhost`); otherwise the CLI warns.
+    pub fn is_local(&self) -> bool {
+        crate::origin::is_loopback(&self.host)
+    }
+
     /// The defaults of `weft dev DIR`.
     pub fn new(root: impl Into<PathBuf>) -> ServerConfig {
         ServerConfig {
@@ -53,6 +65,7 @@ impl ServerConfig {
             debounce: Duration::from_millis(30),
             cache_bytes: crate::executor::DEFAULT_CACHE_BYTES,
             evict_after: Duration::from_secs(30),
+            before_block: None,
         }
     }
 }
@@ -71,6 +84,9 @@ pub enum ServerError {
     /// The watcher could not start.
     #[error(transparent)]
     Watch(#[from] WatchError),
+    /// The build thread could not be started.
+    #[error("cannot start the build thread: {0}")]
+    Thread(std::io::Error),
     /// The address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -131,9 +147,11 @@ impl Server {
                 cache_bytes: config.cache_bytes,
                 evict_after: config.evict_after,
                 change_window: Duration::from_millis(100),
+                before_block: config.before_block.clone(),
             },
             tx.clone(),
-        );
+        )
+        .map_err(ServerError::Thread)?;
         let ticker = tx.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_millis(25));
@@ -149,11 +167,13 @@ impl Server {
             hub: tx.clone(),
             next_conn: Arc::new(AtomicU64::new(1)),
         };
+        let origins = Arc::new(Origins::new(&config.host, local.port()));
         let app = Router::new()
             .route("/", get(index))
             .route("/app/{*file}", get(asset))
             .route("/ws", get(socket))
-            .with_state(state);
+            .with_state(state)
+            .layer(middleware::from_fn_with_state(origins, own_origin_only));
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -208,6 +228,24 @@ impl Server {
     }
 }
 
+/// Refuses (403) a request whose `Host` is not this server's (DNS rebinding) or
+/// whose `Origin`, when it has one, is not the page's own (another web page).
+async fn own_origin_only(State(origins): State<Arc<Origins>>, request: Request, next: Next) -> Response {
+    let verdict = {
+        let header_of = |name| {
+            request
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap_or("\u{0}"))
+        };
+        origins.check(header_of(header::HOST), header_of(header::ORIGIN))
+    };
+    match verdict {
+        Ok(()) => next.run(request).await,
+        Err(why) => (StatusCode::FORBIDDEN, why).into_response(),
+    }
+}
+
 fn typed(body: std::borrow::Cow<'static, [u8]>, mime: &'static str) -> Response {
     (
         [
@@ -252,11 +290,13 @@ async fn socket(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response
 async fn connection(socket: WebSocket, state: AppState) {
     let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
     let (text_tx, mut text_rx) = mpsc::channel::<Arc<str>>(TEXT_QUEUE);
+    let queued = Arc::new(AtomicUsize::new(0));
     let (frame_tx, mut frame_rx) = watch::channel::<Option<Bytes>>(None);
     let (pcm_tx, mut pcm_rx) = mpsc::channel::<Bytes>(64);
     let close = Arc::new(Notify::new());
     let out = Outbox {
         text: text_tx,
+        queued: queued.clone(),
         frame: frame_tx,
         pcm: pcm_tx,
         close: close.clone(),
@@ -271,7 +311,10 @@ async fn connection(socket: WebSocket, state: AppState) {
             let msg = tokio::select! {
                 biased;
                 t = text_rx.recv() => match t {
-                    Some(t) => Message::Text(t.as_ref().into()),
+                    Some(t) => {
+                        Outbox::written(&queued, &t);
+                        Message::Text(t.as_ref().into())
+                    }
                     None => break,
                 },
                 changed = frame_rx.changed() => {

@@ -48,6 +48,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         config.port = args.port;
         config.debounce = Duration::from_millis(args.debounce_ms);
         config.cache_bytes = (args.cache_mb as usize).saturating_mul(1 << 20);
+        if !config.is_local() {
+            err(&format!(
+                "weft dev: warning: listening on {}, which other machines on the network may reach: \
+                 anyone who can reach it can read the folder's .weft files and steer playback \
+                 (the default, 127.0.0.1, keeps it to this machine)\n",
+                args.host
+            ));
+        }
         let server = Server::start(config)
             .await
             .map_err(|e| Failure::Io(e.to_string()))?;

@@ -1,37 +1,47 @@
 //! The hub: one task that owns who watches what, the runs of every file, the
-//! players, and the build guard. Connections, the watcher, build jobs and players
-//! only send it messages, so no state here is shared or locked.
+//! players, and the build guard. Connections, the watcher, the build thread and
+//! players only send it messages, so no state here is shared or locked, and the
+//! hub never waits for a build or an engine.
 
-use crate::executor::{Executor, ExecutorStats, Outcome, RunEvent};
+use crate::executor::{BlockHook, Executor, ExecutorStats, Outcome, RunEvent};
 use crate::guard::BuildGuard;
 use crate::paths::ServedDir;
 use crate::player::{self, Player, PlayerEvent};
-use crate::protocol::{self, to_value, BlockInfo, ClientMessage, PreviewSize};
+use crate::protocol::{self, BlockInfo, ClientMessage, PreviewSize, ServerMessage};
 use crate::watch::Change;
 use axum::body::Bytes;
-use serde_json::json;
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use weft_engine::live::program::LoadedProgram;
 use weft_engine::live::script::{self, Line};
 use weft_engine::live::{Command, CommandError};
 
+mod jobs;
 mod runs;
 
-/// Text messages a connection may have waiting before it is closed as too slow
-/// (its page reconnects and asks again for what it shows).
-pub const TEXT_QUEUE: usize = 4096;
+use jobs::Jobs;
+
+/// Bytes of text messages a connection may have waiting before it is closed as
+/// too slow (its page reconnects and asks again for what it shows). Messages are
+/// shared between clients, so this bounds what one slow client keeps alive.
+pub const TEXT_BUDGET: usize = 16 << 20;
+
+/// Text messages a connection may have waiting, whatever their size (a second
+/// bound, on the queue's own memory).
+pub const TEXT_QUEUE: usize = 1 << 16;
 
 /// What one connection is sent: JSON text, the latest frame (older ones are
 /// dropped for a slow client), and sound (dropped when the client lags).
 #[derive(Clone, Debug)]
 pub struct Outbox {
-    /// Text messages (at most [`TEXT_QUEUE`] waiting).
+    /// Text messages (at most [`TEXT_QUEUE`] and [`TEXT_BUDGET`] bytes waiting).
     pub text: mpsc::Sender<Arc<str>>,
+    /// Bytes of text queued and not yet written to the socket.
+    pub queued: Arc<AtomicUsize>,
     /// The newest `WFRM` frame.
     pub frame: watch::Sender<Option<Bytes>>,
     /// `WPCM` chunks.
@@ -41,12 +51,24 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// Queues a text message; a client too slow to take it is disconnected rather
-    /// than left with a hole in what it was told.
-    pub fn send(&self, text: impl Into<Arc<str>>) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.text.try_send(text.into()) {
+    /// Queues a text message (shared, never copied); a client too slow to take it
+    /// is disconnected rather than left with a hole in what it was told.
+    pub fn send(&self, text: Arc<str>) {
+        let len = text.len();
+        if self.queued.fetch_add(len, Ordering::Relaxed) + len > TEXT_BUDGET {
+            self.queued.fetch_sub(len, Ordering::Relaxed);
+            self.close.notify_one();
+            return;
+        }
+        if self.text.try_send(text).is_err() {
+            self.queued.fetch_sub(len, Ordering::Relaxed);
             self.close.notify_one();
         }
+    }
+
+    /// Takes a written message off the count of bytes waiting.
+    pub fn written(queued: &AtomicUsize, text: &str) {
+        queued.fetch_sub(text.len(), Ordering::Relaxed);
     }
 }
 
@@ -63,6 +85,8 @@ pub struct HubStats {
     pub collapsed: u64,
     /// Files the hub keeps results for.
     pub files: Vec<String>,
+    /// Block ids the hub remembers as held, summed over every connection.
+    pub held_blocks: usize,
 }
 
 /// Messages to the hub.
@@ -141,6 +165,8 @@ pub struct HubConfig {
     pub evict_after: Duration,
     /// The window in which exactly one changed file makes a `file-changed`.
     pub change_window: Duration,
+    /// Called before each block a build evaluates (tests hold a build here).
+    pub before_block: Option<BlockHook>,
 }
 
 struct Client {
@@ -199,7 +225,7 @@ pub struct Hub {
     files: HashMap<String, FileEntry>,
     guard: BuildGuard<String>,
     job_cancel: HashMap<String, Arc<AtomicBool>>,
-    executor: Arc<Mutex<Executor>>,
+    jobs: Jobs,
     runs: Arc<AtomicU64>,
     window: Vec<String>,
     window_start: Option<Instant>,
@@ -208,28 +234,37 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// A hub serving `dir`; `tx` is its own inbox (for jobs and players).
-    pub fn new(dir: ServedDir, config: HubConfig, tx: mpsc::UnboundedSender<HubMsg>) -> Hub {
+    /// A hub serving `dir`; `tx` is its own inbox (for jobs and players). Fails
+    /// when its build thread cannot be started.
+    pub fn new(
+        dir: ServedDir,
+        config: HubConfig,
+        tx: mpsc::UnboundedSender<HubMsg>,
+    ) -> std::io::Result<Hub> {
         let start = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(1);
-        let executor = Executor::new(config.cache_bytes).with_root(dir.root());
-        Hub {
+        let runs = Arc::new(AtomicU64::new(start));
+        let executor = Executor::new(config.cache_bytes)
+            .with_root(dir.root())
+            .with_hook(config.before_block.clone());
+        let jobs = Jobs::start(executor, tx.clone(), runs.clone())?;
+        Ok(Hub {
             dir,
-            executor: Arc::new(Mutex::new(executor)),
+            jobs,
             config,
             tx,
             clients: HashMap::new(),
             files: HashMap::new(),
             guard: BuildGuard::new(),
             job_cancel: HashMap::new(),
-            runs: Arc::new(AtomicU64::new(start)),
+            runs,
             window: Vec::new(),
             window_start: None,
             focus: None,
             generations: 0,
-        }
+        })
     }
 
     /// Handles messages until every sender is gone.
@@ -252,15 +287,20 @@ impl Hub {
     fn handle(&mut self, msg: HubMsg) {
         match msg {
             HubMsg::Connect { conn, out } => {
-                out.send(protocol::message(
-                    "hello",
-                    json!({
-                        "version": env!("CARGO_PKG_VERSION"),
-                        "root": self.dir.root().file_name().and_then(|n| n.to_str()).unwrap_or(""),
-                        "tree": to_value(&self.dir.tree()),
-                        "run": self.runs.load(Ordering::Relaxed),
-                    }),
-                ));
+                out.send(
+                    ServerMessage::Hello {
+                        version: env!("CARGO_PKG_VERSION"),
+                        root: self
+                            .dir
+                            .root()
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or(""),
+                        tree: &self.dir.tree(),
+                        run: self.runs.load(Ordering::Relaxed),
+                    }
+                    .text(),
+                );
                 self.clients.insert(
                     conn,
                     Client {
@@ -307,11 +347,8 @@ impl Hub {
             },
             HubMsg::Shutdown => {}
             HubMsg::Stats(reply) => {
-                let executor = self
-                    .executor
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .stats();
+                // A published snapshot: a build in progress is never waited for.
+                let executor = self.jobs.stats();
                 let mut playing: Vec<String> = self
                     .files
                     .iter()
@@ -327,6 +364,7 @@ impl Hub {
                     playing,
                     collapsed: self.guard.collapsed,
                     files,
+                    held_blocks: self.clients.values().map(|c| c.held.len()).sum(),
                 });
             }
             HubMsg::Tick => self.tick(),
@@ -390,10 +428,14 @@ impl Hub {
                 };
                 let line = text.clone();
                 self.command(&file, &text, move |ok, output| {
-                    out.send(protocol::message(
-                        "command-result",
-                        json!({"text": line, "ok": ok, "output": output}),
-                    ));
+                    out.send(
+                        ServerMessage::CommandResult {
+                            text: &line,
+                            ok,
+                            output: &output,
+                        }
+                        .text(),
+                    );
                 });
             }
             ClientMessage::SetParam { id, value } => {
@@ -544,7 +586,7 @@ impl Hub {
             });
         });
         if let Some(program) = &entry.program {
-            player.swap(program.clone());
+            player.swap(Self::for_player(self.dir.root(), rel, program));
             match &carry {
                 Some(c) => player.resume(c),
                 None => player.play(),
@@ -562,18 +604,33 @@ impl Hub {
             return;
         };
         if let Some(c) = self.clients.get_mut(&conn) {
-            c.held.clear();
+            // Given back now, not when the connection goes.
+            c.held = HashSet::new();
         }
-        if let Some(entry) = self.files.get_mut(&file) {
-            entry.watchers = entry.watchers.saturating_sub(1);
-            if entry.watchers == 0 {
-                entry.unwatched_since = Some(Instant::now());
-                if let Some(p) = entry.player.take() {
-                    entry.carry = Some(p.carry());
-                    tokio::task::spawn_blocking(move || drop(p));
-                }
+        let Some(entry) = self.files.get_mut(&file) else {
+            return;
+        };
+        entry.watchers = entry.watchers.saturating_sub(1);
+        if entry.watchers == 0 {
+            entry.unwatched_since = Some(Instant::now());
+            if let Some(p) = entry.player.take() {
+                entry.carry = Some(p.carry());
+                tokio::task::spawn_blocking(move || drop(p));
             }
+        } else {
+            // The one that left may have wanted the largest frames.
+            self.ensure_player(&file);
         }
+    }
+
+    /// `program` as the player is given it: named by its path in the folder and
+    /// with the folder taken out of its warnings, so `info` and `state` never
+    /// show an absolute path.
+    fn for_player(root: &Path, rel: &str, program: &LoadedProgram) -> LoadedProgram {
+        let mut p = program.clone();
+        p.path = PathBuf::from(rel);
+        p.warnings = p.warnings.replace(&format!("{}/", root.display()), "");
+        p
     }
 
     fn player_event(&mut self, file: &str, generation: u64, event: PlayerEvent) {
@@ -608,11 +665,11 @@ impl Hub {
                 if distinct.len() == 1 {
                     let path = self.window[0].clone();
                     let watched = self.files.get(&path).is_some_and(|f| f.watchers > 0);
-                    let msg: Arc<str> = protocol::message(
-                        "file-changed",
-                        json!({"path": path, "watched": watched}),
-                    )
-                    .into();
+                    let msg = ServerMessage::FileChanged {
+                        path: &path,
+                        watched,
+                    }
+                    .text();
                     for c in self.clients.values() {
                         c.out.send(msg.clone());
                     }
@@ -636,12 +693,10 @@ impl Hub {
         if stale.is_empty() {
             return;
         }
-        // Never wait for a running build: try again on a later tick.
-        if let Ok(mut executor) = self.executor.try_lock() {
-            for rel in stale {
-                executor.forget(&rel);
-                self.files.remove(&rel);
-            }
+        for rel in &stale {
+            self.files.remove(rel);
         }
+        // The build thread forgets them after any job it has (never waited for).
+        self.jobs.forget(stale);
     }
 }

@@ -3,39 +3,44 @@
 //! clients that watch each file, and the replays a client gets when it starts
 //! watching or asks again.
 
-use super::{Client, Hub, HubMsg, RunLog};
+use super::jobs::JobFile;
+use super::{Client, Hub, RunLog};
 use crate::executor::{Outcome, RunEvent};
-use crate::protocol::{self, to_value};
+use crate::protocol::{BlockReply, ServerMessage};
 use crate::watch::Change;
-use serde_json::json;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-fn run_start(file: &str, log: &RunLog, dirty: &[String]) -> String {
-    let ids: Vec<&str> = log.blocks.iter().map(|b| b.id.as_str()).collect();
-    protocol::message(
-        "run-start",
-        json!({"file": file, "run": log.run, "blockIds": ids, "dirty": dirty, "blocks": to_value(&log.blocks)}),
-    )
+fn run_start(file: &str, log: &RunLog, dirty: &[String]) -> Arc<str> {
+    ServerMessage::RunStart {
+        file,
+        run: log.run,
+        block_ids: log.blocks.iter().map(|b| b.id.as_str()).collect(),
+        dirty,
+        blocks: &log.blocks,
+    }
+    .text()
 }
 
-fn block_result(client: &mut Client, run: u64, id: &str, body: &str) {
-    let text = if client.held.contains(id) {
-        format!(
-            "{{\"type\":\"block-result\",\"run\":{run},\"block\":{},\"unchanged\":true}}",
-            json!(id)
-        )
+/// Sends one block's result to `client`: `unchanged` when it holds the id, else
+/// `full` (the message in full, shared by every client, never copied).
+fn block_result(client: &mut Client, run: u64, id: &str, full: &Arc<str>) {
+    if client.held.contains(id) {
+        client.out.send(
+            ServerMessage::BlockResult {
+                run,
+                block: id,
+                reply: BlockReply::Unchanged,
+            }
+            .text(),
+        );
     } else {
         client.held.insert(id.to_string());
-        format!(
-            "{{\"type\":\"block-result\",\"run\":{run},\"block\":{},{body}}}",
-            json!(id)
-        )
-    };
-    client.out.send(text);
+        client.out.send(full.clone());
+    }
 }
 
 impl Hub {
@@ -56,8 +61,8 @@ impl Hub {
             client.held.extend(log.blocks.iter().map(|b| b.id.clone()));
         }
         client.out.send(run_start(rel, log, &[]));
-        for (id, body) in &log.results {
-            block_result(client, log.run, id, body);
+        for (id, full) in &log.results {
+            block_result(client, log.run, id, full);
         }
         if let Some(end) = &log.end {
             client.out.send(end.clone());
@@ -86,16 +91,16 @@ impl Hub {
             .collect();
         let mut affected = Vec::new();
         for (rel, f) in self.files.iter_mut() {
-            // A watched file that was deleted keeps what it showed (the page says
-            // it is gone); it runs again when it comes back.
-            if !f.abs.exists() {
-                continue;
-            }
-            // A file it uses that disappeared shows only as a tree change.
+            // A file that disappeared (the watched one or one it uses), or was
+            // replaced by something that is not a file, shows only as a tree
+            // change. A watched file gone is run too: the run says so and keeps
+            // what it showed.
             let hit = change.changed.iter().any(|c| c == rel)
                 || f.deps.iter().any(|d| touched.contains(d))
                 || (change.tree_changed
-                    && (f.failed || f.deps.iter().any(|d| *d != f.abs && !d.exists())));
+                    && (f.failed
+                        || !f.abs.is_file()
+                        || f.deps.iter().any(|d| *d != f.abs && !d.exists())));
             if !hit {
                 continue;
             }
@@ -117,18 +122,17 @@ impl Hub {
             self.launch(files);
         }
         if change.tree_changed {
-            let msg: Arc<str> = protocol::message(
-                "directory-changed",
-                json!({"tree": to_value(&self.dir.tree())}),
-            )
-            .into();
+            let msg = ServerMessage::DirectoryChanged {
+                tree: &self.dir.tree(),
+            }
+            .text();
             for c in self.clients.values() {
                 c.out.send(msg.clone());
             }
         }
     }
 
-    /// Starts a build job for `files` (the guard said so).
+    /// Starts a build job for `files` (the guard said so) on the build thread.
     pub(super) fn launch(&mut self, files: Vec<String>) {
         let mut job = Vec::new();
         self.job_cancel.clear();
@@ -136,76 +140,16 @@ impl Hub {
             let Some(entry) = self.files.get(&rel) else {
                 continue;
             };
-            let flag = Arc::new(AtomicBool::new(false));
-            self.job_cancel.insert(rel.clone(), flag.clone());
-            // The hub holds no run of it: the run must be sent even if unchanged.
-            let again = entry.log.is_none();
-            job.push((rel, entry.abs.clone(), flag, again));
+            let cancel = Arc::new(AtomicBool::new(false));
+            self.job_cancel.insert(rel.clone(), cancel.clone());
+            job.push(JobFile {
+                again: entry.log.is_none(),
+                abs: entry.abs.clone(),
+                rel,
+                cancel,
+            });
         }
-        let executor = self.executor.clone();
-        let tx = self.tx.clone();
-        let runs = self.runs.clone();
-        tokio::task::spawn_blocking(move || {
-            // A build that panicked must not stop every later one.
-            let mut executor = executor
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            for (rel, abs, cancel, again) in job {
-                if cancel.load(Ordering::Relaxed) {
-                    continue;
-                }
-                let mut run = 0;
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    executor.run(&rel, &abs, &cancel, again, &mut |event| {
-                        if matches!(event, RunEvent::Start { .. }) {
-                            run = runs.fetch_add(1, Ordering::Relaxed) + 1;
-                        }
-                        let _ = tx.send(HubMsg::Run {
-                            file: rel.clone(),
-                            run,
-                            event,
-                        });
-                    })
-                }));
-                let outcome = match ran {
-                    Ok(outcome) => outcome,
-                    Err(_) => {
-                        // Forget the file so the next save starts it afresh.
-                        executor.forget(&rel);
-                        if run != 0 {
-                            let _ = tx.send(HubMsg::Run {
-                                file: rel.clone(),
-                                run,
-                                event: RunEvent::End {
-                                    error: Some(crate::protocol::ErrorInfo {
-                                        code: String::new(),
-                                        message:
-                                            "internal error while running this file (a bug in weft)"
-                                                .into(),
-                                        line: 0,
-                                        column: 0,
-                                        rendered: String::new(),
-                                    }),
-                                    cancelled: false,
-                                },
-                            });
-                        }
-                        Outcome::Unchanged
-                    }
-                };
-                let deps = executor
-                    .files_of(&rel)
-                    .into_iter()
-                    .map(|p| p.canonicalize().unwrap_or(p))
-                    .collect();
-                let _ = tx.send(HubMsg::Built {
-                    file: rel,
-                    outcome,
-                    deps,
-                });
-            }
-            let _ = tx.send(HubMsg::JobDone);
-        });
+        self.jobs.run(job);
     }
 
     pub(super) fn run_event(&mut self, file: &str, run: u64, event: RunEvent) {
@@ -231,24 +175,29 @@ impl Hub {
                 entry.log = Some(log);
             }
             RunEvent::Result { id, body } => {
+                let full = ServerMessage::BlockResult {
+                    run,
+                    block: &id,
+                    reply: BlockReply::Full(&body),
+                }
+                .text();
                 for c in watchers {
-                    block_result(c, run, &id, &body);
+                    block_result(c, run, &id, &full);
                 }
                 if let Some(log) = entry.log.as_mut().filter(|l| l.run == run) {
-                    log.results.push((id, body));
+                    log.results.push((id, full));
                 }
             }
             RunEvent::End { error, cancelled } => {
-                let mut body = json!({"run": run});
-                if let Some(e) = error {
-                    body["error"] = to_value(&e);
-                }
-                if cancelled {
-                    body["cancelled"] = json!(true);
-                } else {
+                if !cancelled {
                     entry.complete_run = run;
                 }
-                let msg: Arc<str> = protocol::message("run-end", body).into();
+                let msg = ServerMessage::RunEnd {
+                    run,
+                    error: error.as_ref(),
+                    cancelled,
+                }
+                .text();
                 let ids: HashSet<&str> = entry
                     .log
                     .iter()
@@ -279,7 +228,7 @@ impl Hub {
                 entry.failed = false;
                 let first = entry.program.is_none();
                 if let Some(p) = &entry.player {
-                    p.swap((*program).clone());
+                    p.swap(Self::for_player(self.dir.root(), file, &program));
                     if first {
                         match entry.carry.take() {
                             Some(c) => p.resume(&c),

@@ -192,21 +192,22 @@ impl Client {
 
     /// Reads until a message of `kind` (skipping others) and returns it.
     pub async fn until(&mut self, kind: &str) -> Value {
-        loop {
-            let v = self.next().await;
-            if v["type"] == kind {
-                return v;
-            }
-        }
+        self.until_match(|v| v["type"] == kind).await
     }
 
-    /// Reads until `pred` holds for a message.
+    /// Reads until `pred` holds for a message (failing after a while even when
+    /// other messages keep coming).
     pub async fn until_match(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + 3 * PATIENCE;
         loop {
             let v = self.next().await;
             if pred(&v) {
                 return v;
             }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no such message in time; the last was {v}"
+            );
         }
     }
 
@@ -232,6 +233,16 @@ impl Client {
                 }
                 Some("run-start") => panic!("a run started inside another: {v}"),
                 _ => {}
+            }
+        }
+    }
+
+    /// Reads whole runs until one for which `pred` holds, and returns it.
+    pub async fn run_where(&mut self, pred: impl Fn(&Run) -> bool) -> Run {
+        loop {
+            let run = self.run().await;
+            if pred(&run) {
+                return run;
             }
         }
     }
