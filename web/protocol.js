@@ -25,14 +25,8 @@ export function connect(url, handlers) {
     });
     socket.addEventListener('message', (event) => {
       if (typeof event.data === 'string') {
-        let message;
-        try {
-          message = JSON.parse(event.data);
-        } catch {
-          console.warn('weft: a text frame that is not JSON', event.data.slice(0, 200));
-          return;
-        }
-        if (message && typeof message.type === 'string') handlers.message(message);
+        const message = decodeMessage(event.data);
+        if (message) handlers.message(message);
       } else {
         const decoded = decodeBinary(event.data);
         if (decoded?.kind === 'frame') handlers.frame(decoded);
@@ -62,6 +56,77 @@ export function connect(url, handlers) {
       return connected;
     },
   };
+}
+
+// The fields the page reads of each server message (docs/protocol.md), by the
+// type `typeof` gives ('array' for arrays). A message that lacks one is dropped
+// with a warning rather than half-applied.
+const FIELDS = {
+  hello: { version: 'string', root: 'string', tree: 'object', run: 'number' },
+  'run-start': { file: 'string', run: 'number', blockIds: 'array', dirty: 'array', blocks: 'array' },
+  'block-result': { run: 'number', block: 'string' },
+  'run-end': { run: 'number' },
+  'file-changed': { path: 'string', watched: 'boolean' },
+  'directory-changed': { tree: 'object' },
+  parameters: { file: 'string', params: 'array' },
+  'parameter-changed': { file: 'string', id: 'string', value: 'number' },
+  state: { file: 'string', transport: 'string', time: 'number', bpm: 'number', programVersion: 'number' },
+  meter: { file: 'string', peakL: 'number', peakR: 'number', rmsL: 'number', rmsR: 'number' },
+  'command-result': { text: 'string', ok: 'boolean', output: 'string' },
+  error: { code: 'string', message: 'string' },
+};
+
+const BLOCK_FIELDS = { kind: 'string', name: 'string', line: 'number', endLine: 'number', code: 'string' };
+const ERROR_FIELDS = { message: 'string', line: 'number', column: 'number' };
+
+function kindOf(value) {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+function missing(object, fields) {
+  return Object.entries(fields).find(([name, kind]) => kindOf(object?.[name]) !== kind)?.[0] ?? null;
+}
+
+/** Why a message the page would act on is malformed, or null when it is sound. */
+function problem(message) {
+  const fields = FIELDS[message.type];
+  if (!fields) return null; // a type this page does not know: ignored, not an error
+  const field = missing(message, fields);
+  if (field) return `field \`${field}\``;
+  if (message.type === 'run-start') {
+    const bad = message.blocks.find((block) => kindOf(block?.id) !== 'string' || missing(block, BLOCK_FIELDS));
+    if (bad) return 'a block';
+  }
+  if (message.type === 'block-result' && message.unchanged !== true) {
+    if (kindOf(message.ok) !== 'boolean') return 'field `ok`';
+    if (message.ok && message.stale !== true && kindOf(message.result?.views) !== 'array') return 'field `result.views`';
+    if (!message.ok && missing(message.error, ERROR_FIELDS)) return 'field `error`';
+  }
+  if (message.type === 'run-end' && message.error !== undefined && missing(message.error, ERROR_FIELDS)) return 'field `error`';
+  return null;
+}
+
+/**
+ * Decodes one text frame from the server: the message object, or null (with a
+ * warning) when it is not JSON, has no `type`, or lacks a field the page reads.
+ */
+export function decodeMessage(text) {
+  let message;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    console.warn('weft: a text frame that is not JSON', text.slice(0, 200));
+    return null;
+  }
+  if (!message || typeof message.type !== 'string') return null;
+  const why = problem(message);
+  if (why) {
+    console.warn(`weft: a \`${message.type}\` message with a missing or malformed ${why}`, text.slice(0, 200));
+    return null;
+  }
+  return message;
 }
 
 const TAG_FRAME = 0x4d524657; // "WFRM" read as a little-endian u32
