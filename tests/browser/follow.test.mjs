@@ -139,12 +139,19 @@ test('a file edited while nobody watched it shows its new results when the page 
 test('a watched file that is deleted keeps what it showed and says it is gone', async () => {
   const page = await openPage(browser, `${server.url}#/gone.weft`);
   await waitLoaded(page, 'gone.weft');
-  const ids = await page.evaluate(() => window.weft.blocks.map((b) => b.id));
+  const shown = () => page.evaluate(() => window.weft.blocks.map((b) => [b.name, b.views[0]?.value]));
+  const before = await shown();
   fs.rmSync(path.join(dir, 'gone.weft'));
   await page.waitForFunction(() => !window.weft.files.includes('gone.weft'));
   await page.getByTestId('tree').getByRole('link', { name: 'gone.weft' }).waitFor({ state: 'detached' });
-  await page.getByTestId('server-error').filter({ hasText: 'gone.weft is not in the folder any more' }).waitFor();
-  assert.deepEqual(await page.evaluate(() => window.weft.blocks.map((b) => b.id)), ids);
+  // The server says so; every block keeps what it showed, marked stale.
+  await page.getByTestId('run-error').filter({ hasText: 'gone.weft` was deleted' }).waitFor();
+  assert.deepEqual(await shown(), before);
+  assert.ok((await page.evaluate(() => window.weft.blocks)).every((b) => b.state === 'stale'));
   assert.equal(await page.evaluate(() => window.weft.file), 'gone.weft');
+  // It comes back: results again, no error.
+  writeFile(dir, 'gone.weft', file('5'));
+  await page.waitForFunction(() => window.weft.blocks.find((b) => b.name === 'v')?.views[0]?.value === 5 && !window.weft.runError);
   await page.close();
 });
+
