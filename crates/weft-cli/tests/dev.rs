@@ -200,7 +200,10 @@ fn first_stderr_line(host: &str) -> String {
 #[test]
 fn a_host_other_than_loopback_is_warned_about() {
     let warning = first_stderr_line("0.0.0.0");
-    assert!(warning.contains("warning") && warning.contains("0.0.0.0"), "{warning}");
+    assert!(
+        warning.contains("warning") && warning.contains("0.0.0.0"),
+        "{warning}"
+    );
     assert!(warning.contains("network"), "{warning}");
     assert_eq!(first_stderr_line("127.0.0.1"), "");
     assert_eq!(first_stderr_line("localhost"), "");

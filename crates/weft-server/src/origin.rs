@@ -31,9 +31,7 @@ impl Origins {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_ascii_lowercase();
-        let any_address = host
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_unspecified());
+        let any_address = host.parse::<IpAddr>().is_ok_and(|ip| ip.is_unspecified());
         let mut names: Vec<String> = ["127.0.0.1", "localhost", "::1"]
             .iter()
             .map(|n| n.to_string())
@@ -103,7 +101,12 @@ mod tests {
     #[test]
     fn own_names_only() {
         let o = Origins::new("127.0.0.1", 7878);
-        for ok in ["127.0.0.1:7878", "localhost:7878", "LOCALHOST:7878", "[::1]:7878"] {
+        for ok in [
+            "127.0.0.1:7878",
+            "localhost:7878",
+            "LOCALHOST:7878",
+            "[::1]:7878",
+        ] {
             assert!(o.is_own(ok), "{ok}");
         }
         for bad in [

@@ -119,7 +119,11 @@ impl Player {
                     // No parameters before a program is in: a page would show none.
                     if snap.program_version != last_program && snap.program_version > 0 {
                         last_program = snap.program_version;
-                        last_params = snap.params.iter().map(|p| (p.id.clone(), p.value)).collect();
+                        last_params = snap
+                            .params
+                            .iter()
+                            .map(|p| (p.id.clone(), p.value))
+                            .collect();
                         send(PlayerEvent::Text(parameters_message(&file, &snap)));
                     } else {
                         for p in &snap.params {

@@ -2,8 +2,8 @@
 //! picture over the unit square when it reads `me@x` or `me@y`, a waveform when
 //! it varies over time only, a number when it is constant.
 
-use base64::Engine as _;
 use crate::protocol::{Scalar, View};
+use base64::Engine as _;
 use weft_engine::coordinator::Uniforms;
 use weft_engine::sampler::Sampler;
 use weft_engine::sources::SourceSet;

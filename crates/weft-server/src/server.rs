@@ -230,7 +230,11 @@ impl Server {
 
 /// Refuses (403) a request whose `Host` is not this server's (DNS rebinding) or
 /// whose `Origin`, when it has one, is not the page's own (another web page).
-async fn own_origin_only(State(origins): State<Arc<Origins>>, request: Request, next: Next) -> Response {
+async fn own_origin_only(
+    State(origins): State<Arc<Origins>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let verdict = {
         let header_of = |name| {
             request

@@ -21,12 +21,10 @@ async fn handshake(s: &Served, headers: &[(&str, &str)]) -> StatusCode {
         .into_client_request()
         .unwrap();
     for (name, value) in headers {
-        request
-            .headers_mut()
-            .insert(
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
-            );
+        request.headers_mut().insert(
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_str(value).unwrap(),
+        );
     }
     match tokio_tungstenite::connect_async(request).await {
         Ok((mut ws, response)) => {

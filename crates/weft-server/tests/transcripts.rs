@@ -244,7 +244,9 @@ async fn play(path: &Path) -> (String, Vec<String>) {
                     .unwrap_or_else(|e| panic!("{}: `{json}`: {e}", path.display()));
                 names.fill(&mut v);
                 let c = client(&mut clients, &server, &name).await;
-                c.ws.send(Message::Text(v.to_string().into())).await.unwrap();
+                c.ws.send(Message::Text(v.to_string().into()))
+                    .await
+                    .unwrap();
             }
             Step::Expect(name, json, at) => {
                 let c = client(&mut clients, &server, &name).await;
@@ -290,7 +292,10 @@ fn type_first(v: &Value) -> String {
     let Some(map) = v.as_object() else {
         return v.to_string();
     };
-    let mut out = format!("{{\"type\":{}", map.get("type").cloned().unwrap_or(Value::Null));
+    let mut out = format!(
+        "{{\"type\":{}",
+        map.get("type").cloned().unwrap_or(Value::Null)
+    );
     for (key, value) in map.iter().filter(|(k, _)| *k != "type") {
         out.push_str(&format!(",{}:{value}", Value::String(key.clone())));
     }

@@ -25,10 +25,18 @@ fn assert_kept_with_error(run: &Run, good: &Run, says: &str) {
     };
     assert_eq!(names(run), names(good));
     for r in &run.results {
-        assert_eq!((r["ok"].as_bool(), r["stale"].as_bool()), (Some(true), Some(true)), "{r}");
+        assert_eq!(
+            (r["ok"].as_bool(), r["stale"].as_bool()),
+            (Some(true), Some(true)),
+            "{r}"
+        );
     }
     let message = run.end["error"]["message"].as_str().unwrap_or("");
-    assert!(message.contains("a.weft") && message.contains(says), "{}", run.end);
+    assert!(
+        message.contains("a.weft") && message.contains(says),
+        "{}",
+        run.end
+    );
 }
 
 #[tokio::test]
@@ -44,7 +52,10 @@ async fn a_deleted_watched_file_says_so_keeps_its_results_and_comes_back() {
     let state = c
         .until_match(|m| m["type"] == "state" && !m["lastError"].is_null())
         .await;
-    assert!(state["lastError"].as_str().unwrap().contains("deleted"), "{state}");
+    assert!(
+        state["lastError"].as_str().unwrap().contains("deleted"),
+        "{state}"
+    );
     // The same content comes back: results in full, no error.
     s.save("a.weft", SKETCH);
     let back = c.run().await;
@@ -73,9 +84,7 @@ async fn a_watched_file_that_cannot_be_read_says_so_and_recovers() {
     assert_kept_with_error(&run, &good, "cannot be read");
     std::fs::remove_dir(s.path("a.weft")).unwrap();
     s.save("a.weft", &SKETCH.replace("0.5", "0.25"));
-    let back = c
-        .run_where(|r| r.end.get("error").is_none())
-        .await;
+    let back = c.run_where(|r| r.end.get("error").is_none()).await;
     assert_eq!(back.result("k")["result"]["views"][0]["value"], 0.25);
 }
 
@@ -143,20 +152,27 @@ async fn the_player_shrinks_when_the_watcher_that_wanted_more_leaves() {
     let mut small = s.client().await;
     let mut big = s.client().await;
     small
-        .send(json!({"type": "watch-file", "path": "m.weft", "preview": {"width": 32, "height": 16}}))
+        .send(
+            json!({"type": "watch-file", "path": "m.weft", "preview": {"width": 32, "height": 16}}),
+        )
         .await;
     small.run().await;
     until_frame_of(&mut small, (32, 16)).await;
-    big.send(json!({"type": "watch-file", "path": "m.weft", "preview": {"width": 64, "height": 32}}))
-        .await;
+    big.send(
+        json!({"type": "watch-file", "path": "m.weft", "preview": {"width": 64, "height": 32}}),
+    )
+    .await;
     big.run().await;
     until_frame_of(&mut small, (64, 32)).await;
     // The big one leaves by unwatching: back to what the small one asked for.
-    big.send(json!({"type": "unwatch-file", "path": "m.weft"})).await;
+    big.send(json!({"type": "unwatch-file", "path": "m.weft"}))
+        .await;
     until_frame_of(&mut small, (32, 16)).await;
     // And by disconnecting.
-    big.send(json!({"type": "watch-file", "path": "m.weft", "preview": {"width": 64, "height": 32}}))
-        .await;
+    big.send(
+        json!({"type": "watch-file", "path": "m.weft", "preview": {"width": 64, "height": 32}}),
+    )
+    .await;
     until_frame_of(&mut small, (64, 32)).await;
     drop(big);
     until_frame_of(&mut small, (32, 16)).await;

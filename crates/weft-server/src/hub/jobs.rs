@@ -94,7 +94,12 @@ fn serve(
     }
 }
 
-fn run_one(executor: &mut Executor, file: JobFile, hub: &UnboundedSender<HubMsg>, runs: &AtomicU64) {
+fn run_one(
+    executor: &mut Executor,
+    file: JobFile,
+    hub: &UnboundedSender<HubMsg>,
+    runs: &AtomicU64,
+) {
     let JobFile {
         rel,
         abs,

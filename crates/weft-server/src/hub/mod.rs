@@ -11,16 +11,16 @@ use crate::protocol::{self, BlockInfo, ClientMessage, PreviewSize, ServerMessage
 use crate::watch::Change;
 use axum::body::Bytes;
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use weft_engine::live::program::LoadedProgram;
-use weft_engine::live::script::{self, Line};
-use weft_engine::live::{Command, CommandError};
+use weft_engine::live::Command;
 
 mod jobs;
+mod players;
 mod runs;
 
 use jobs::Jobs;
@@ -199,21 +199,6 @@ struct FileEntry {
     carry: Option<player::Carry>,
     program: Option<LoadedProgram>,
     unwatched_since: Option<Instant>,
-}
-
-/// Queues `command` on a player; `answer` gets the engine's answer from a
-/// blocking thread (the hub never waits for the engine), or the refusal at once.
-fn apply(
-    player: &Player,
-    command: Command,
-    answer: impl FnOnce(Result<(), CommandError>) + Send + 'static,
-) {
-    match player.handle().send(command) {
-        Ok(ticket) => {
-            tokio::task::spawn_blocking(move || answer(ticket.wait()));
-        }
-        Err(e) => answer(Err(e)),
-    }
 }
 
 /// The hub's state.
@@ -450,7 +435,7 @@ impl Hub {
                     return self.reply_error(conn, "command", &format!("`{file}` is not playing"));
                 };
                 let out = self.clients.get(&conn).map(|c| c.out.clone());
-                apply(player, Command::SetParam { id, value }, move |r| {
+                players::apply(player, Command::SetParam { id, value }, move |r| {
                     if let (Err(e), Some(out)) = (r, out) {
                         out.send(protocol::error("command", &e.to_string()));
                     }
@@ -465,32 +450,6 @@ impl Hub {
                     let _ = player.handle().post(Command::Pointer { x, y });
                 }
             }
-        }
-    }
-
-    /// Runs one line of the command language on `file`'s player; `answer` gets
-    /// whether it applied and the text to show — at once for queries and
-    /// refusals, from a blocking thread once the engine has applied a command
-    /// (the hub never waits for the engine).
-    fn command(
-        &mut self,
-        file: &str,
-        text: &str,
-        answer: impl FnOnce(bool, String) + Send + 'static,
-    ) {
-        let Some(player) = self.files.get(file).and_then(|f| f.player.as_ref()) else {
-            return answer(false, format!("`{file}` is not playing"));
-        };
-        match script::parse(text) {
-            Err(e) => answer(false, e.to_string()),
-            Ok(Line::Query(q)) => match player.handle().snapshot().answer(&q) {
-                Ok(t) => answer(true, t),
-                Err(e) => answer(false, e),
-            },
-            Ok(Line::Command(c)) => apply(player, c, move |r| match r {
-                Ok(()) => answer(true, "ok".into()),
-                Err(e) => answer(false, e.to_string()),
-            }),
         }
     }
 
@@ -550,55 +509,6 @@ impl Hub {
         }
     }
 
-    /// Starts (or resizes) the player of `rel` for the largest preview its
-    /// watchers ask for.
-    fn ensure_player(&mut self, rel: &str) {
-        let (mut w, mut h) = (0, 0);
-        for c in self
-            .clients
-            .values()
-            .filter(|c| c.file.as_deref() == Some(rel))
-        {
-            w = w.max(c.preview.width);
-            h = h.max(c.preview.height);
-        }
-        let Some(entry) = self.files.get_mut(rel) else {
-            return;
-        };
-        if w == 0 {
-            return;
-        }
-        let carry = match &entry.player {
-            Some(p) if p.size() == (w, h) => return,
-            Some(p) => Some(p.carry()),
-            None => entry.carry.take(),
-        };
-        let tx = self.tx.clone();
-        let file = rel.to_string();
-        self.generations += 1;
-        let generation = self.generations;
-        entry.generation = generation;
-        let player = Player::start(rel.to_string(), (w, h), move |event| {
-            let _ = tx.send(HubMsg::Player {
-                file: file.clone(),
-                generation,
-                event,
-            });
-        });
-        if let Some(program) = &entry.program {
-            player.swap(Self::for_player(self.dir.root(), rel, program));
-            match &carry {
-                Some(c) => player.resume(c),
-                None => player.play(),
-            }
-        } else {
-            entry.carry = carry;
-        }
-        if let Some(old) = entry.player.replace(player) {
-            tokio::task::spawn_blocking(move || drop(old));
-        }
-    }
-
     fn unwatch(&mut self, conn: u64) {
         let Some(file) = self.clients.get_mut(&conn).and_then(|c| c.file.take()) else {
             return;
@@ -620,41 +530,6 @@ impl Hub {
         } else {
             // The one that left may have wanted the largest frames.
             self.ensure_player(&file);
-        }
-    }
-
-    /// `program` as the player is given it: named by its path in the folder and
-    /// with the folder taken out of its warnings, so `info` and `state` never
-    /// show an absolute path.
-    fn for_player(root: &Path, rel: &str, program: &LoadedProgram) -> LoadedProgram {
-        let mut p = program.clone();
-        p.path = PathBuf::from(rel);
-        p.warnings = p.warnings.replace(&format!("{}/", root.display()), "");
-        p
-    }
-
-    fn player_event(&mut self, file: &str, generation: u64, event: PlayerEvent) {
-        if self
-            .files
-            .get(file)
-            .is_none_or(|f| f.player.is_none() || f.generation != generation)
-        {
-            return;
-        }
-        for c in self
-            .clients
-            .values()
-            .filter(|c| c.file.as_deref() == Some(file))
-        {
-            match &event {
-                PlayerEvent::Text(t) => c.out.send(t.clone()),
-                PlayerEvent::Frame(f) => {
-                    let _ = c.out.frame.send(Some(f.clone()));
-                }
-                PlayerEvent::Pcm(p) => {
-                    let _ = c.out.pcm.try_send(p.clone());
-                }
-            }
         }
     }
 

@@ -168,7 +168,7 @@ impl Hub {
                     results: Vec::new(),
                     end: None,
                 };
-                let msg: Arc<str> = run_start(file, &log, &dirty).into();
+                let msg = run_start(file, &log, &dirty);
                 for c in watchers {
                     c.out.send(msg.clone());
                 }

@@ -6,11 +6,14 @@
 //! The counters are published as an immutable snapshot, so reading them never
 //! waits for a build.
 
+mod cache;
+
 use crate::blocks::{self, Block};
 use crate::preview;
 use crate::protocol::{BlockBody, BlockInfo, ErrorInfo};
 use arc_swap::ArcSwap;
-use std::collections::{HashMap, HashSet};
+use cache::ResultCache;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -61,82 +64,6 @@ pub enum Outcome {
         /// The rendered diagnostics.
         error: String,
     },
-}
-
-struct Entry {
-    body: Arc<BlockBody>,
-    /// Its size as JSON.
-    bytes: usize,
-    used: u64,
-    files: HashSet<String>,
-}
-
-/// Block results by id, bounded in bytes.
-struct ResultCache {
-    map: HashMap<String, Entry>,
-    bytes: usize,
-    limit: usize,
-    clock: u64,
-}
-
-impl ResultCache {
-    fn get(&mut self, id: &str, file: &str) -> Option<Arc<BlockBody>> {
-        self.clock += 1;
-        let e = self.map.get_mut(id)?;
-        e.used = self.clock;
-        e.files.insert(file.to_string());
-        Some(e.body.clone())
-    }
-
-    fn insert(&mut self, id: String, body: Arc<BlockBody>, file: &str) {
-        self.clock += 1;
-        let old_id_len = id.len();
-        let bytes = body.json_len();
-        self.bytes += bytes + id.len();
-        let old = self.map.insert(
-            id,
-            Entry {
-                body,
-                bytes,
-                used: self.clock,
-                files: HashSet::from([file.to_string()]),
-            },
-        );
-        if let Some(old) = old {
-            self.bytes -= old.bytes + old_id_len;
-        }
-        if self.bytes > self.limit {
-            // Rare: sort once and drop the oldest until well under the limit, so
-            // the next inserts do not sort again.
-            let target = self.limit - self.limit / 10;
-            let mut by_age: Vec<(u64, String)> =
-                self.map.iter().map(|(k, e)| (e.used, k.clone())).collect();
-            by_age.sort();
-            for (_, k) in by_age {
-                if self.bytes <= target {
-                    break;
-                }
-                if let Some(e) = self.map.remove(&k) {
-                    self.bytes -= e.bytes + k.len();
-                }
-            }
-        }
-    }
-
-    fn forget(&mut self, file: &str) {
-        let mut gone = Vec::new();
-        for (k, e) in self.map.iter_mut() {
-            e.files.remove(file);
-            if e.files.is_empty() {
-                gone.push(k.clone());
-            }
-        }
-        for k in gone {
-            if let Some(e) = self.map.remove(&k) {
-                self.bytes -= e.bytes + k.len();
-            }
-        }
-    }
 }
 
 /// The last build that failed, to send again when asked.
@@ -225,12 +152,7 @@ impl Executor {
             published: Arc::new(ArcSwap::from_pointee(ExecutorStats::default())),
             root: None,
             files: HashMap::new(),
-            cache: ResultCache {
-                map: HashMap::new(),
-                bytes: 0,
-                limit: cache_bytes,
-                clock: 0,
-            },
+            cache: ResultCache::new(cache_bytes),
             stats: ExecutorStats::default(),
         }
     }

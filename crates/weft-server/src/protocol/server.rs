@@ -1,0 +1,299 @@
+//! Every message the server sends, typed: [`ServerMessage`] and the block
+//! results, views and parameters it carries. A message becomes JSON once, with
+//! [`ServerMessage::text`], and that text is shared by every client it goes to.
+
+use super::{BlockInfo, ErrorInfo, TreeEntry};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// One output's view in a block result.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum View {
+    /// A picture over the unit square.
+    Image {
+        /// The output (`rgb` for a colour view of `r, g, b`).
+        output: String,
+        /// Pixels across.
+        width: u32,
+        /// Pixels down.
+        height: u32,
+        /// A `data:image/png;base64,…` URL.
+        png: String,
+    },
+    /// Min/max pairs over the first seconds.
+    Wave {
+        /// The output.
+        output: String,
+        /// Seconds covered.
+        seconds: f64,
+        /// Lowest value of each pair.
+        min: Vec<f32>,
+        /// Highest value of each pair.
+        max: Vec<f32>,
+    },
+    /// A constant.
+    Number {
+        /// The output.
+        output: String,
+        /// Its value.
+        value: Scalar,
+    },
+}
+
+/// A number as JSON: finite values as numbers, others (JSON has no NaN or
+/// infinity) as their name, `"NaN"`, `"inf"`, `"-inf"`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scalar(pub f64);
+
+impl Serialize for Scalar {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            s.serialize_f64(self.0)
+        } else {
+            s.collect_str(&self.0)
+        }
+    }
+}
+
+/// What a block shows, as the executor made it: shared (behind an `Arc`) by the
+/// result cache, the run log and every client it is sent to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlockBody {
+    /// Evaluated: one view per output (none for statements with nothing to sample).
+    Views(Vec<View>),
+    /// The block's error.
+    Error(ErrorInfo),
+    /// Not evaluated (the file did not build or cannot be read): the client keeps
+    /// what it showed, marked stale.
+    Stale,
+}
+
+impl BlockBody {
+    /// Its size as JSON, in bytes (for the result cache's byte limit).
+    pub fn json_len(&self) -> usize {
+        struct Count(usize);
+        impl std::io::Write for Count {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0 += buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut count = Count(0);
+        let _ = serde_json::to_writer(&mut count, &BlockReply::Full(self));
+        count.0
+    }
+
+    /// Its JSON bytes (what a stale block's id is keyed by).
+    pub fn json(&self) -> Vec<u8> {
+        serde_json::to_vec(&BlockReply::Full(self)).unwrap_or_default()
+    }
+}
+
+/// The fields of a `block-result` after `run` and `block`.
+#[derive(Clone, Copy, Debug)]
+pub enum BlockReply<'a> {
+    /// The result in full.
+    Full(&'a BlockBody),
+    /// The client already holds this block id.
+    Unchanged,
+}
+
+impl Serialize for BlockReply<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(Serialize)]
+        struct Views<'v> {
+            views: &'v [View],
+        }
+        let mut m = s.serialize_map(None)?;
+        match self {
+            BlockReply::Full(BlockBody::Views(views)) => {
+                m.serialize_entry("ok", &true)?;
+                m.serialize_entry("result", &Views { views })?;
+            }
+            BlockReply::Full(BlockBody::Error(error)) => {
+                m.serialize_entry("ok", &false)?;
+                m.serialize_entry("error", error)?;
+            }
+            BlockReply::Full(BlockBody::Stale) => {
+                m.serialize_entry("ok", &true)?;
+                m.serialize_entry("stale", &true)?;
+            }
+            BlockReply::Unchanged => m.serialize_entry("unchanged", &true)?,
+        }
+        m.end()
+    }
+}
+
+/// One parameter in a `parameters` message.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ParamInfo<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Lowest value.
+    pub min: f64,
+    /// Highest value.
+    pub max: f64,
+    /// The program's value.
+    pub default: f64,
+    /// The value now.
+    pub value: f64,
+}
+
+/// Every message the server sends (`docs/protocol.md`, "Server to client"). Built
+/// from borrowed parts and turned into text once with [`ServerMessage::text`];
+/// the text is shared by every client it goes to.
+#[derive(Debug, Serialize)]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
+pub enum ServerMessage<'a> {
+    /// First message on every connection.
+    Hello {
+        /// weft's version.
+        version: &'a str,
+        /// The served folder's name (never its absolute path).
+        root: &'a str,
+        /// The folder's tree.
+        tree: &'a TreeEntry,
+        /// The latest run number.
+        run: u64,
+    },
+    /// A run of one file begins.
+    RunStart {
+        /// The file.
+        file: &'a str,
+        /// The run number.
+        run: u64,
+        /// Every block id in document order.
+        block_ids: Vec<&'a str>,
+        /// The ids this run evaluates.
+        dirty: &'a [String],
+        /// Every block.
+        blocks: &'a [BlockInfo],
+    },
+    /// One block's result.
+    BlockResult {
+        /// The run number.
+        run: u64,
+        /// The block id.
+        block: &'a str,
+        /// The result, or `unchanged`.
+        #[serde(flatten)]
+        reply: BlockReply<'a>,
+    },
+    /// The run is over.
+    RunEnd {
+        /// The run number.
+        run: u64,
+        /// The first error of a failed run.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<&'a ErrorInfo>,
+        /// A newer change stopped it.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        cancelled: bool,
+    },
+    /// Exactly one file changed in the change window.
+    FileChanged {
+        /// The file.
+        path: &'a str,
+        /// Whether any client watches it.
+        watched: bool,
+    },
+    /// Files or folders appeared or disappeared.
+    DirectoryChanged {
+        /// The new tree.
+        tree: &'a TreeEntry,
+    },
+    /// The parameters of a file's program.
+    Parameters {
+        /// The file.
+        file: &'a str,
+        /// In program order.
+        params: Vec<ParamInfo<'a>>,
+    },
+    /// A parameter was set.
+    ParameterChanged {
+        /// The file.
+        file: &'a str,
+        /// The parameter.
+        id: &'a str,
+        /// Its value.
+        value: f64,
+    },
+    /// The player's transport.
+    State {
+        /// The file.
+        file: &'a str,
+        /// `playing`, `paused` or `stopped`.
+        transport: &'a str,
+        /// Seconds.
+        time: f64,
+        /// Tempo.
+        bpm: f64,
+        /// Counts program swaps (0: none yet).
+        program_version: u64,
+        /// Why the newest build or swap failed, while the previous program plays.
+        last_error: Option<&'a str>,
+        /// Frame rate.
+        fps: f64,
+        /// Sample rate.
+        rate: u32,
+        /// Frames rendered.
+        frames: u64,
+    },
+    /// Sound levels since the last meter.
+    Meter {
+        /// The file.
+        file: &'a str,
+        /// Left peak.
+        peak_l: f32,
+        /// Right peak.
+        peak_r: f32,
+        /// Left RMS.
+        rms_l: f64,
+        /// Right RMS.
+        rms_r: f64,
+    },
+    /// The answer to a `command`.
+    CommandResult {
+        /// The line as sent.
+        text: &'a str,
+        /// Whether it applied.
+        ok: bool,
+        /// What to show.
+        output: &'a str,
+    },
+    /// A refused message or request.
+    Error {
+        /// `malformed`, `too-large`, `unknown-type`, `path`, `not-found`,
+        /// `not-watching` or `command`.
+        code: &'a str,
+        /// What went wrong.
+        message: &'a str,
+    },
+}
+
+impl ServerMessage<'_> {
+    /// The message as one JSON text frame.
+    pub fn text(&self) -> Arc<str> {
+        // Every field is a string, number, bool or a derived struct of those, so
+        // this cannot fail; if it ever did, the client hears of it.
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| {
+                r#"{"type":"error","code":"internal","message":"a message could not be encoded (a bug in weft)"}"#.into()
+            })
+            .into()
+    }
+}
+
+/// The `error` reply.
+pub fn error(code: &str, message: &str) -> Arc<str> {
+    ServerMessage::Error { code, message }.text()
+}
