@@ -5,9 +5,9 @@ use crate::failure::Failure;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_graph::Scope;
 use weft_lang::ir::{Program, SegmentId};
+use weft_sources::{SourceOptions, SourceSet};
 
 /// Options shared by the commands that run a program.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -62,7 +62,7 @@ pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
 /// Where a timeline time falls: the scope that plays then and `me@time` there
 /// (the live engine's rule, so `weft frame` shows what `weft run` plays).
 pub fn locate(program: &Program, t: f64) -> (Scope, f64) {
-    let (i, local) = weft_engine::live::program::locate(program, t);
+    let (i, local) = program.locate(t);
     if program.segments.is_empty() {
         (Scope::Main, local)
     } else {

@@ -10,11 +10,11 @@ use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use weft_engine::live::osc_out::DEFAULT_TARGET;
-use weft_engine::live::program::Builder;
-use weft_engine::live::script::{self, Line};
-use weft_engine::live::{BuildOutcome, Command, Engine, EngineHandle, EngineOptions};
-use weft_engine::sources::SourceOptions;
+use weft_live::osc_out::DEFAULT_TARGET;
+use weft_live::program::Builder;
+use weft_live::script::{self, Line};
+use weft_live::{BuildOutcome, Command, Engine, EngineHandle, EngineOptions};
+use weft_sources::SourceOptions;
 
 /// Arguments of `weft run`.
 #[derive(clap::Args, Debug)]

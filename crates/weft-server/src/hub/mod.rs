@@ -16,9 +16,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
-use weft_engine::live::program::LoadedProgram;
-use weft_engine::live::script::{self, Line};
-use weft_engine::live::{Command, CommandError};
+use weft_live::program::LoadedProgram;
+use weft_live::script::{self, Line};
+use weft_live::{Command, CommandError};
 
 mod runs;
 

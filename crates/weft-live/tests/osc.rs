@@ -9,8 +9,8 @@ use rosc::{OscPacket, OscType};
 use std::net::UdpSocket;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use weft_engine::live::{Builder, Command, Engine, EngineOptions};
-use weft_engine::sources::SourceOptions;
+use weft_live::{Builder, Command, Engine, EngineOptions};
+use weft_sources::SourceOptions;
 
 const ADDRESS: &str = "/weft/test";
 

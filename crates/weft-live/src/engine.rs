@@ -3,19 +3,19 @@
 
 use super::command::{Command, CommandError};
 use super::osc_out::OscOut;
-use super::program::{carry_params, locate, LoadedProgram};
+use super::program::{carry_params, LoadedProgram};
 use super::snapshot::{
     BatchTiming, Frame, Latest, NodeTiming, ParamState, Snapshot, Transport, Version,
 };
-use crate::coordinator::{Coordinator, EngineConfig, Uniforms};
-use crate::kernel::uniform;
-use crate::swap::SwapReport;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
+use weft_engine::swap::SwapReport;
+use weft_kernel::uniform;
 
 /// How the engine is set up.
 #[derive(Clone, Debug)]
@@ -649,7 +649,7 @@ impl Live {
         let (Some(p), Some(u)) = (&self.loaded, &self.uniforms) else {
             return;
         };
-        let (scope, local) = locate(&p.program, now);
+        let (scope, local) = p.program.locate(now);
         let Some(c) = self.scopes.get_mut(scope) else {
             return;
         };
@@ -695,7 +695,7 @@ impl Live {
         let target = ((now + self.options.audio_lead) * rate) as u64;
         while self.audio_pos < target {
             let t = self.audio_pos as f64 / rate;
-            let (scope, local) = locate(&p.program, t);
+            let (scope, local) = p.program.locate(t);
             let Some(c) = self.scopes.get_mut(scope) else {
                 return;
             };

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use weft_engine::live::program::Builder;
-use weft_engine::live::{
+use weft_live::program::Builder;
+use weft_live::{
     BuildOutcome, Command, CommandError, Engine, EngineHandle, EngineOptions, Transport,
 };
-use weft_engine::sources::SourceOptions;
+use weft_sources::SourceOptions;
 
 struct Sketch {
     _dir: tempfile::TempDir,
@@ -59,7 +59,7 @@ fn engine() -> Engine {
 }
 
 /// Waits until the snapshot satisfies `f` (the engine publishes after its tick).
-fn eventually(e: &EngineHandle, f: impl Fn(&weft_engine::live::Snapshot) -> bool) {
+fn eventually(e: &EngineHandle, f: impl Fn(&weft_live::Snapshot) -> bool) {
     let start = Instant::now();
     while !f(&e.snapshot()) {
         assert!(

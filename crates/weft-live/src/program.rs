@@ -3,13 +3,13 @@
 //! remember which content failed so the same broken save is not built twice.
 
 use super::command::Command;
-use crate::sources::{SourceOptions, SourceSet};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
 use weft_graph::{Graph, Scope};
 use weft_lang::ir::Program;
+use weft_sources::{SourceOptions, SourceSet};
 
 /// A program ready to swap in: built, graphed per scope, its sources loaded.
 /// Cloning shares the program, sources and texts; only the graphs are copied.
@@ -207,23 +207,6 @@ pub fn content_key(files: &[PathBuf]) -> [u8; 32] {
         }
     }
     *h.finalize().as_bytes()
-}
-
-/// Which scope plays at timeline time `t` (0 without segments, else the
-/// segment's index), and `me@time` there. `me@time` wraps with `me<loop>` (inside
-/// a segment, the segment's own time wraps, as the audio backend does); times
-/// past the end stay in the last segment.
-pub fn locate(program: &Program, t: f64) -> (usize, f64) {
-    if program.segments.is_empty() {
-        return (0, program.settings.wrap_time(t));
-    }
-    let last = program.segments.len() - 1;
-    let i = program
-        .segments
-        .iter()
-        .position(|s| t < s.start + s.duration)
-        .unwrap_or(last);
-    (i, program.settings.wrap_time(t - program.segments[i].start))
 }
 
 /// Parameter values carried across a swap: kept by id (clamped into the new
