@@ -59,6 +59,20 @@ pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
     })
 }
 
+/// Every file a build of `path` reads: the root, the files reached by `use`
+/// (as far as the build got, when it fails) and the data files it loads. What a
+/// watcher follows to rebuild on any edit.
+pub fn files_read(path: &Path) -> Vec<PathBuf> {
+    let Ok(built) = weft_lang::build_program(path, &weft_lang::BuildOptions) else {
+        return vec![path.to_path_buf()];
+    };
+    let mut files = built.files;
+    if let Some(p) = &built.program {
+        files.extend(p.sources.iter().filter_map(|s| s.path.clone()));
+    }
+    files
+}
+
 /// Where a timeline time falls: the scope that plays then and `me@time` there
 /// (the live engine's rule, so `weft frame` shows what `weft run` plays).
 pub fn locate(program: &Program, t: f64) -> (Scope, f64) {
