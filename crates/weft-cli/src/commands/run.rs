@@ -89,7 +89,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // The root's folder must be watchable; a used file's missing folder is said
     // and the rest watched.
     watcher
-        .watch(&[args.file.clone()])
+        .watch(std::slice::from_ref(&args.file))
         .map_err(|e| Failure::Io(e.to_string()))?;
     reload_and_follow(&engine, &mut builder, &mut watcher, &args.file);
     let rate = engine.snapshot().rate;
