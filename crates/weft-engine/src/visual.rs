@@ -63,6 +63,13 @@ impl VisualBackend {
         self.display.is_some()
     }
 
+    /// The kernel computing the display with its first display output and the
+    /// display's channel count (for another emitter, such as the GPU's).
+    pub fn display_kernel(&self) -> Option<(&std::sync::Arc<weft_kernel::Kernel>, usize, usize)> {
+        let (b, first, channels) = self.display?;
+        Some((&self.batches[b].kernel, first, channels))
+    }
+
     /// The compiled batches (for inspection).
     pub fn batches(&self) -> &[CompiledBatch] {
         &self.batches

@@ -201,6 +201,26 @@ impl Kernel {
         self.buffers.len()
     }
 
+    /// The instructions, in execution order (for other emitters, such as WGSL).
+    pub fn instrs(&self) -> &[Instr] {
+        &self.instrs
+    }
+
+    /// Each constant with the register that holds it for the whole run.
+    pub fn const_regs(&self) -> &[(u32, f64)] {
+        &self.consts
+    }
+
+    /// Each uniform slot (see [`uniform`]) with the register it fills.
+    pub fn uniform_regs(&self) -> &[(u32, u32)] {
+        &self.uniforms
+    }
+
+    /// The register of every output, in output order.
+    pub fn output_regs(&self) -> &[u32] {
+        &self.outputs
+    }
+
     /// A listing of the bytecode, for `weft graph --kernels` and debugging.
     pub fn listing(&self) -> String {
         use std::fmt::Write;
