@@ -187,7 +187,24 @@ impl Gpu {
             )));
         }
         let shader = wgsl::emit(kernel, display)?;
-        self.ensure_pipeline(&shader)?;
+        self.render_shader(&shader, width, height, inputs)
+    }
+
+    /// Draws an already emitted shader (see [`wgsl::emit`]): what [`Gpu::render`]
+    /// does after emitting, for callers that check support before opening a device.
+    pub fn render_shader(
+        &mut self,
+        shader: &Shader,
+        width: u32,
+        height: u32,
+        inputs: &FrameInputs<'_>,
+    ) -> Result<Vec<u8>, GpuError> {
+        if width == 0 || height == 0 || width > 16384 || height > 16384 {
+            return Err(GpuError::BadSize(format!(
+                "{width}x{height} (each side 1 to 16384)"
+            )));
+        }
+        self.ensure_pipeline(shader)?;
         let pipeline = &self.pipelines[&shader.key];
         let row_bytes = u64::from(width) * 4;
         // Rows per band: what one storage binding holds, and what one dispatch reaches.

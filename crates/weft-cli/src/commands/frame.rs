@@ -122,6 +122,8 @@ fn gpu_frame(
         .visual()
         .display_kernel()
         .ok_or(GpuError::Emit(weft_shader::EmitError::Unsupported("a program without a display")))?;
+    // Support first: a program the GPU path cannot draw says so whatever the machine.
+    let shader = weft_shader::emit(kernel, Display { first, channels })?;
     let mut gpu = Gpu::new()?;
     let inputs = FrameInputs {
         time,
@@ -129,5 +131,5 @@ fn gpu_frame(
         frame: (abstime * c.program().settings.fps()).floor(),
         uniforms: uniforms.as_slice(),
     };
-    gpu.render(kernel, Display { first, channels }, width, height, &inputs)
+    gpu.render_shader(&shader, width, height, &inputs)
 }
