@@ -47,7 +47,9 @@ fn main() -> ExitCode {
     // Wayland session (no XDG_RUNTIME_DIR: ssh, CI); it only orders adapters, which
     // weft ranks itself. Set before any thread exists, so no read of the
     // environment races this write.
-    if std::env::var_os("XDG_RUNTIME_DIR").is_none() && std::env::var_os("NODEVICE_SELECT").is_none() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none()
+        && std::env::var_os("NODEVICE_SELECT").is_none()
+    {
         std::env::set_var("NODEVICE_SELECT", "1");
     }
     let cli = match Cli::try_parse() {

@@ -174,7 +174,9 @@ pub fn emit(kernel: &Kernel, display: Display) -> Result<Shader, EmitError> {
             OpCode::Smoothstep => format!("w_smoothstep(r{a}, r{b}, r{c})"),
             OpCode::Select => format!("select(r{c}, r{b}, nz(r{a}))"),
             OpCode::Noise => format!("w_noise(r{a}, r{b}, r{c})"),
-            OpCode::Source => return Err(EmitError::Unsupported("sources (pictures, video, sound)")),
+            OpCode::Source => {
+                return Err(EmitError::Unsupported("sources (pictures, video, sound)"))
+            }
             OpCode::Call => return Err(EmitError::Unsupported("reading another batch (getter)")),
             OpCode::Buffer => return Err(EmitError::Unsupported("reading another batch (buffer)")),
         };

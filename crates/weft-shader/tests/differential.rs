@@ -99,7 +99,10 @@ fn all_cases() -> Vec<Case> {
     let mut paths = Vec::new();
     cases(&root(), &mut paths);
     assert!(paths.len() > 50, "conformance programs not found");
-    cases(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs"), &mut paths);
+    cases(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs"),
+        &mut paths,
+    );
     paths
         .iter()
         .filter_map(|p| load(p))
@@ -224,5 +227,9 @@ fn gpu_frames_match_the_cpu_within_one_step() {
             let _ = gpu.render(&kernel, display, 4, 3, &inputs);
         }
     }
-    assert_eq!(gpu.pipelines_compiled(), before, "a cached pipeline was rebuilt");
+    assert_eq!(
+        gpu.pipelines_compiled(),
+        before,
+        "a cached pipeline was rebuilt"
+    );
 }

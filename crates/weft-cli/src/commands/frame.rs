@@ -118,10 +118,12 @@ fn gpu_frame(
     abstime: f64,
     uniforms: &Uniforms,
 ) -> Result<Vec<u8>, GpuError> {
-    let (kernel, first, channels) = c
-        .visual()
-        .display_kernel()
-        .ok_or(GpuError::Emit(weft_shader::EmitError::Unsupported("a program without a display")))?;
+    let (kernel, first, channels) =
+        c.visual()
+            .display_kernel()
+            .ok_or(GpuError::Emit(weft_shader::EmitError::Unsupported(
+                "a program without a display",
+            )))?;
     // Support first: a program the GPU path cannot draw says so whatever the machine.
     let shader = weft_shader::emit(kernel, Display { first, channels })?;
     let mut gpu = Gpu::new()?;
