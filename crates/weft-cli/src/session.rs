@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
 use weft_engine::sources::{SourceOptions, SourceSet};
+use weft_files::ReadFiles;
 use weft_graph::Scope;
 use weft_lang::ir::{Program, SegmentId};
 
@@ -25,10 +26,23 @@ pub struct Session {
     pub program: Arc<Program>,
     pub sources: Arc<SourceSet>,
     pub map: SourceMap,
+    /// Every file the program was built from: no output may replace one.
+    pub reads: ReadFiles,
+    /// Rendered warnings (empty when there are none), already printed by [`open`].
+    pub warnings: String,
 }
 
 /// Builds the program at `path`, printing warnings; errors become a failure.
 pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
+    let s = open_quiet(path, inputs)?;
+    if !s.warnings.is_empty() {
+        crate::failure::err(&s.warnings);
+    }
+    Ok(s)
+}
+
+/// [`open`] without printing the warnings (a full-screen UI shows them itself).
+pub fn open_quiet(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
     let built = weft_lang::build_program(path, &weft_lang::BuildOptions)
         .map_err(|e| Failure::Io(e.to_string()))?;
     let mut diagnostics: Vec<Diagnostic> = built.diagnostics;
@@ -49,13 +63,24 @@ pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
     if has_errors(&diagnostics) {
         return Err(Failure::Program(render_all(&diagnostics, &map)));
     }
-    if !diagnostics.is_empty() {
-        crate::failure::err(&render_all(&diagnostics, &map));
+    let warnings = if diagnostics.is_empty() {
+        String::new()
+    } else {
+        render_all(&diagnostics, &map)
+    };
+    let mut reads = ReadFiles::new(map.files().map(|(_, f)| f.path.clone()));
+    for p in program.sources.iter().filter_map(|s| s.path.as_ref()) {
+        reads.push(p.clone());
+    }
+    for p in [&inputs.mic, &inputs.camera].into_iter().flatten() {
+        reads.push(p.clone());
     }
     Ok(Session {
         program: Arc::new(program),
         sources: Arc::new(sources),
         map,
+        reads,
+        warnings,
     })
 }
 

@@ -21,10 +21,17 @@ impl Limit {
         bytes: 16 << 20,
         what: "a program file",
     };
-    /// A data file (`load`, `sample`, `--mic`, `--camera`): 1 GiB.
+    /// A data file read whole (`load`, `sample`, `--mic`, a `--camera` image):
+    /// 1 GiB.
     pub const DATA: Limit = Limit {
         bytes: 1 << 30,
         what: "a data file",
+    };
+    /// A file another program streams (a `--camera` video, decoded by ffmpeg into
+    /// a bounded number of frames): any size.
+    pub const STREAMED: Limit = Limit {
+        bytes: u64::MAX,
+        what: "a streamed file",
     };
 }
 

@@ -15,13 +15,14 @@ pub trait SourceReader {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
 }
 
-/// Reads files from the file system.
+/// Reads files from the file system: regular files only, at most
+/// [`weft_files::Limit::PROGRAM`] bytes each, never blocking on a FIFO.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DiskReader;
 
 impl SourceReader for DiskReader {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+        weft_files::read(path, weft_files::Limit::PROGRAM).map_err(Into::into)
     }
 }
 
@@ -68,7 +69,7 @@ pub fn build_source(path: &Path, text: &str) -> Built {
             if path == self.0 {
                 Ok(self.1.as_bytes().to_vec())
             } else {
-                std::fs::read(path)
+                DiskReader.read(path)
             }
         }
     }

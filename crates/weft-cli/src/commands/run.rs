@@ -43,12 +43,10 @@ enum Event {
 
 /// Plays until stdin ends or says `quit`.
 pub fn run(args: Args) -> Result<(), Failure> {
-    if !args.file.is_file() {
-        return Err(Failure::Io(format!(
-            "cannot read {}: no such file",
-            args.file.display()
-        )));
-    }
+    // A folder, a FIFO or a device is refused here, with its reason, before the
+    // engine starts.
+    weft_files::check(&args.file, weft_files::Limit::PROGRAM)
+        .map_err(|e| Failure::Io(format!("cannot read {}: {e}", args.file.display())))?;
     if args.debounce_ms > 10_000 {
         return Err(Failure::Usage(
             "--debounce-ms: at most 10000 milliseconds".to_string(),

@@ -195,7 +195,8 @@ pub fn content_key(files: &[PathBuf]) -> [u8; 32] {
         let p = f.to_string_lossy();
         h.update(&(p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
-        match std::fs::read(f) {
+        // Bounded and never blocking: a FIFO or a device counts as unreadable.
+        match weft_files::read(f, weft_files::Limit::DATA) {
             Ok(bytes) => {
                 h.update(&[1]);
                 h.update(&(bytes.len() as u64).to_le_bytes());
