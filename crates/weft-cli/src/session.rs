@@ -84,6 +84,24 @@ pub fn open_quiet(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
     })
 }
 
+/// Sets each `name=value` of `params` (the `--param` arguments) as the
+/// parameter's value for the whole run, clamped to its range: the program's
+/// default, so everything keyed on the program (render chunk keys) covers it.
+pub fn set_params(program: &mut Program, params: &[String]) -> Result<(), Failure> {
+    for p in params {
+        let pairs = crate::commands::eval::parse_pairs(p)
+            .map_err(|e| Failure::Usage(format!("--param: {e}")))?;
+        for (name, v) in pairs {
+            let id = program
+                .find_param(&name)
+                .ok_or_else(|| Failure::Usage(format!("no parameter `{name}`")))?;
+            let param = &mut program.params[id.0 as usize];
+            param.default = v.clamp(param.min, param.max);
+        }
+    }
+    Ok(())
+}
+
 /// Where a timeline time falls: the scope that plays then and `me@time` there
 /// (the live engine's rule, so `weft frame` shows what `weft run` plays).
 pub fn locate(program: &Program, t: f64) -> (Scope, f64) {

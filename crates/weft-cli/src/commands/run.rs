@@ -6,7 +6,8 @@ use crate::commands::sound;
 use crate::failure::Failure;
 use crate::session::Inputs;
 use notify::{RecursiveMode, Watcher};
-use std::io::{BufRead, IsTerminal};
+use crate::prompt::PromptLine;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -37,6 +38,7 @@ pub struct Args {
 
 enum Event {
     Line(String),
+    Skipped(String),
     EndOfInput,
     Changed,
 }
@@ -69,16 +71,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let _watcher = watch(&args.file, tx.clone())?;
     let stdin_tx = tx;
     std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            match line {
-                Ok(l) => {
-                    if stdin_tx.send(Event::Line(l)).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
+        crate::prompt::read_lines(std::io::stdin().lock(), |line| match line {
+            PromptLine::Text(l) => stdin_tx.send(Event::Line(l)).is_ok(),
+            PromptLine::Skipped(why) => stdin_tx.send(Event::Skipped(why)).is_ok(),
+        });
         let _ = stdin_tx.send(Event::EndOfInput);
     });
     reload(&engine, &mut builder, &args.file);
@@ -110,6 +106,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     execute(&engine, &l);
                 }
             }
+            Ok(Event::Skipped(why)) => say(&format!("error: {why}")),
             Ok(Event::EndOfInput) => break,
             Ok(Event::Changed) => pending = Some(Instant::now()),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
