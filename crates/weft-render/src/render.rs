@@ -172,7 +172,7 @@ pub fn assemble(
                         .strip_prefix("frame-")
                         .and_then(|r| r.strip_suffix(".png"))
                         .and_then(|n| n.parse::<u64>().ok());
-                    if index.is_some_and(|n| n >= timeline.frames) {
+                    if index.is_some_and(|n| n >= timeline.frames) && !reads.contains(&e.path()) {
                         let _ = std::fs::remove_file(e.path());
                     }
                 }
