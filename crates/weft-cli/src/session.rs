@@ -5,10 +5,10 @@ use crate::failure::Failure;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_files::ReadFiles;
 use weft_graph::Scope;
 use weft_lang::ir::{Program, SegmentId};
+use weft_sources::{SourceOptions, SourceSet};
 
 /// Options shared by the commands that run a program.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -102,10 +102,24 @@ pub fn set_params(program: &mut Program, params: &[String]) -> Result<(), Failur
     Ok(())
 }
 
+/// Every file a build of `path` reads: the root, the files reached by `use`
+/// (as far as the build got, when it fails) and the data files it loads. What a
+/// watcher follows to rebuild on any edit.
+pub fn files_read(path: &Path) -> Vec<PathBuf> {
+    let Ok(built) = weft_lang::build_program(path, &weft_lang::BuildOptions) else {
+        return vec![path.to_path_buf()];
+    };
+    let mut files = built.files;
+    if let Some(p) = &built.program {
+        files.extend(p.sources.iter().filter_map(|s| s.path.clone()));
+    }
+    files
+}
+
 /// Where a timeline time falls: the scope that plays then and `me@time` there
 /// (the live engine's rule, so `weft frame` shows what `weft run` plays).
 pub fn locate(program: &Program, t: f64) -> (Scope, f64) {
-    let (i, local) = weft_engine::live::program::locate(program, t);
+    let (i, local) = program.locate(t);
     if program.segments.is_empty() {
         (Scope::Main, local)
     } else {

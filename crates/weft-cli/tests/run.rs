@@ -158,3 +158,29 @@ fn a_line_that_is_not_utf8_is_reported_and_the_next_lines_still_run() {
     let status = run.child.wait().expect("exits");
     assert!(status.success());
 }
+
+#[test]
+fn an_edit_of_a_used_file_in_another_folder_reloads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("piece")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("lib")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("piece/main.weft"),
+        "use \"../lib/voice.weft\"\nplay(voice@s)\n",
+    )
+    .expect("write");
+    let lib = dir.path().join("lib/voice.weft");
+    std::fs::write(&lib, "voice<s> = 0.1 * sin(me@time * tau * 220)\n").expect("write");
+    let mut run = Running::start(dir.path(), &["piece/main.weft", "--paused"]);
+    run.expect("(version 1)");
+    std::fs::write(&lib, "voice<s> = 0.1 * sin(me@time * tau * 330)\n").expect("edit");
+    run.expect("(version 2)");
+    // A file next to the library that the program does not read changes nothing;
+    // the next edit of the library is still seen.
+    std::fs::write(dir.path().join("lib/other.weft"), "o<v> = 1\n").expect("write");
+    std::fs::write(&lib, "voice<s> = 0.1 * sin(me@time * tau * 440)\n").expect("edit");
+    let seen = run.expect("(version 3)");
+    assert!(!seen.contains("version 4"), "{seen}");
+    run.type_line("quit");
+    assert!(run.child.wait().expect("exits").success());
+}

@@ -153,6 +153,52 @@ fn the_tui_lists_renders_follows_edits_previews_and_quits() {
     check_terminal_restored(&tmux, dir.path());
 }
 
+#[test]
+fn an_edit_of_a_used_file_marks_the_segment_dirty() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(dir.path().join("lib")).expect("mkdir");
+    let lib = dir.path().join("lib/look.weft");
+    std::fs::write(&lib, "look<v> = me@x\n").expect("write");
+    std::fs::write(
+        dir.path().join("one.weft"),
+        "use \"lib/look.weft\"\nsegment solo(0.5) {\n    display(look@v)\n}\n",
+    )
+    .expect("write");
+    let tmux = Tmux {
+        socket: format!("weft-tui-use-test-{}", std::process::id()),
+    };
+    let command = format!(
+        "cd '{}' && '{}' tui one.weft --size 16x8 --fps 4 --jobs 1; sleep 30",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_weft"),
+    );
+    let started = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "tui",
+            "-x",
+            "110",
+            "-y",
+            "24",
+            &command,
+        ])
+        .env_remove("TMUX")
+        .status()
+        .expect("tmux is installed (scripts/setup.sh)");
+    assert!(started.success());
+    tmux.wait("one pending segment", |s| line(s, "solo").contains("○"));
+    tmux.keys("R");
+    tmux.wait("the segment cached", |s| line(s, "solo").contains("✓"));
+    std::fs::write(&lib, "look<v> = 1 - me@x\n").expect("edit the library");
+    tmux.wait("solo dirty after the library's edit", |s| {
+        line(s, "solo").contains("●")
+    });
+    tmux.keys("q");
+}
+
 fn start(tmux: &Tmux, dir: &Path, file: &str) {
     let command = format!(
         "cd '{}' && '{}' tui {file} --size 16x8 --fps 4 --jobs 1 --duration 1; sleep 30",
@@ -173,10 +219,7 @@ fn build_warnings_show_in_the_status_area_not_over_the_screen() {
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(
         dir.path().join("mic.weft"),
-        "voice<s> = mic()
-display(me@x)
-play(voice@s)
-",
+        "voice<s> = mic()\ndisplay(me@x)\nplay(voice@s)\n",
     )
     .expect("write");
     let tmux = Tmux {

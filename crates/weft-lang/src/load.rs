@@ -11,8 +11,14 @@ use weft_diagnostics::{has_errors, Code, Diagnostic, FileId, SourceMap, Span};
 
 /// Where source text comes from: the disk, or an editor's unsaved buffers.
 pub trait SourceReader {
-    /// The bytes of the file at `path`.
+    /// The bytes of the WEFT file at `path`.
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+
+    /// The bytes of the data file (`load`, `sample`) at `path`, for content keys:
+    /// from disk, regular files only, at most [`weft_files::Limit::DATA`].
+    fn read_data(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        weft_files::read(path, weft_files::Limit::DATA).map_err(Into::into)
+    }
 }
 
 /// Reads files from the file system: regular files only, at most

@@ -22,6 +22,17 @@ const MAGIC: &[u8; 8] = b"WEFTCHK2";
 const HEAD: usize = 8 + 32 + 4;
 /// Largest metadata block an entry may claim (anything larger is garbage).
 const MAX_META: usize = 1 << 20;
+/// Largest entry read (a chunk of a few seconds of video is far smaller); the
+/// cache's own files are read like any input: regular files only.
+const ENTRY_LIMIT: weft_files::Limit = weft_files::Limit {
+    bytes: 16 << 30,
+    what: "a cache entry",
+};
+/// Largest error or render record read.
+const RECORD_LIMIT: weft_files::Limit = weft_files::Limit {
+    bytes: 16 << 20,
+    what: "a cache record",
+};
 
 /// What an entry says about itself (read without reading its data).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -313,9 +324,9 @@ impl Cache {
     /// removed.
     pub fn get(&self, key: &ChunkKey) -> Lookup {
         let path = self.entry_path(key);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match weft_files::read(&path, ENTRY_LIMIT) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Miss,
+            Err(weft_files::ReadError::NotFound) => return Lookup::Miss,
             Err(e) => {
                 let _ = std::fs::remove_file(&path);
                 return Lookup::Corrupt(e.to_string());
@@ -358,7 +369,7 @@ impl Cache {
 
     /// The error recorded for `key`, if any (an unreadable record counts as none).
     pub fn error(&self, key: &ChunkKey) -> Option<ChunkError> {
-        let bytes = std::fs::read(self.error_path(key)).ok()?;
+        let bytes = weft_files::read(&self.error_path(key), RECORD_LIMIT).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
@@ -387,7 +398,7 @@ impl Cache {
     /// The record of `file`'s last render; `None` when there is none or it is not
     /// readable (a garbage record is as good as none).
     pub fn record(&self, file: &Path) -> Option<RenderRecord> {
-        let bytes = std::fs::read(self.record_path(file)).ok()?;
+        let bytes = weft_files::read(&self.record_path(file), RECORD_LIMIT).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
@@ -478,7 +489,7 @@ impl Cache {
         }
         if let Ok(dir) = std::fs::read_dir(self.dir.join("errors")) {
             for e in dir.flatten() {
-                let matches = std::fs::read(e.path())
+                let matches = weft_files::read(&e.path(), RECORD_LIMIT)
                     .ok()
                     .and_then(|b| serde_json::from_slice::<ChunkError>(&b).ok())
                     .is_some_and(|c| c.segment == name);
@@ -498,7 +509,7 @@ impl Cache {
 /// The metadata at the head of an entry file, without reading its data.
 fn read_meta(path: &Path) -> Option<EntryMeta> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).ok()?;
+    let mut f = weft_files::open(path, ENTRY_LIMIT).ok()?;
     let mut head = [0u8; HEAD];
     f.read_exact(&mut head).ok()?;
     if &head[..8] != MAGIC {

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use weft_diagnostics::{render, Diagnostic, SourceMap};
-use weft_engine::live::program::{BuildOutcome, Builder, LoadedProgram};
-use weft_engine::sources::SourceOptions;
+use weft_live::program::{BuildOutcome, Builder, LoadedProgram};
+use weft_sources::SourceOptions;
 
 /// Default byte limit of the result cache.
 pub const DEFAULT_CACHE_BYTES: usize = 500 * 1024 * 1024;

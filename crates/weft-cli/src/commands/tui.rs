@@ -8,7 +8,6 @@ use super::render::{failure, Target};
 use crate::failure::Failure;
 use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind};
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
-use notify::{RecursiveMode, Watcher};
 use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::layout::{Constraint, Direction, Layout};
 use ratatui::style::{Color, Modifier, Style};
@@ -23,6 +22,7 @@ use weft_render::render::Options;
 use weft_render::schedule::{ChunkId, Event};
 use weft_render::status::{self, SegmentStatus, State};
 use weft_render::Cache;
+use weft_watch::ProgramWatcher;
 
 /// Arguments of `weft tui`.
 #[derive(clap::Args, Debug)]
@@ -268,19 +268,12 @@ fn draw(f: &mut Frame<'_>, app: &mut App) {
     f.render_widget(help, rows[1]);
 }
 
-fn watch(file: &std::path::Path, tx: mpsc::Sender<Note>) -> Option<notify::RecommendedWatcher> {
-    let name = file.file_name()?.to_os_string();
-    let mut w = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
-        if let Ok(e) = e {
-            if !e.kind.is_access() && e.paths.iter().any(|p| p.file_name() == Some(&name)) {
-                let _ = tx.send(Note::Changed);
-            }
-        }
-    })
-    .ok()?;
-    let dir = weft_dir(file);
-    w.watch(&dir, RecursiveMode::NonRecursive).ok()?;
-    Some(w)
+/// Follows every file the program reads (its `use`s and data files included), so
+/// an edit of any of them refreshes the states.
+fn follow(watcher: &mut ProgramWatcher, app: &mut App) {
+    if let Err(e) = watcher.watch(&crate::session::files_read(&app.target.file)) {
+        app.message = format!("not watched: {e}");
+    }
 }
 
 fn weft_dir(file: &std::path::Path) -> PathBuf {
@@ -293,6 +286,7 @@ fn weft_dir(file: &std::path::Path) -> PathBuf {
 fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
+    watcher: &mut ProgramWatcher,
     tx: &mpsc::Sender<Note>,
     rx: &mpsc::Receiver<Note>,
 ) -> std::io::Result<()> {
@@ -320,6 +314,7 @@ fn event_loop<B: Backend>(
         }
         if changed {
             app.refresh();
+            follow(watcher, app);
             if let Some((i, ..)) = app.preview {
                 if app.selected() == Some(i) && app.message.starts_with("preview") {
                     app.preview = None;
@@ -392,13 +387,17 @@ pub fn run(mut args: Args) -> Result<(), Failure> {
         warnings: headlines(&prepared.warnings),
     };
     let (tx, rx) = mpsc::channel();
-    let _watcher = watch(&args.target.file, tx.clone());
+    let changed = tx.clone();
+    let mut watcher = ProgramWatcher::new(Duration::from_millis(50), move |_| {
+        let _ = changed.send(Note::Changed);
+    });
+    follow(&mut watcher, &mut app);
     let io = |e: std::io::Error| Failure::Io(format!("terminal: {e}"));
     terminal::enable_raw_mode().map_err(io)?;
     let mut stdout = std::io::stdout();
     crossterm::execute!(stdout, EnterAlternateScreen).map_err(io)?;
     let result = Terminal::new(CrosstermBackend::new(std::io::stdout()))
-        .and_then(|mut t| event_loop(&mut t, &mut app, &tx, &rx));
+        .and_then(|mut t| event_loop(&mut t, &mut app, &mut watcher, &tx, &rx));
     let _ = terminal::disable_raw_mode();
     let _ = crossterm::execute!(std::io::stdout(), LeaveAlternateScreen);
     result.map_err(io)

@@ -5,6 +5,10 @@ use super::program::LoadedProgram;
 use super::snapshot::Version;
 use crossbeam_channel::Sender;
 
+/// The latest time `seek` accepts, in seconds (24 hours): beyond it sample
+/// positions and `me@time` in f32 shaders lose the precision a piece needs.
+pub const MAX_SEEK: f64 = 86_400.0;
+
 /// One mutation of the engine. Built by any thread, applied by the engine thread.
 #[derive(Debug)]
 pub enum Command {

@@ -1,21 +1,22 @@
 //! The engine thread and the handles other threads hold: the command queue in,
 //! snapshots, frames, audio and observer notifications out.
 
-use super::command::{Command, CommandError};
+use super::clock::{Clock, Reading};
+use super::command::{Command, CommandError, MAX_SEEK};
 use super::osc_out::OscOut;
-use super::program::{carry_params, locate, LoadedProgram};
+use super::program::{carry_params, LoadedProgram};
 use super::snapshot::{
     BatchTiming, Frame, Latest, NodeTiming, ParamState, Snapshot, Transport, Version,
 };
-use crate::coordinator::{Coordinator, EngineConfig, Uniforms};
-use crate::kernel::uniform;
-use crate::swap::SwapReport;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
+use weft_engine::swap::SwapReport;
+use weft_kernel::uniform;
 
 /// How the engine is set up.
 #[derive(Clone, Debug)]
@@ -32,6 +33,8 @@ pub struct EngineOptions {
     pub osc: Option<String>,
     /// Most commands applied in one tick before the clock gets its turn.
     pub max_commands_per_tick: usize,
+    /// Where time comes from: the system's clock, or a manual one in tests.
+    pub clock: Clock,
 }
 
 impl Default for EngineOptions {
@@ -43,6 +46,7 @@ impl Default for EngineOptions {
             audio_block: 1024,
             osc: None,
             max_commands_per_tick: 1 << 20,
+            clock: Clock::System,
         }
     }
 }
@@ -161,6 +165,21 @@ impl EngineHandle {
         self.send(command)?.wait()
     }
 
+    /// Returns once the engine has applied every command sent before, ticked
+    /// (rendering what its clock says is due) and published the snapshot. With a
+    /// [`crate::ManualClock`], advance it, then `sync`.
+    /// Waits while the queue is full.
+    pub fn sync(&self) -> Result<(), CommandError> {
+        let (tx, rx) = bounded(1);
+        self.tx
+            .send(Envelope {
+                command: Command::Group(Vec::new()),
+                reply: Some(tx),
+            })
+            .map_err(|_| CommandError::Stopped)?;
+        Ticket(rx).wait()
+    }
+
     fn enqueue(&self, e: Envelope) -> Result<(), CommandError> {
         self.tx.try_send(e).map_err(|e| match e {
             TrySendError::Full(_) => CommandError::QueueFull,
@@ -222,7 +241,9 @@ impl Engine {
         // Room for a second of 48 kHz stereo whatever the lead asks for.
         let (producer, consumer) = rtrb::RingBuffer::new(96_000);
         let stop = Arc::new(AtomicBool::new(false));
+        let clock = Reading::new(options.clock.clone());
         let mut live = Live {
+            clock,
             rx,
             options,
             stop: stop.clone(),
@@ -290,6 +311,7 @@ impl Drop for Engine {
 
 /// The engine thread's own state: nothing here is shared.
 struct Live {
+    clock: Reading,
     rx: Receiver<Envelope>,
     options: EngineOptions,
     stop: Arc<AtomicBool>,
@@ -302,8 +324,8 @@ struct Live {
     loaded: Option<Box<LoadedProgram>>,
     uniforms: Option<Uniforms>,
     failed: HashSet<[u8; 32]>,
-    /// Wall time when the transport last started playing.
-    started: Option<Instant>,
+    /// Clock time when the transport last started playing.
+    started: Option<Duration>,
     /// Transport time when it last started playing (or where it holds).
     base: f64,
     next_frame: f64,
@@ -331,7 +353,10 @@ impl Live {
             if self.stop.load(Ordering::Acquire) {
                 return;
             }
-            let wait = if self.state.transport == Transport::Playing {
+            let wait = if self.clock.is_manual() {
+                // Only a command ticks; wake now and then to see `stop`.
+                Duration::from_millis(20)
+            } else if self.state.transport == Transport::Playing {
                 let fps = self.state.fps.max(1.0);
                 Duration::from_secs_f64(((self.next_frame - self.now()).max(0.0)).min(1.0 / fps))
                     .max(Duration::from_micros(500))
@@ -340,6 +365,7 @@ impl Live {
             };
             match self.rx.recv_timeout(wait) {
                 Ok(e) => self.apply(e),
+                Err(RecvTimeoutError::Timeout) if self.clock.is_manual() => continue,
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
             }
@@ -365,7 +391,9 @@ impl Live {
     /// Transport time now.
     fn now(&self) -> f64 {
         match self.started {
-            Some(t) => self.base + t.elapsed().as_secs_f64(),
+            // Differences of durations, not of seconds: exact, so a transport
+            // played from 12.5 for 0.25 s reads 12.75.
+            Some(t) => self.base + self.clock.now().saturating_sub(t).as_secs_f64(),
             None => self.base,
         }
     }
@@ -385,7 +413,7 @@ impl Live {
         match command {
             Command::Play => {
                 if self.started.is_none() {
-                    self.started = Some(Instant::now());
+                    self.started = Some(self.clock.now());
                     // Render (and send OSC) at once: the frame shown while stopped
                     // sent nothing, and the next one is a whole frame away.
                     self.frame_stale = true;
@@ -415,8 +443,8 @@ impl Live {
                 self.frame_stale = true;
             }
             Command::Seek(t) => {
-                if !(t.is_finite() && t >= 0.0) {
-                    return Err(range("seek time", t, 0.0, f64::INFINITY));
+                if !(0.0..=MAX_SEEK).contains(&t) {
+                    return Err(range("seek time", t, 0.0, MAX_SEEK));
                 }
                 self.seek(t);
             }
@@ -471,7 +499,7 @@ impl Live {
     fn seek(&mut self, t: f64) {
         self.base = t;
         if self.started.is_some() {
-            self.started = Some(Instant::now());
+            self.started = Some(self.clock.now());
         }
         self.state.time = t;
         self.next_frame = t;
@@ -649,7 +677,7 @@ impl Live {
         let (Some(p), Some(u)) = (&self.loaded, &self.uniforms) else {
             return;
         };
-        let (scope, local) = locate(&p.program, now);
+        let (scope, local) = p.program.locate(now);
         let Some(c) = self.scopes.get_mut(scope) else {
             return;
         };
@@ -695,7 +723,7 @@ impl Live {
         let target = ((now + self.options.audio_lead) * rate) as u64;
         while self.audio_pos < target {
             let t = self.audio_pos as f64 / rate;
-            let (scope, local) = locate(&p.program, t);
+            let (scope, local) = p.program.locate(t);
             let Some(c) = self.scopes.get_mut(scope) else {
                 return;
             };

@@ -75,7 +75,7 @@ pub struct NodeTiming {
     pub micros: f64,
 }
 
-pub use crate::swap::SwapReport;
+pub use weft_engine::swap::SwapReport;
 
 /// The engine's state after a tick.
 #[derive(Clone, Debug, Default)]

@@ -11,6 +11,7 @@
 //!   a backend (except the visual one when the frame size changes); a program that
 //!   fails leaves the running one untouched, with the error in the snapshot.
 
+mod clock;
 pub mod command;
 mod engine;
 pub mod osc_out;
@@ -18,6 +19,7 @@ pub mod program;
 pub mod script;
 pub mod snapshot;
 
+pub use clock::{Clock, ManualClock};
 pub use command::{Command, CommandError};
 pub use engine::{AudioStream, Engine, EngineHandle, EngineOptions, Subscription, Ticket};
 pub use program::{BuildOutcome, Builder, LoadedProgram};

@@ -4,13 +4,17 @@
 //! after `SetParam`, silence while stopped or paused, time held across a pause —
 //! and an unusable `--osc` target that leaves the engine running with the reason
 //! in its snapshot.
+//!
+//! The engines run on a [`ManualClock`]: frames (and so messages) happen only when
+//! a test advances the clock and syncs, and a UDP send on loopback is queued at
+//! the receiver before the engine answers, so every count here is exact.
 
 use rosc::{OscPacket, OscType};
 use std::net::UdpSocket;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-use weft_engine::live::{Builder, Command, Engine, EngineOptions};
-use weft_engine::sources::SourceOptions;
+use std::time::Duration;
+use weft_live::{Builder, Clock, Command, Engine, EngineOptions, ManualClock};
+use weft_sources::SourceOptions;
 
 const ADDRESS: &str = "/weft/test";
 
@@ -26,14 +30,21 @@ fn receiver() -> UdpSocket {
     UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket on 127.0.0.1")
 }
 
-/// An engine with a tiny frame, sending OSC to `target`.
-fn engine(target: String) -> Engine {
+/// An engine with a tiny frame on `clock`, sending OSC to `target`.
+fn engine(target: String, clock: &ManualClock) -> Engine {
     let (engine, _audio) = Engine::start(EngineOptions {
         size: Some((8, 8)),
         osc: Some(target),
+        clock: Clock::Manual(clock.clone()),
         ..EngineOptions::default()
     });
     engine
+}
+
+/// Moves the clock by `ms` milliseconds and lets the engine tick once.
+fn advance(engine: &Engine, clock: &ManualClock, ms: u64) {
+    clock.advance(Duration::from_millis(ms));
+    engine.sync().expect("the engine runs");
 }
 
 /// Writes `text` as a `.weft` file in `dir`, builds it and swaps it in.
@@ -86,118 +97,89 @@ fn next(socket: &UdpSocket, timeout: Duration) -> Option<(String, Vec<f32>)> {
     Some((m.addr, values))
 }
 
-/// The next message, which must arrive within two seconds.
+/// The next message, already queued: (time, p).
 fn expect(socket: &UdpSocket) -> (f32, f32) {
-    let (addr, values) = next(socket, Duration::from_secs(2)).expect("a message within 2 s");
+    let (addr, values) = next(socket, Duration::from_secs(2)).expect("a queued message");
     assert_eq!(addr, ADDRESS);
     assert_eq!(values.len(), 2, "two values: {values:?}");
     (values[0], values[1])
 }
 
-/// Reads what is already queued and returns how many messages that was.
-fn drain(socket: &UdpSocket) -> usize {
-    let mut n = 0;
-    while next(socket, Duration::from_millis(5)).is_some() {
-        n += 1;
+/// Every message already queued: (time, p) each.
+fn drain(socket: &UdpSocket) -> Vec<(f32, f32)> {
+    let mut got = Vec::new();
+    while let Some((addr, values)) = next(socket, Duration::from_millis(5)) {
+        assert_eq!(addr, ADDRESS);
+        got.push((values[0], values[1]));
     }
-    n
-}
-
-/// Waits (up to two seconds) until the snapshot counts at least `n` messages
-/// sent: the engine publishes after the tick that sent them, so a message can
-/// arrive before the snapshot that counts it.
-fn wait_sent(engine: &Engine, n: u64) -> u64 {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let sent = engine.snapshot().osc_sent;
-        if sent >= n || Instant::now() > deadline {
-            return sent;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
-/// Asserts that nothing arrives for `quiet`.
-fn silent(socket: &UdpSocket, quiet: Duration, why: &str) {
-    if let Some(m) = next(socket, quiet) {
-        panic!("{why}, but received {m:?}");
-    }
+    got
 }
 
 #[test]
 fn sends_address_time_and_parameter_values_over_udp() {
     let socket = receiver();
-    let engine = engine(socket.local_addr().unwrap().to_string());
+    let clock = ManualClock::new();
+    let engine = engine(socket.local_addr().unwrap().to_string(), &clock);
     let dir = tempfile::tempdir().unwrap();
     load(&engine, &dir, PROGRAM);
     assert_eq!(engine.snapshot().last_error, None);
 
     // Loaded but stopped: frames may render, OSC stays quiet.
-    silent(
-        &socket,
-        Duration::from_millis(150),
-        "a stopped engine sends nothing",
-    );
+    advance(&engine, &clock, 150);
+    assert_eq!(drain(&socket), [], "a stopped engine sends nothing");
 
+    // The frame at play, then one per frame at 60 fps (20 ms > 1/60 s).
     engine.apply(Command::Play).unwrap();
-    let mut last = f32::NEG_INFINITY;
-    for _ in 0..6 {
-        let (time, p) = expect(&socket);
-        assert!((0.0..60.0).contains(&time), "time {time}");
-        assert!(time > last, "time increases: {time} after {last}");
-        assert_eq!(p, 3.0, "the parameter's default");
-        last = time;
+    let mut got = vec![expect(&socket)];
+    for _ in 0..5 {
+        advance(&engine, &clock, 20);
+        got.push(expect(&socket));
     }
+    assert_eq!(drain(&socket), [], "one message per frame");
+    assert_eq!(got[0], (0.0, 3.0), "time 0 and the parameter's default");
+    for w in got.windows(2) {
+        assert!(w[1].0 > w[0].0, "time increases: {w:?}");
+        assert_eq!(w[1].1, 3.0);
+    }
+    let last = got[5].0;
 
-    // Every message sent after the command was applied carries the new value;
-    // only those already queued before it may carry the old one.
+    // Every message sent after the command was applied carries the new value.
     engine
         .apply(Command::SetParam {
             id: "p".into(),
             value: 7.0,
         })
         .unwrap();
-    let mut seen_new = 0;
-    let mut old_after_new = 0;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while seen_new < 5 && Instant::now() < deadline {
-        let (time, p) = expect(&socket);
-        assert!(time > last, "time increases: {time} after {last}");
-        last = time;
-        if p == 7.0 {
-            seen_new += 1;
-        } else if p == 3.0 {
-            old_after_new += usize::from(seen_new > 0);
-        } else {
-            panic!("p is 3 or 7, got {p}");
-        }
+    for _ in 0..5 {
+        advance(&engine, &clock, 20);
     }
-    assert_eq!(seen_new, 5, "messages with the new value arrive");
-    assert_eq!(old_after_new, 0, "no old value after the new one");
-    let sent = wait_sent(&engine, 11);
-    assert!(sent >= 11, "the snapshot counts the messages: {sent}");
+    let after = drain(&socket);
+    assert!(after.len() >= 5, "{after:?}");
+    assert!(after.iter().all(|m| m.1 == 7.0 && m.0 >= last), "{after:?}");
+    assert_eq!(
+        engine.snapshot().osc_sent,
+        (got.len() + after.len()) as u64,
+        "the snapshot counts the messages"
+    );
 }
 
 #[test]
 fn pause_is_silent_and_holds_time() {
     let socket = receiver();
-    let engine = engine(socket.local_addr().unwrap().to_string());
+    let clock = ManualClock::new();
+    let engine = engine(socket.local_addr().unwrap().to_string(), &clock);
     let dir = tempfile::tempdir().unwrap();
     load(&engine, &dir, PROGRAM);
     engine.apply(Command::Play).unwrap();
-    let (before, _) = expect(&socket);
-
+    advance(&engine, &clock, 100);
     engine.apply(Command::Pause).unwrap();
-    // A UDP send on loopback is queued at the receiver when `send_to` returns, and
-    // the engine thread sends before it answers the command: what is queued now
-    // is all that was sent while playing.
-    drain(&socket);
+    let played = drain(&socket);
+    assert_eq!(played.len(), 2, "the frames at 0 and 0.1 s: {played:?}");
     let sent = engine.snapshot().osc_sent;
-    silent(
-        &socket,
-        Duration::from_millis(200),
-        "a paused engine sends nothing",
-    );
+    assert_eq!(sent, 2);
+
+    advance(&engine, &clock, 200);
+    assert_eq!(drain(&socket), [], "a paused engine sends nothing");
     // Changes while paused render frames but still send nothing.
     engine
         .apply(Command::SetParam {
@@ -206,10 +188,11 @@ fn pause_is_silent_and_holds_time() {
         })
         .unwrap();
     engine.apply(Command::Seek(10.0)).unwrap();
-    silent(
-        &socket,
-        Duration::from_millis(100),
-        "a paused engine sends nothing after set and seek",
+    advance(&engine, &clock, 100);
+    assert_eq!(
+        drain(&socket),
+        [],
+        "a paused engine sends nothing after set and seek"
     );
     assert_eq!(
         engine.snapshot().osc_sent,
@@ -218,26 +201,26 @@ fn pause_is_silent_and_holds_time() {
     );
 
     // Playing again resumes from where the transport held (the seek), not from
-    // the wall clock.
-    let resumed = Instant::now();
+    // the clock.
     engine.apply(Command::Play).unwrap();
-    let (time, p) = expect(&socket);
-    let waited = resumed.elapsed().as_secs_f32();
-    assert!(
-        (10.0..=10.0 + waited + 0.01).contains(&time),
-        "resumed at {time}, expected 10 to {} (before the pause: {before})",
-        10.0 + waited
+    assert_eq!(
+        expect(&socket),
+        (10.0, 5.0),
+        "the seek and the value set while paused"
     );
-    assert_eq!(p, 5.0, "the value set while paused");
-    assert!(
-        wait_sent(&engine, sent + 1) > sent,
+    advance(&engine, &clock, 20);
+    assert_eq!(expect(&socket).0, 10.02);
+    assert_eq!(
+        engine.snapshot().osc_sent,
+        sent + 2,
         "the counter moves again"
     );
 }
 
 #[test]
 fn bad_target_turns_osc_off_and_the_engine_runs_on() {
-    let engine = engine("not-a-host:xx".to_string());
+    let clock = ManualClock::new();
+    let engine = engine("not-a-host:xx".to_string(), &clock);
     // Said from the first snapshot on, before any tick.
     let error = engine.snapshot().last_error.clone().unwrap_or_default();
     assert!(error.contains("OSC output is off"), "last error: {error:?}");
@@ -248,17 +231,16 @@ fn bad_target_turns_osc_off_and_the_engine_runs_on() {
 
     let dir = tempfile::tempdir().unwrap();
     load(&engine, &dir, PROGRAM);
-    engine.apply(Command::Play).unwrap();
     let start = engine.snapshot().frames;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while engine.snapshot().frames < start + 5 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
+    engine.apply(Command::Play).unwrap();
+    for _ in 0..5 {
+        advance(&engine, &clock, 20);
     }
     let s = engine.snapshot();
-    assert!(
-        s.frames >= start + 5,
-        "frames render: {} after {start}",
-        s.frames
+    assert_eq!(
+        s.frames,
+        start + 6,
+        "frames render: at play, then each 20 ms"
     );
     assert_eq!(s.osc_sent, 0);
     assert_eq!(s.program_version, 1);

@@ -1,4 +1,4 @@
-//! The dev server's file watcher against real files in real folders: one test per way
+//! The folder watcher (`weft dev`'s) against real files in real folders: one test per way
 //! an editor saves (in place, atomic rename, truncate-then-write, vim driven for real,
 //! JetBrains' safe write), what must be ignored (swap, build output, caches, git),
 //! structure changes (new, deleted, nested, renamed folders) and garbage (a missing
@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use weft_server::watch::{Change, WatchError, Watcher};
+use weft_watch::{Change, WatchError, Watcher};
 
 const DEBOUNCE: Duration = Duration::from_millis(200);
 /// How long to wait for a first batch before failing.
@@ -81,6 +81,7 @@ fn serve_dir(dir: tempfile::TempDir) -> Served {
 fn change(changed: &[&str], tree_changed: bool) -> Change {
     Change {
         changed: changed.iter().map(|s| s.to_string()).collect(),
+        removed: Vec::new(),
         tree_changed,
     }
 }
@@ -110,8 +111,16 @@ impl Served {
     }
 
     /// The changes reported from now until quiet.
+    /// The batches' changes, without the removed files (asserted on their own, in
+    /// `removed_files_are_named`).
     fn changes(&self) -> Vec<Change> {
-        self.batches().into_iter().map(|s| s.change).collect()
+        self.batches()
+            .into_iter()
+            .map(|s| Change {
+                removed: Vec::new(),
+                ..s.change
+            })
+            .collect()
     }
 
     /// Asserts that nothing is reported during a fixed window after the debounce.
@@ -378,6 +387,29 @@ fn a_deleted_file_changes_the_tree_only() {
     let s = serve(&[("main.weft", "out = 1\n"), ("lfo.weft", "lfo = 1\n")]);
     fs::remove_file(s.path("lfo.weft")).expect("remove");
     assert_eq!(s.changes(), [change(&[], true)]);
+}
+
+#[test]
+fn removed_files_are_named() {
+    let s = serve(&[
+        ("main.weft", "out = 1\n"),
+        ("lfo.weft", "lfo = 1\n"),
+        ("scenes/deep/b.weft", "b = 1\n"),
+    ]);
+    fs::remove_file(s.path("lfo.weft")).expect("remove");
+    fs::remove_dir_all(s.path("scenes")).expect("remove");
+    let removed: Vec<Vec<String>> = s.batches().into_iter().map(|b| b.change.removed).collect();
+    assert_eq!(removed, [["lfo.weft", "scenes/deep/b.weft"]]);
+    fs::rename(s.path("main.weft"), s.path("renamed.weft")).expect("rename");
+    let seen: Vec<Change> = s.batches().into_iter().map(|b| b.change).collect();
+    assert_eq!(
+        seen,
+        [Change {
+            changed: vec!["renamed.weft".into()],
+            removed: vec!["main.weft".into()],
+            tree_changed: true,
+        }]
+    );
 }
 
 #[test]

@@ -5,20 +5,24 @@
 //!
 //! Two steps: each graph node is lowered on its own into a [`Fragment`]
 //! (`fragment.rs`; what the per-node cache keeps across swaps), then a batch's
-//! fragments are linked into one kernel (`build.rs`).
+//! fragments are linked into one kernel (`build.rs`). The reference interpreter
+//! (`reference.rs`) walks the same program directly and defines every result the
+//! kernels must match.
 
 mod build;
+pub mod data;
 mod eval;
 mod fragment;
+pub mod reference;
 
 pub use build::{BuildError, KernelBuilder, Lowering, Resolve};
 pub use eval::Scratch;
 pub use fragment::{Fragment, Fragments, Fresh};
 
-use crate::registry::{Getter, SharedBuffer};
-use crate::sources::SourceData;
+use crate::data::{Getter, SharedBuffer};
 use std::sync::Arc;
 use weft_lang::ir::CoordId;
+use weft_sources::SourceData;
 
 /// Points evaluated per instruction dispatch.
 pub const LANES: usize = 64;
@@ -129,8 +133,13 @@ pub struct CallSite {
 }
 
 /// Compiled code for one set of outputs.
+///
+/// A kernel runs only on a [`Scratch`] made for it: each kernel has an identity
+/// of its own, its scratch carries it, and [`Kernel::run`] checks it, so no safe
+/// call can hand it registers it was not built for.
 #[derive(Debug)]
 pub struct Kernel {
+    pub(crate) id: KernelId,
     pub(crate) instrs: Vec<Instr>,
     pub(crate) n_regs: usize,
     pub(crate) consts: Vec<(u32, f64)>,
@@ -141,6 +150,18 @@ pub struct Kernel {
     pub(crate) calls: Vec<CallSite>,
     pub(crate) buffers: Vec<Arc<SharedBuffer>>,
     pub(crate) fast: bool,
+}
+
+/// The identity of one built kernel (never reused within a process).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KernelId(u64);
+
+impl KernelId {
+    pub(crate) fn fresh() -> KernelId {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        KernelId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
 impl Kernel {
@@ -162,6 +183,12 @@ impl Kernel {
     /// The coordinates this kernel reads (the caller fills them per block).
     pub fn coords(&self) -> impl Iterator<Item = CoordId> + '_ {
         self.coords.iter().map(|(c, _)| *c)
+    }
+
+    /// Each coordinate this kernel reads with the register the caller fills with
+    /// it before [`Kernel::run`].
+    pub fn coord_regs(&self) -> &[(CoordId, u32)] {
+        &self.coords
     }
 
     /// The value getters this kernel calls.

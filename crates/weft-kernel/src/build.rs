@@ -9,13 +9,13 @@
 //! 100,000-strand chain compiles on a small stack.
 
 use super::fragment::{simplify, Fragment, Fragments, Piece, Simplified, NONE};
-use super::{CallSite, Instr, Kernel, OpCode};
-use crate::registry::{DataRef, Getter, OutputKey};
-use crate::sources::SourceSet;
+use super::{CallSite, Instr, Kernel, KernelId, OpCode};
+use crate::data::{DataRef, Getter, OutputKey};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use weft_graph::NodeKind;
 use weft_lang::ir::{CoordId, InstId, Program};
+use weft_sources::SourceSet;
 
 /// What building needs from the program.
 #[derive(Clone, Copy)]
@@ -56,7 +56,7 @@ pub struct KernelBuilder<'p> {
     /// The DAG nodes of each fused instance's outputs, once linked.
     linked: HashMap<InstId, Box<[NodeId]>>,
     source_slots: HashMap<u32, u32>,
-    sources: Vec<Arc<crate::sources::SourceData>>,
+    sources: Vec<Arc<weft_sources::SourceData>>,
     outputs: Vec<NodeId>,
     /// Graph nodes in link order, and for each DAG node the one that first made
     /// it (instructions are attributed to it for per-node timing).
@@ -485,6 +485,7 @@ impl<'p> KernelBuilder<'p> {
             }
         }
         let kernel = Kernel {
+            id: KernelId::fresh(),
             instrs,
             n_regs: n_regs as usize,
             consts,

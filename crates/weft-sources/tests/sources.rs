@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use weft_diagnostics::{Code, Diagnostic, FileId, Severity, Span};
-use weft_engine::sources::{SourceData, SourceOptions, SourceSet, MAX_VIDEO_FRAMES};
 use weft_lang::builtins::SourceKind;
 use weft_lang::ir::{Program, Source, SourceId};
+use weft_sources::{SourceData, SourceOptions, SourceSet, MAX_VIDEO_FRAMES};
 
 /// A directory under the system temp dir, removed when dropped.
 struct TempDir(PathBuf);

@@ -1,15 +1,22 @@
 //! Building a program for the live engine, off the engine thread: read, parse,
 //! lower, graph and load sources, keyed by the content of every file involved, and
 //! remember which content failed so the same broken save is not built twice.
+//!
+//! The key of a build is made of the bytes that build read (each file's digest
+//! taken as it was read, data files before they are decoded), never of a second
+//! read: a save that lands during a build then differs from the key, so the next
+//! build runs instead of answering `Unchanged`.
 
 use super::command::Command;
-use crate::sources::{SourceOptions, SourceSet};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
 use weft_graph::{Graph, Scope};
 use weft_lang::ir::Program;
+use weft_lang::{DiskReader, SourceReader};
+use weft_sources::{SourceOptions, SourceSet};
 
 /// A program ready to swap in: built, graphed per scope, its sources loaded.
 /// Cloning shares the program, sources and texts; only the graphs are copied.
@@ -65,23 +72,56 @@ impl BuildOutcome {
 }
 
 /// Builds programs for one root file and remembers what it built.
-#[derive(Debug, Default)]
 pub struct Builder {
     options: SourceOptions,
-    /// Files the last build read (WEFT files and data files), to key the next one.
+    /// Where WEFT files and data files are read from: the disk, or an editor's
+    /// buffers over it.
+    reader: Arc<dyn SourceReader + Send + Sync>,
+    /// Files the last build read (WEFT files, then data files from `data_from`
+    /// on), to key the next one.
     files: Vec<PathBuf>,
+    data_from: usize,
     last_key: Option<[u8; 32]>,
     failed: HashSet<[u8; 32]>,
     /// How many builds ran (parsed and lowered), for tests and reports.
     pub builds: u64,
 }
 
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("files", &self.files)
+            .field("builds", &self.builds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new(SourceOptions::default())
+    }
+}
+
 impl Builder {
-    /// A builder loading sources with `options` (`--mic`, `--camera`).
+    /// A builder reading from disk, loading sources with `options` (`--mic`,
+    /// `--camera`).
     pub fn new(options: SourceOptions) -> Builder {
+        Builder::with_reader(options, Arc::new(DiskReader))
+    }
+
+    /// A builder reading every file through `reader`.
+    pub fn with_reader(
+        options: SourceOptions,
+        reader: Arc<dyn SourceReader + Send + Sync>,
+    ) -> Builder {
         Builder {
             options,
-            ..Builder::default()
+            reader,
+            files: Vec::new(),
+            data_from: 0,
+            last_key: None,
+            failed: HashSet::new(),
+            builds: 0,
         }
     }
 
@@ -94,56 +134,88 @@ impl Builder {
     /// failed before.
     pub fn build(&mut self, path: &Path) -> BuildOutcome {
         let mut files = self.files.clone();
+        let mut data_from = self.data_from;
         if files.first().map(PathBuf::as_path) != Some(path) {
             files = vec![path.to_path_buf()];
+            data_from = 1;
         }
-        let key = content_key(&files);
-        if self.failed.contains(&key) {
-            return BuildOutcome::SkippedKnownFailure;
-        }
-        if self.last_key == Some(key) {
-            return BuildOutcome::Unchanged;
+        // Nothing built or failed yet: nothing to compare with, so no reading twice.
+        if self.last_key.is_some() || !self.failed.is_empty() {
+            let key = self.content_key(&files, data_from);
+            if self.failed.contains(&key) {
+                return BuildOutcome::SkippedKnownFailure;
+            }
+            if self.last_key == Some(key) {
+                return BuildOutcome::Unchanged;
+            }
         }
         self.builds += 1;
         let outcome = self.build_now(path);
-        let key = match &outcome {
-            BuildOutcome::Loaded(p) => p.key,
-            BuildOutcome::Failed { key, .. } => *key,
-            _ => key,
-        };
         match &outcome {
-            BuildOutcome::Failed { .. } => {
-                self.failed.insert(key);
+            BuildOutcome::Failed { key, .. } => {
+                self.failed.insert(*key);
                 // Going back to the last good content must build again, to
                 // clear the error the engine shows.
                 self.last_key = None;
             }
-            _ => self.last_key = Some(key),
+            BuildOutcome::Loaded(p) => self.last_key = Some(p.key),
+            BuildOutcome::SkippedKnownFailure | BuildOutcome::Unchanged => {}
         }
         outcome
     }
 
+    /// The key of `files` as they are now (data files from `data_from` on).
+    fn content_key(&self, files: &[PathBuf], data_from: usize) -> [u8; 32] {
+        let reads: Vec<Read> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let bytes = if i < data_from {
+                    self.reader.read(f)
+                } else {
+                    self.reader.read_data(f)
+                };
+                (f.clone(), bytes.ok().map(|b| digest(&b)))
+            })
+            .collect();
+        key_of(&reads)
+    }
+
     fn build_now(&mut self, path: &Path) -> BuildOutcome {
-        let built = match weft_lang::build_program(path, &weft_lang::BuildOptions) {
+        let recorder = Recorder {
+            inner: &*self.reader,
+            reads: RefCell::new(Vec::new()),
+        };
+        let built = weft_lang::build_with(path, &recorder);
+        let mut reads = recorder.reads.into_inner();
+        let built = match built {
             Ok(b) => b,
             Err(e) => {
                 self.files = vec![path.to_path_buf()];
+                self.data_from = 1;
                 return BuildOutcome::Failed {
-                    key: content_key(&self.files),
+                    key: key_of(&reads),
                     error: format!("{e}\n"),
                     diagnostics: Vec::new(),
                     map: Arc::new(SourceMap::new()),
                 };
             }
         };
-        let mut files = built.files.clone();
-        if let Some(p) = &built.program {
-            files.extend(p.sources.iter().filter_map(|s| s.path.clone()));
-        }
+        // Data files are digested before they are decoded: a save in between makes
+        // the key older than what was built, which costs one more build, never a
+        // lost edit.
         let mut seen = HashSet::new();
-        files.retain(|f| seen.insert(f.clone()));
-        self.files = files;
-        let key = content_key(&self.files);
+        reads.retain(|(f, _)| seen.insert(f.clone()));
+        self.data_from = reads.len();
+        if let Some(p) = &built.program {
+            for f in p.sources.iter().filter_map(|s| s.path.as_ref()) {
+                if seen.insert(f.clone()) {
+                    reads.push((f.clone(), self.reader.read_data(f).ok().map(|b| digest(&b))));
+                }
+            }
+        }
+        self.files = reads.iter().map(|(f, _)| f.clone()).collect();
+        let key = key_of(&reads);
         let map = Arc::new(built.sources);
         let fail = |diagnostics: &[Diagnostic]| BuildOutcome::Failed {
             key,
@@ -187,44 +259,49 @@ impl Builder {
     }
 }
 
-/// blake3 over each file's path and content (a missing file counts as missing).
-pub fn content_key(files: &[PathBuf]) -> [u8; 32] {
+/// One file a build read: its path and the digest of the bytes it got (`None`
+/// when the read failed).
+type Read = (PathBuf, Option<[u8; 32]>);
+
+/// A reader that remembers the digest of everything it hands out.
+struct Recorder<'r> {
+    inner: &'r (dyn SourceReader + Send + Sync),
+    reads: RefCell<Vec<Read>>,
+}
+
+impl SourceReader for Recorder<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let result = self.inner.read(path);
+        let d = result.as_ref().ok().map(|b| digest(b));
+        self.reads.borrow_mut().push((path.to_path_buf(), d));
+        result
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    *blake3::hash(bytes).as_bytes()
+}
+
+/// blake3 over each file's path and content digest (a failed read counts as
+/// missing), in order.
+fn key_of(reads: &[Read]) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
-    h.update(b"weft-build-v1\0");
-    for f in files {
+    h.update(b"weft-build-v2\0");
+    for (f, d) in reads {
         let p = f.to_string_lossy();
         h.update(&(p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
-        // Bounded and never blocking: a FIFO or a device counts as unreadable.
-        match weft_files::read(f, weft_files::Limit::DATA) {
-            Ok(bytes) => {
+        match d {
+            Some(d) => {
                 h.update(&[1]);
-                h.update(&(bytes.len() as u64).to_le_bytes());
-                h.update(&bytes);
+                h.update(d);
             }
-            Err(_) => {
+            None => {
                 h.update(&[0]);
             }
         }
     }
     *h.finalize().as_bytes()
-}
-
-/// Which scope plays at timeline time `t` (0 without segments, else the
-/// segment's index), and `me@time` there. `me@time` wraps with `me<loop>` (inside
-/// a segment, the segment's own time wraps, as the audio backend does); times
-/// past the end stay in the last segment.
-pub fn locate(program: &Program, t: f64) -> (usize, f64) {
-    if program.segments.is_empty() {
-        return (0, program.settings.wrap_time(t));
-    }
-    let last = program.segments.len() - 1;
-    let i = program
-        .segments
-        .iter()
-        .position(|s| t < s.start + s.duration)
-        .unwrap_or(last);
-    (i, program.settings.wrap_time(t - program.segments[i].start))
 }
 
 /// Parameter values carried across a swap: kept by id (clamped into the new

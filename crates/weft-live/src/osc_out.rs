@@ -1,9 +1,9 @@
 //! Sending the `osc(…)` outputs over UDP: one message per output per visual frame,
 //! each value as a 32-bit float (the type every OSC peer reads).
 
-use crate::osc::OscMessage;
 use rosc::{OscPacket, OscType};
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use weft_engine::osc::OscMessage;
 
 /// Where OSC goes when nobody says: SuperCollider's language port on this machine.
 pub const DEFAULT_TARGET: &str = "127.0.0.1:57120";

@@ -2,12 +2,14 @@
 //! allocation, no locking, no look-ups; one `match` per instruction, then a tight
 //! loop over the lanes that the compiler vectorizes.
 
-use super::{BlockPos, Kernel, Lane, OpCode, LANES};
+use super::{BlockPos, Kernel, KernelId, Lane, OpCode, LANES};
 use weft_lang::builtins as b;
 
-/// The registers one worker uses to run a kernel (and the kernels it calls).
+/// The registers one worker uses to run a kernel (and the kernels it calls). A
+/// scratch belongs to the kernel it was made for: [`Kernel::run`] refuses any other.
 #[derive(Debug)]
 pub struct Scratch {
+    kernel: KernelId,
     pub(crate) regs: Vec<Lane>,
     pub(crate) calls: Vec<Scratch>,
 }
@@ -20,6 +22,7 @@ impl Scratch {
             regs[r as usize] = [v; LANES];
         }
         Scratch {
+            kernel: kernel.id,
             regs,
             calls: kernel
                 .calls
@@ -30,7 +33,11 @@ impl Scratch {
     }
 
     /// Fills the uniform registers (mouse, tempo, parameters) for a frame.
+    ///
+    /// # Panics
+    /// When the scratch was made for another kernel.
     pub fn set_uniforms(&mut self, kernel: &Kernel, uniforms: &[f64]) {
+        kernel.check_scratch(self);
         for &(u, r) in &kernel.uniforms {
             self.regs[r as usize] = [uniforms.get(u as usize).copied().unwrap_or(0.0); LANES];
         }
@@ -54,8 +61,12 @@ impl Scratch {
 
 impl Kernel {
     /// Evaluates one block: the caller has filled the coordinate registers.
+    ///
+    /// # Panics
+    /// When `s` was not made for this kernel by [`Scratch::new`].
     #[inline]
     pub fn run(&self, s: &mut Scratch, pos: BlockPos) {
+        self.check_scratch(s);
         #[cfg(target_arch = "x86_64")]
         if self.fast {
             // SAFETY: `fast` is only set when the CPU supports AVX2 and FMA.
@@ -77,20 +88,36 @@ impl Kernel {
         self.outputs[i]
     }
 
+    /// The one check `run_body`'s unchecked register accesses rest on: a scratch
+    /// made for this kernel has `n_regs` registers and one sub-scratch per call
+    /// site, each made for its callee (checked again when the callee runs).
+    #[inline]
+    fn check_scratch(&self, s: &Scratch) {
+        assert!(
+            s.kernel == self.id && s.regs.len() >= self.n_regs && s.calls.len() == self.calls.len(),
+            "a kernel ran on a scratch made for another kernel"
+        );
+    }
+
     #[inline(always)]
     fn run_body(&self, s: &mut Scratch, pos: BlockPos) {
         let n = s.regs.len();
         let regs = s.regs.as_mut_ptr();
-        // SAFETY (for every `rd`/`wr` below): the builder checked that every register
-        // index is below `n_regs` (the scratch was made for this kernel, so it has at
-        // least that many) and that an instruction's destination differs from its
-        // operands, so the one `&mut` never aliases the `&`s.
+        // For every `rd`/`wr` below: the builder checked (`validate`) that every
+        // register index is below `n_regs`, `run` checked that this scratch was made
+        // for this kernel (so it has at least that many registers), and an
+        // instruction's destination differs from its operands, so the one `&mut`
+        // never aliases the `&`s.
         let rd = |i: u32| -> &Lane {
             debug_assert!((i as usize) < n);
+            // SAFETY: `i < n_regs <= n` (see above), so the pointer is in bounds,
+            // and no `&mut` to this register is alive (destinations never alias).
             unsafe { &*regs.add(i as usize) }
         };
         let wr = |i: u32| -> &mut Lane {
             debug_assert!((i as usize) < n);
+            // SAFETY: in bounds as above; an instruction takes one `&mut`, to its
+            // destination, which none of its operands alias.
             unsafe { &mut *regs.add(i as usize) }
         };
         macro_rules! un {

@@ -2,10 +2,10 @@
 //! a time. Slow and obviously right; the conformance tests run every program
 //! through it and through the compiled kernels, so the two check each other.
 
-use crate::kernel::uniform;
-use crate::sources::SourceSet;
+use crate::uniform;
 use weft_lang::builtins;
 use weft_lang::ir::{coord, Expr, ExprId, Program, Uniform};
+use weft_sources::SourceSet;
 
 /// Evaluates `expr` at `point` (coordinate values by id; missing ones are 0).
 /// Recursion follows the program's own nesting, so keep it to test programs.
