@@ -83,7 +83,11 @@ fn hostile(dir: &Path, limit: u64) -> Vec<(&'static str, PathBuf, &'static str)>
             PathBuf::from("/dev/zero"),
             "it is a character device, not a regular file",
         ),
-        ("a FIFO", fifo, "it is a FIFO (named pipe), not a regular file"),
+        (
+            "a FIFO",
+            fifo,
+            "it is a FIFO (named pipe), not a regular file",
+        ),
         ("a folder", folder, "it is a directory, not a file"),
         ("a too-large file", big, "it is larger than"),
     ]
@@ -121,7 +125,11 @@ fn a_use_load_or_mic_that_is_not_a_regular_file_is_refused_promptly() {
     let dir = tempfile::tempdir().expect("tmp");
     let png = s(&dir.path().join("out.png"));
     let mic = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/mic.weft");
-    for (limit, role) in [(PROGRAM_LIMIT, "use"), (DATA_LIMIT, "load"), (DATA_LIMIT, "mic")] {
+    for (limit, role) in [
+        (PROGRAM_LIMIT, "use"),
+        (DATA_LIMIT, "load"),
+        (DATA_LIMIT, "mic"),
+    ] {
         for (name, path, reason) in hostile(dir.path(), limit) {
             let what = format!("{name} as `{role}`");
             let out = match role {
@@ -146,7 +154,16 @@ fn a_use_load_or_mic_that_is_not_a_regular_file_is_refused_promptly() {
                 }
                 _ => weft(
                     dir.path(),
-                    &["frame", &s(&mic), "--size", "4x4", "--mic", &s(&path), "-o", &png],
+                    &[
+                        "frame",
+                        &s(&mic),
+                        "--size",
+                        "4x4",
+                        "--mic",
+                        &s(&path),
+                        "-o",
+                        &png,
+                    ],
                 ),
             };
             let code = if role == "use" { "E0307" } else { "E0601" };
@@ -173,8 +190,14 @@ const USES: &str = "use \"lib.weft\"\nimg<r, g, b, a> = load(\"pic.png\")\ndispl
 /// A program that uses `lib.weft` and loads `pic.png`, in `dir`.
 fn program_with_inputs(dir: &Path) -> PathBuf {
     std::fs::write(dir.join("lib.weft"), "shade<v> = me@x\n").expect("write");
-    image::save_buffer(dir.join("pic.png"), &[1, 2, 3, 255], 1, 1, image::ColorType::Rgba8)
-        .expect("png");
+    image::save_buffer(
+        dir.join("pic.png"),
+        &[1, 2, 3, 255],
+        1,
+        1,
+        image::ColorType::Rgba8,
+    )
+    .expect("png");
     let prog = dir.join("piece.weft");
     std::fs::write(&prog, USES).expect("write");
     prog
@@ -214,10 +237,21 @@ fn frame_and_audio_never_write_over_an_input_a_fifo_or_a_device() {
             );
         }
     }
-    let out = weft(dir.path(), &["frame", &prog, "--size", "2x2", "-o", "fifo.png"]);
+    let out = weft(
+        dir.path(),
+        &["frame", &prog, "--size", "2x2", "-o", "fifo.png"],
+    );
     expect(&out, 3, &["FIFO"], "weft frame -o a FIFO");
-    let out = weft(dir.path(), &["audio", &prog, "--duration", "0.01", "-o", "null.wav"]);
-    expect(&out, 3, &["character device"], "weft audio -o a link to /dev/null");
+    let out = weft(
+        dir.path(),
+        &["audio", &prog, "--duration", "0.01", "-o", "null.wav"],
+    );
+    expect(
+        &out,
+        3,
+        &["character device"],
+        "weft audio -o a link to /dev/null",
+    );
     assert_eq!(inputs(dir.path()), before, "an input changed");
     assert!(is_fifo(&fifo), "the FIFO was replaced");
     assert_eq!(
@@ -240,7 +274,16 @@ fn render_never_writes_over_an_input_a_fifo_or_a_device() {
     let before = inputs(dir.path());
     let fifo = dir.path().join("fifo.mp4");
     mkfifo(&fifo);
-    let small = ["--size", "16x8", "--fps", "4", "--duration", "0.5", "--jobs", "1"];
+    let small = [
+        "--size",
+        "16x8",
+        "--fps",
+        "4",
+        "--duration",
+        "0.5",
+        "--jobs",
+        "1",
+    ];
     for (format, out) in [
         ("mp4", "piece.weft"),
         ("mp4", "lib.weft"),
@@ -256,12 +299,20 @@ fn render_never_writes_over_an_input_a_fifo_or_a_device() {
         } else {
             "one of the files this command reads"
         };
-        expect(&out_run, 3, &[want], &format!("weft render --format {format} -o {out}"));
+        expect(
+            &out_run,
+            3,
+            &[want],
+            &format!("weft render --format {format} -o {out}"),
+        );
     }
     // A PNG folder whose frame names the program reads: the frame is refused.
     std::fs::create_dir(dir.path().join("frames")).expect("mkdir");
-    std::fs::copy(dir.path().join("pic.png"), dir.path().join("frames/frame-000000.png"))
-        .expect("copy");
+    std::fs::copy(
+        dir.path().join("pic.png"),
+        dir.path().join("frames/frame-000000.png"),
+    )
+    .expect("copy");
     let text = USES.replace("pic.png", "frames/frame-000000.png");
     std::fs::write(dir.path().join("framed.weft"), text).expect("write");
     let mut args = vec!["render", "framed.weft", "--format", "png", "-o", "frames"];
@@ -292,6 +343,8 @@ fn graph_prints_each_wire_once() {
 }
 
 /// The peak resident memory of `weft ARGS`, in KiB (from `wait4`).
+// Reaped by `wait4`, which also gives its peak memory (`Child::wait` does not).
+#[allow(clippy::zombie_processes)]
 fn peak_kib(dir: &Path, args: &[&str]) -> (i32, i64) {
     let child = Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(args)
@@ -314,15 +367,29 @@ fn peak_kib(dir: &Path, args: &[&str]) -> (i32, i64) {
 #[test]
 fn a_long_audio_render_streams_to_disk() {
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("sine.weft"), "play(0.5 * sin(me@time * tau * 440))\n")
-        .expect("write");
+    std::fs::write(
+        dir.path().join("sine.weft"),
+        "play(0.5 * sin(me@time * tau * 440))\n",
+    )
+    .expect("write");
     // 1000 s at 48 kHz, mono: 192 MB of samples.
     let (code, kib) = peak_kib(
         dir.path(),
-        &["audio", "sine.weft", "--duration", "1000", "--rate", "48000", "-o", "long.wav"],
+        &[
+            "audio",
+            "sine.weft",
+            "--duration",
+            "1000",
+            "--rate",
+            "48000",
+            "-o",
+            "long.wav",
+        ],
     );
     assert_eq!(code, 0);
-    let len = std::fs::metadata(dir.path().join("long.wav")).expect("written").len();
+    let len = std::fs::metadata(dir.path().join("long.wav"))
+        .expect("written")
+        .len();
     assert!(len > 192_000_000, "{len} bytes");
     assert!(
         kib < 120 * 1024,

@@ -207,7 +207,17 @@ fn start(tmux: &Tmux, dir: &Path, file: &str) {
     );
     let started = tmux
         .cmd()
-        .args(["new-session", "-d", "-s", "tui", "-x", "110", "-y", "24", &command])
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "tui",
+            "-x",
+            "110",
+            "-y",
+            "24",
+            &command,
+        ])
         .env_remove("TMUX")
         .status()
         .expect("tmux is installed (scripts/setup.sh)");

@@ -19,6 +19,5 @@ mod write;
 
 pub use read::{check, open, read, Input, Limit, ReadError};
 pub use write::{
-    parent, same_file, sweep, temp_owner, temp_path, write_bytes, ReadFiles, StagedFile,
-    WriteError,
+    parent, same_file, sweep, temp_owner, temp_path, write_bytes, ReadFiles, StagedFile, WriteError,
 };

@@ -244,22 +244,25 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_regular_file() {
         let dir = tempfile::tempdir().expect("tmp");
-        assert!(matches!(
-            read(dir.path(), SMALL),
-            Err(ReadError::Directory)
-        ));
+        assert!(matches!(read(dir.path(), SMALL), Err(ReadError::Directory)));
         assert!(matches!(
             read(&dir.path().join("none"), SMALL),
             Err(ReadError::NotFound)
         ));
         let e = read(Path::new("/dev/zero"), Limit::DATA).expect_err("a device");
-        assert_eq!(e.to_string(), "it is a character device, not a regular file");
+        assert_eq!(
+            e.to_string(),
+            "it is a character device, not a regular file"
+        );
         let fifo = dir.path().join("fifo");
         let c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("c string");
         // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let e = read(&fifo, SMALL).expect_err("a FIFO");
-        assert_eq!(e.to_string(), "it is a FIFO (named pipe), not a regular file");
+        assert_eq!(
+            e.to_string(),
+            "it is a FIFO (named pipe), not a regular file"
+        );
     }
 
     #[test]

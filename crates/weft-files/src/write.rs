@@ -366,7 +366,9 @@ mod tests {
     fn sweep_removes_only_dead_processes_temporary_files() {
         let dir = tempfile::tempdir().expect("tmp");
         // No process has pid 0x7fff_fff0 on Linux (pid_max is at most 2^22).
-        let dead = dir.path().join(format!(".{}-0.write.tmp.mp4", 0x7fff_fff0u32));
+        let dead = dir
+            .path()
+            .join(format!(".{}-0.write.tmp.mp4", 0x7fff_fff0u32));
         let live = temp_path(dir.path(), "write", "mp4");
         let other = dir.path().join(".notes.tmp.mp4");
         for p in [&dead, &live, &other] {

@@ -7,10 +7,10 @@
 
 use crate::atomic::{self, ReadFiles};
 use crate::cache::{now_secs, Cache, Entry, EntryMeta, Lookup};
-use crate::key::ChunkKey;
 use crate::chunk::ChunkRenderer;
 use crate::encode::Ffmpeg;
 use crate::error::RenderError;
+use crate::key::ChunkKey;
 use crate::report::Report;
 use crate::schedule::{self, Event};
 use crate::settings::Format;
@@ -179,9 +179,9 @@ pub fn assemble(
             }
             Ok(())
         }
-        Format::Wav => atomic::write_with(out, reads, |tmp| {
-            write_wav(cache, timeline, channels, tmp)
-        }),
+        Format::Wav => {
+            atomic::write_with(out, reads, |tmp| write_wav(cache, timeline, channels, tmp))
+        }
         Format::Mp4 => {
             let ffmpeg = ffmpeg.ok_or_else(|| RenderError::MissingFfmpeg("ffmpeg".into()))?;
             let work = atomic::temp_path(&cache.tmp_dir(), "join", "");

@@ -209,8 +209,7 @@ mod float64 {
         mut input: BufReader<Input>,
     ) -> Result<Option<(usize, u32, Vec<f32>)>, SourceError> {
         let mut head = [0u8; 12];
-        if input.read_exact(&mut head).is_err() || &head[..4] != b"RIFF" || &head[8..] != b"WAVE"
-        {
+        if input.read_exact(&mut head).is_err() || &head[..4] != b"RIFF" || &head[8..] != b"WAVE" {
             return Ok(None);
         }
         let mut format: Option<(usize, u32)> = None;

@@ -124,9 +124,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         );
         return Err(Failure::Program(render(&d, &s.map)));
     }
-    let bytes = total
-        .saturating_mul(u64::from(channels))
-        .saturating_mul(4);
+    let bytes = total.saturating_mul(u64::from(channels)).saturating_mul(4);
     if bytes > MAX_WAV_DATA {
         return Err(Failure::Usage(format!(
             "{duration} s at {rate} Hz in {channels} channel(s) is {:.1} GiB of samples; \

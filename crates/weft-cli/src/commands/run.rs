@@ -4,8 +4,8 @@
 
 use crate::commands::sound;
 use crate::failure::Failure;
-use crate::session::Inputs;
 use crate::prompt::PromptLine;
+use crate::session::Inputs;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;

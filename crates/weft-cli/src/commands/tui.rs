@@ -263,8 +263,8 @@ fn draw(f: &mut Frame<'_>, app: &mut App) {
             .map(|w| Line::styled(w.clone(), Style::default().fg(Color::Yellow))),
     );
     let help = Paragraph::new(lines)
-    .wrap(Wrap { trim: true })
-    .block(Block::default().borders(Borders::TOP));
+        .wrap(Wrap { trim: true })
+        .block(Block::default().borders(Borders::TOP));
     f.render_widget(help, rows[1]);
 }
 

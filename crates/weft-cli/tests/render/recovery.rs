@@ -250,7 +250,11 @@ fn a_render_killed_while_writing_the_output_leaves_nothing_the_next_one_keeps() 
     }
     let pid = std::fs::read_to_string(work.path().join("pid")).expect("pid");
     for p in [child.id().to_string(), pid.trim().to_string()] {
-        assert!(Command::new("kill").args(["-KILL", &p]).status().expect("kill").success());
+        assert!(Command::new("kill")
+            .args(["-KILL", &p])
+            .status()
+            .expect("kill")
+            .success());
     }
     let _ = child.wait();
     assert!(!out.exists(), "no output from a killed render");
@@ -259,7 +263,11 @@ fn a_render_killed_while_writing_the_output_leaves_nothing_the_next_one_keeps() 
     let resumed = render(&file, &args[2..]);
     assert_eq!(n(&resumed, "rendered"), 0, "every chunk was cached");
     assert!(out.is_file());
-    assert_eq!(temporaries(&out_dir), Vec::<String>::new(), "the stale one is removed");
+    assert_eq!(
+        temporaries(&out_dir),
+        Vec::<String>::new(),
+        "the stale one is removed"
+    );
 }
 
 #[test]

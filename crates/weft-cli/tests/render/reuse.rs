@@ -26,7 +26,18 @@ fn param_values_are_part_of_the_chunk_keys() {
     std::fs::write(&file, LEVEL).expect("write");
     let frames = dir.path().join("frames");
     let o = frames.to_str().expect("utf-8");
-    let base = ["--format", "png", "-o", o, "--size", "4x2", "--fps", "2", "--duration", "1"];
+    let base = [
+        "--format",
+        "png",
+        "-o",
+        o,
+        "--size",
+        "4x2",
+        "--fps",
+        "2",
+        "--duration",
+        "1",
+    ];
     let args = |v: &str| -> Vec<String> {
         let mut a: Vec<String> = base.iter().map(|s| s.to_string()).collect();
         a.extend(["--param".to_string(), format!("level={v}")]);
@@ -92,10 +103,16 @@ fn the_aac_track_is_encoded_once_until_the_sound_changes() {
     std::fs::write(&file, SMOOTH).expect("write");
     let (ffmpeg, log) = logging_ffmpeg(dir.path());
     let f = file.to_str().expect("utf-8");
-    let args = ["render", f, "--size", "16x8", "--fps", "4", "--jobs", "1", "--json"];
+    let args = [
+        "render", f, "--size", "16x8", "--fps", "4", "--jobs", "1", "--json",
+    ];
     let go = || {
         let out = run(weft().args(args).env("WEFT_FFMPEG", &ffmpeg));
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     go();
     assert_eq!(aac_encodes(&log), 1);
