@@ -88,4 +88,6 @@ codes! {
     Unsupported = "E0701", "a playground form weft does not support yet";
     MicFallback = "W0601", "`mic()` without `--mic FILE` plays silence";
     CameraFallback = "W0602", "`camera()` without `--camera FILE` shows black";
+    TooLarge = "E0801", "a program larger than weft compiles (the size budget in docs/language.md)";
+    UnboundCoordinate = "W0301", "a `me@…` coordinate no backend binds and no remap sets, named like one that is bound";
 }
