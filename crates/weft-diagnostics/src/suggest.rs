@@ -6,9 +6,10 @@ const MAX_LEN: usize = 64;
 
 /// The candidate closest to `name` by edit distance (optimal string alignment:
 /// insertions, deletions, substitutions and swaps of neighbours), if it is close
-/// enough to be a likely slip: at most one edit for names of up to four
-/// characters, else at most a third of the name's length. A difference of case
-/// alone always counts. Ties go to the earlier candidate.
+/// enough to be a likely slip: at most one edit for names of up to five
+/// characters, else at most a third of the name's length, and fewer edits than the
+/// name has characters. A difference of case alone always counts. Ties go to the
+/// earlier candidate.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let len = name.chars().count();
     if len == 0 || len > MAX_LEN {
@@ -29,7 +30,8 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         } else {
             strsim::osa_distance(name, c)
         };
-        if d <= limit && best.is_none_or(|(b, _)| d < b) {
+        // Some of the name must survive: `z` is no slip for `x`.
+        if d <= limit && d < len && best.is_none_or(|(b, _)| d < b) {
             best = Some((d, c));
         }
     }
@@ -58,7 +60,8 @@ mod tests {
         assert_eq!(closest("tiem", names), Some("time"));
         assert_eq!(closest("qqq", names), None);
         assert_eq!(closest("sin", names), Some("sinh"));
-        assert_eq!(closest("x", ["y"]), Some("y"));
+        assert_eq!(closest("x", ["y"]), None);
+        assert_eq!(closest("X", ["y", "x"]), Some("x"));
         assert_eq!(closest(&"a".repeat(1000), ["a"]), None);
         assert_eq!(did_you_mean("sn", names), "; did you mean `sin`?");
         assert_eq!(did_you_mean("qqq", names), "");

@@ -123,10 +123,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         audio_block: 64,
     };
     let c = Coordinator::new(program.clone(), s.sources.clone(), graph, config)
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
     let v = c
         .value_at(inst, out as u32, &Point { coords: point }, &uniforms)
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
     crate::failure::out(&format!("{v}\n"));
     Ok(())
 }

@@ -6,15 +6,19 @@
 //!
 //! Nothing here recurses over program structure: instances are linked in a
 //! topological order and fragments in piece order (children first), so a
-//! 100,000-strand chain compiles on a small stack.
+//! 100,000-strand chain compiles on a small stack. Substitutions are remembered
+//! per node and coordinate map, and skip the parts that read none of the mapped
+//! coordinates, so a chain of remaps of remaps links in time linear in the code it
+//! makes; that code is bounded by [`MAX_KERNEL_NODES`] (`BuildError::TooLarge`).
 
-use super::fragment::{simplify, Fragment, Fragments, Piece, Simplified, NONE};
-use super::{CallSite, Instr, Kernel, OpCode};
+use super::fragment::{coord_bit, simplify, Fragment, Fragments, Piece, Simplified, NONE};
+use super::{CallSite, Instr, Kernel, OpCode, MAX_KERNEL_NODES};
 use crate::registry::{DataRef, Getter, OutputKey};
 use crate::sources::SourceSet;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use weft_graph::NodeKind;
+use weft_diagnostics::{Code, Diagnostic, Span};
 use weft_lang::ir::{CoordId, InstId, Program};
 
 /// What building needs from the program.
@@ -62,6 +66,14 @@ pub struct KernelBuilder<'p> {
     /// it (instructions are attributed to it for per-node timing).
     owners: Vec<NodeKind>,
     owner_of: Vec<u32>,
+    /// Per DAG node: the coordinates its value reads (see [`coord_bit`]).
+    reads: Vec<u64>,
+    /// Coordinate maps of remaps, numbered by content.
+    maps: HashMap<Box<[(CoordId, NodeId)]>, u32>,
+    /// Substitutions done: (node, map number) to the rebuilt node.
+    substituted: HashMap<(NodeId, u32), NodeId>,
+    /// The DAG outgrew [`MAX_KERNEL_NODES`]; linking stops.
+    too_large: bool,
 }
 
 /// Why a kernel could not be built.
@@ -70,6 +82,30 @@ pub enum BuildError {
     /// An instance outside the kernel is read but nothing exposes it.
     #[error("`{0}` is read from another batch but no batch exposes it")]
     Unwired(String),
+    /// The kernel would need more than [`MAX_KERNEL_NODES`] operations.
+    #[error("`{name}` needs more than {MAX_KERNEL_NODES} operations in one kernel once the remaps and instances it reads are expanded")]
+    TooLarge {
+        /// The instance (or output) being linked when the budget ran out.
+        name: String,
+        /// Its definition.
+        span: Span,
+    },
+}
+
+impl BuildError {
+    /// The program's diagnostic for this error, when it is the program's fault
+    /// (an unwired read is weft's).
+    pub fn to_diagnostic(&self) -> Option<Diagnostic> {
+        match self {
+            BuildError::TooLarge { span, .. } => Some(
+                Diagnostic::error(Code::TooLarge, *span, self.to_string()).with_note(format!(
+                    "a kernel holds at most {MAX_KERNEL_NODES} operations (see \"Limits\" in docs/language.md); \
+                     remaps of remaps can grow it exponentially: compose the coordinates instead"
+                )),
+            ),
+            BuildError::Unwired(_) => None,
+        }
+    }
 }
 
 impl<'p> KernelBuilder<'p> {
@@ -85,6 +121,10 @@ impl<'p> KernelBuilder<'p> {
             outputs: Vec::new(),
             owners: Vec::new(),
             owner_of: Vec::new(),
+            reads: Vec::new(),
+            maps: HashMap::new(),
+            substituted: HashMap::new(),
+            too_large: false,
         }
     }
 
@@ -93,6 +133,19 @@ impl<'p> KernelBuilder<'p> {
             return id;
         }
         let id = self.nodes.len() as NodeId;
+        if self.nodes.len() >= MAX_KERNEL_NODES {
+            self.too_large = true;
+        }
+        let reads = match &n {
+            N::Coord(c) => coord_bit(*c),
+            N::Op(_, args, _) => args
+                .iter()
+                .filter(|a| **a != NONE)
+                .fold(0, |m, a| m | self.reads[*a as usize]),
+            N::Extern(_, args) => args.iter().fold(0, |m, a| m | self.reads[*a as usize]),
+            N::Const(_) | N::Uniform(_) => 0,
+        };
+        self.reads.push(reads);
         self.nodes.push(n.clone());
         self.owner_of
             .push(self.owners.len().saturating_sub(1) as u32);
@@ -223,8 +276,21 @@ impl<'p> KernelBuilder<'p> {
             NodeKind::Sink(s) => &prog.sinks[s].deps,
         };
         self.owners.push(node);
+        let too_large = || {
+            let (name, span) = match node {
+                NodeKind::Instance(i) => (prog.instance(i).name.clone(), prog.instance(i).name_span),
+                NodeKind::Sink(s) => (weft_graph::sink_name(prog, s), prog.sinks[s].span),
+            };
+            BuildError::TooLarge { name, span }
+        };
+        if frag.too_large {
+            return Err(too_large());
+        }
         let mut at: Vec<NodeId> = Vec::with_capacity(frag.pieces.len());
         for piece in &frag.pieces {
+            if self.too_large {
+                return Err(too_large());
+            }
             let map = |a: u32| if a == NONE { NONE } else { at[a as usize] };
             let id = match piece {
                 Piece::Const(bits) => self.node(N::Const(*bits)),
@@ -271,12 +337,15 @@ impl<'p> KernelBuilder<'p> {
                     }
                 }
                 Piece::Remap { target, subs } => {
-                    let map: HashMap<CoordId, NodeId> =
+                    let subs: Vec<(CoordId, NodeId)> =
                         subs.iter().map(|(c, v)| (*c, at[*v as usize])).collect();
-                    self.substitute(at[*target as usize], &map)
+                    self.substitute(at[*target as usize], &subs)
                 }
             };
             at.push(id);
+        }
+        if self.too_large {
+            return Err(too_large());
         }
         Ok(frag.outputs.iter().map(|o| at[*o as usize]).collect())
     }
@@ -297,40 +366,63 @@ impl<'p> KernelBuilder<'p> {
         }
     }
 
-    /// `root` with coordinate leaves replaced per `map` (iterative, shares work).
-    fn substitute(&mut self, root: NodeId, map: &HashMap<CoordId, NodeId>) -> NodeId {
-        let mut reach = Vec::new();
-        let mut seen = HashSet::new();
-        let mut stack = vec![root];
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
+    /// `root` with coordinate leaves replaced per `subs` (the last substitution of
+    /// a coordinate wins); rebuilt operations never fold. Iterative; a node that
+    /// reads none of the coordinates is itself, and every (node, map) is rebuilt
+    /// once per kernel, so remaps of remaps share their work.
+    fn substitute(&mut self, root: NodeId, subs: &[(CoordId, NodeId)]) -> NodeId {
+        let mut map: Vec<(CoordId, NodeId)> = Vec::with_capacity(subs.len());
+        for &(c, v) in subs.iter().rev() {
+            if !map.iter().any(|(m, _)| *m == c) {
+                map.push((c, v));
+            }
+        }
+        map.sort_unstable();
+        let mask = map.iter().fold(0, |m, (c, _)| m | coord_bit(*c));
+        let next = self.maps.len() as u32;
+        let key = *self.maps.entry(map.clone().into()).or_insert(next);
+        let done = |b: &Self, n: NodeId| -> Option<NodeId> {
+            if b.reads[n as usize] & mask == 0 {
+                Some(n)
+            } else {
+                b.substituted.get(&(n, key)).copied()
+            }
+        };
+        // (node, its operands are done): post-order without recursion.
+        let mut stack = vec![(root, false)];
+        while let Some((n, ready)) = stack.pop() {
+            if self.too_large {
+                return root;
+            }
+            if done(self, n).is_some() {
                 continue;
             }
-            reach.push(n);
-            match &self.nodes[n as usize] {
-                N::Op(_, args, _) => stack.extend(args.iter().copied().filter(|a| *a != NONE)),
-                N::Extern(_, args) => stack.extend(args.iter().copied()),
-                _ => {}
+            let args: Vec<NodeId> = match &self.nodes[n as usize] {
+                N::Op(_, args, _) => args.iter().copied().filter(|a| *a != NONE).collect(),
+                N::Extern(_, args) => args.to_vec(),
+                _ => Vec::new(),
+            };
+            if !ready {
+                stack.push((n, true));
+                stack.extend(args.into_iter().filter(|a| done(self, *a).is_none()).map(|a| (a, false)));
+                continue;
             }
-        }
-        reach.sort_unstable();
-        let mut new: HashMap<NodeId, NodeId> = HashMap::new();
-        for n in reach {
+            let new = |b: &Self, a: NodeId| if a == NONE { NONE } else { done(b, a).unwrap_or(a) };
             let rebuilt = match self.nodes[n as usize].clone() {
-                N::Coord(c) => map.get(&c).copied().unwrap_or(n),
+                N::Coord(c) => map.iter().find(|(m, _)| *m == c).map_or(n, |(_, v)| *v),
                 N::Op(op, args, aux) => {
-                    let args = args.map(|a| if a == NONE { NONE } else { new[&a] });
+                    let args = args.map(|a| new(self, a));
                     self.node(N::Op(op, args, aux))
                 }
-                N::Extern(key, args) => {
-                    let args = args.iter().map(|a| new[a]).collect();
-                    self.node(N::Extern(key, args))
+                N::Extern(k, args) => {
+                    let args = args.iter().map(|a| new(self, *a)).collect();
+                    self.node(N::Extern(k, args))
                 }
-                other => self.node(other),
+                N::Const(_) | N::Uniform(_) => n,
             };
-            new.insert(n, rebuilt);
+            self.substituted.insert((n, key), rebuilt);
         }
-        new[&root]
+        done(self, root).unwrap_or(root)
     }
 
     /// Allocates registers and emits the bytecode.

@@ -4,9 +4,11 @@
 //! another instance. A fragment names nothing by arena id except what its cache
 //! key covers (coordinates, parameter slots, sources), so the fragment of an
 //! unchanged node is reused across programs; [`super::KernelBuilder`] links
-//! fragments into one fused kernel.
+//! fragments into one fused kernel. Like linking, lowering remembers its
+//! substitutions and stops at [`MAX_KERNEL_NODES`] pieces (then the fragment is
+//! marked too large and linking it fails).
 
-use super::{uniform, OpCode};
+use super::{uniform, OpCode, MAX_KERNEL_NODES};
 use std::collections::HashMap;
 use std::sync::Arc;
 use weft_graph::NodeKind;
@@ -16,6 +18,12 @@ use weft_lang::ir::{coord, CoordId, Expr, ExprId, InstId, Program, SourceId, Uni
 
 /// An absent operand.
 pub(crate) const NONE: u32 = u32::MAX;
+
+/// The bit of coordinate `c` in a mask of the coordinates a value reads (all
+/// coordinates past the 63rd share the last bit, which only costs a wasted look).
+pub(crate) fn coord_bit(c: CoordId) -> u64 {
+    1 << c.0.min(63)
+}
 
 /// One operation of a fragment; operands are indices of earlier pieces.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -57,6 +65,8 @@ pub(crate) enum Piece {
 pub struct Fragment {
     pub(crate) pieces: Vec<Piece>,
     pub(crate) outputs: Vec<u32>,
+    /// Lowering stopped at [`MAX_KERNEL_NODES`] pieces: the code is incomplete.
+    pub(crate) too_large: bool,
 }
 
 impl Fragment {
@@ -183,7 +193,14 @@ struct Lowerer {
     pieces: Vec<Piece>,
     /// Per piece: a hole (or a deferred remap) lies beneath it.
     open: Vec<bool>,
+    /// Per piece: the coordinates it reads (see [`coord_bit`]).
+    reads: Vec<u64>,
     interned: HashMap<Piece, u32>,
+    /// Coordinate maps of remaps, numbered by content, and the substitutions
+    /// done: (piece, map number) to the rebuilt piece.
+    maps: HashMap<Box<[(CoordId, u32)]>, u32>,
+    substituted: HashMap<(u32, u32), u32>,
+    too_large: bool,
 }
 
 impl Lowerer {
@@ -196,7 +213,11 @@ impl Lowerer {
                 .collect(),
             pieces: Vec::new(),
             open: Vec::new(),
+            reads: Vec::new(),
             interned: HashMap::new(),
+            maps: HashMap::new(),
+            substituted: HashMap::new(),
+            too_large: false,
         }
     }
 
@@ -204,12 +225,19 @@ impl Lowerer {
         let mut memo: HashMap<ExprId, u32> = HashMap::new();
         // Ascending arena order: children before parents, no recursion.
         for e in program.reachable(roots) {
+            if self.too_large {
+                return Fragment {
+                    too_large: true,
+                    ..Fragment::default()
+                };
+            }
             let p = self.lower_one(program, e, &memo);
             memo.insert(e, p);
         }
         Fragment {
             outputs: roots.iter().map(|r| memo[r]).collect(),
             pieces: self.pieces,
+            too_large: self.too_large,
         }
     }
 
@@ -224,9 +252,23 @@ impl Lowerer {
             }
             _ => false,
         };
+        // Holes and deferred remaps read any coordinate (known only when linked).
+        let reads = match &p {
+            Piece::Coord(c) => coord_bit(*c),
+            Piece::Op { args, .. } | Piece::Source { args, .. } => args
+                .iter()
+                .filter(|a| **a != NONE)
+                .fold(0, |m, a| m | self.reads[*a as usize]),
+            Piece::Ref { .. } | Piece::Remap { .. } => u64::MAX,
+            Piece::Const(_) | Piece::Uniform(_) => 0,
+        };
+        if self.pieces.len() >= MAX_KERNEL_NODES {
+            self.too_large = true;
+        }
         let id = self.pieces.len() as u32;
         self.pieces.push(p.clone());
         self.open.push(open);
+        self.reads.push(reads);
         self.interned.insert(p, id);
         id
     }
@@ -318,36 +360,51 @@ impl Lowerer {
 
     /// `root` (with no hole beneath) with coordinate leaves replaced per `subs`;
     /// rebuilt operations never fold, exactly like the link-time substitution.
+    /// Iterative; a piece that reads none of the coordinates is itself, and each
+    /// (piece, map) is rebuilt once, so remaps of remaps share their work.
     fn substitute(&mut self, root: u32, subs: &[(CoordId, u32)]) -> u32 {
-        let mut reach = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut stack = vec![root];
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
-                continue;
-            }
-            reach.push(n);
-            match &self.pieces[n as usize] {
-                Piece::Op { args, .. } | Piece::Source { args, .. } => {
-                    stack.extend(args.iter().copied().filter(|a| *a != NONE))
-                }
-                _ => {}
+        // The last substitution of a coordinate wins, as it always has.
+        let mut map: Vec<(CoordId, u32)> = Vec::with_capacity(subs.len());
+        for &(c, v) in subs.iter().rev() {
+            if !map.iter().any(|(m, _)| *m == c) {
+                map.push((c, v));
             }
         }
-        reach.sort_unstable();
-        let mut new: HashMap<u32, u32> = HashMap::new();
-        for n in reach {
-            let map = |a: u32, new: &HashMap<u32, u32>| if a == NONE { NONE } else { new[&a] };
+        map.sort_unstable();
+        let mask = map.iter().fold(0, |m, (c, _)| m | coord_bit(*c));
+        let next = self.maps.len() as u32;
+        let key = *self.maps.entry(map.clone().into()).or_insert(next);
+        let done = |l: &Self, n: u32| -> Option<u32> {
+            if l.reads[n as usize] & mask == 0 {
+                Some(n)
+            } else {
+                l.substituted.get(&(n, key)).copied()
+            }
+        };
+        let mut stack = vec![(root, false)];
+        while let Some((n, ready)) = stack.pop() {
+            if self.too_large {
+                return root;
+            }
+            if done(self, n).is_some() {
+                continue;
+            }
+            let args: Vec<u32> = match &self.pieces[n as usize] {
+                Piece::Op { args, .. } | Piece::Source { args, .. } => {
+                    args.iter().copied().filter(|a| *a != NONE).collect()
+                }
+                _ => Vec::new(),
+            };
+            if !ready {
+                stack.push((n, true));
+                stack.extend(args.into_iter().filter(|a| done(self, *a).is_none()).map(|a| (a, false)));
+                continue;
+            }
+            let new = |l: &Self, a: u32| if a == NONE { NONE } else { done(l, a).unwrap_or(a) };
             let rebuilt = match self.pieces[n as usize].clone() {
-                // The last substitution of a coordinate wins, as it always has.
-                Piece::Coord(c) => subs
-                    .iter()
-                    .rev()
-                    .find(|(s, _)| *s == c)
-                    .map(|(_, v)| *v)
-                    .unwrap_or(n),
+                Piece::Coord(c) => map.iter().find(|(m, _)| *m == c).map_or(n, |(_, v)| *v),
                 Piece::Op { op, args, .. } => {
-                    let mapped = args.map(|a| map(a, &new));
+                    let mapped = args.map(|a| new(self, a));
                     if mapped == args {
                         n
                     } else {
@@ -359,7 +416,7 @@ impl Lowerer {
                     }
                 }
                 Piece::Source { source, out, args } => {
-                    let mapped = args.map(|a| map(a, &new));
+                    let mapped = args.map(|a| new(self, a));
                     self.piece(Piece::Source {
                         source,
                         out,
@@ -368,9 +425,9 @@ impl Lowerer {
                 }
                 _ => n,
             };
-            new.insert(n, rebuilt);
+            self.substituted.insert((n, key), rebuilt);
         }
-        new[&root]
+        done(self, root).unwrap_or(root)
     }
 }
 

@@ -20,6 +20,12 @@ use crate::sources::SourceData;
 use std::sync::Arc;
 use weft_lang::ir::CoordId;
 
+/// The size budget of one kernel: at most this many operations in a node's
+/// lowered fragment and in a batch's linked code (remaps substituted, fused
+/// instances inlined). Past it, building fails with `BuildError::TooLarge`
+/// (`docs/language.md`, "Limits").
+pub const MAX_KERNEL_NODES: usize = 1_000_000;
+
 /// Points evaluated per instruction dispatch.
 pub const LANES: usize = 64;
 

@@ -3,7 +3,7 @@
 //! sub-expression twice, builds it once.
 
 use crate::ir::{Expr, ExprId};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::hash::{Hash, Hasher};
 
 /// An expression as a hash key: numbers compare by their bits, so `0` and `-0`
@@ -40,10 +40,11 @@ impl Hash for Key {
     }
 }
 
-/// The table from expressions to their nodes.
+/// The table from expressions to their nodes (keys are small numbers, so a fast
+/// non-cryptographic hash: lowering looks up every node it builds).
 #[derive(Default)]
 pub(super) struct Interner {
-    nodes: HashMap<Key, ExprId>,
+    nodes: FxHashMap<Key, ExprId>,
 }
 
 impl Interner {

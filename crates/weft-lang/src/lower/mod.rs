@@ -19,6 +19,7 @@ use crate::ir::{
 };
 use arena::Interner;
 use calls::CallGraph;
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use weft_diagnostics::{Code, Diagnostic, FileId, Span};
@@ -86,7 +87,7 @@ struct Lowerer<'a> {
     /// reported once already).
     calls: CallGraph,
     /// Inlined calls by spindle and argument nodes: the same call is one result.
-    inlined: HashMap<((usize, usize), Box<[ExprId]>), Option<Vals>>,
+    inlined: FxHashMap<((usize, usize), Box<[ExprId]>), Option<Vals>>,
     /// The instance whose value is being lowered (names `param`s).
     current: Option<InstId>,
     params_in_current: u32,
@@ -115,7 +116,7 @@ pub(crate) fn lower(units: &[FileUnit]) -> (Option<Program>, Vec<Diagnostic>) {
         diags: Vec::new(),
         stack: Vec::new(),
         calls: CallGraph::default(),
-        inlined: HashMap::new(),
+        inlined: FxHashMap::default(),
         current: None,
         params_in_current: 0,
         dry_run: false,
