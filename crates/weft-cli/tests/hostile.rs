@@ -89,7 +89,10 @@ impl Program {
     }
 
     fn png(&self) -> String {
-        folder(&self.path).join("out.png").to_string_lossy().into_owned()
+        folder(&self.path)
+            .join("out.png")
+            .to_string_lossy()
+            .into_owned()
     }
 
     /// `check`, `eval img@r`, `frame` and `graph`, in that order.
@@ -202,7 +205,9 @@ fn a_chain_of_100000_spindles_is_one_error() {
     for run in p.every_command() {
         run.expect(1);
         assert_eq!(run.codes(), ["E0203"], "{}", clip(&run.stderr));
-        assert!(run.stderr.contains("p.weft:65:25: error[E0203]: spindle calls nest deeper than 64 levels"));
+        assert!(run
+            .stderr
+            .contains("p.weft:65:25: error[E0203]: spindle calls nest deeper than 64 levels"));
     }
 }
 
@@ -211,7 +216,10 @@ fn a_cycle_of_10000_spindles_is_one_error() {
     let n = 10_000;
     let mut text = String::new();
     for i in 0..n {
-        text.push_str(&format!("spindle f{i}(a) {{ return f{}(a) + 1 }}\n", (i + 1) % n));
+        text.push_str(&format!(
+            "spindle f{i}(a) {{ return f{}(a) + 1 }}\n",
+            (i + 1) % n
+        ));
     }
     text.push_str("img<r> = f5(me@x) + f7(me@y)\ndisplay(img@r)\n");
     let p = Program::new(&text);
@@ -222,7 +230,10 @@ fn a_cycle_of_10000_spindles_is_one_error() {
 
 #[test]
 fn a_sum_of_100000_terms_is_not_nesting() {
-    let text = format!("img<r> = {}me@x\ndisplay(img@r)\n", "me@x + ".repeat(99_999));
+    let text = format!(
+        "img<r> = {}me@x\ndisplay(img@r)\n",
+        "me@x + ".repeat(99_999)
+    );
     let p = Program::new(&text);
     let [check, eval, frame, graph] = p.every_command();
     check.expect(0);
@@ -240,7 +251,12 @@ fn a_5_mb_line_is_clipped_in_the_excerpt() {
     let run = weft(&["check", p.file()]);
     run.expect(1);
     assert_eq!(run.codes(), ["E0301"]);
-    assert!(run.stderr.len() < 1000, "{} bytes:\n{}", run.stderr.len(), clip(&run.stderr));
+    assert!(
+        run.stderr.len() < 1000,
+        "{} bytes:\n{}",
+        run.stderr.len(),
+        clip(&run.stderr)
+    );
     assert!(run.stderr.contains("| …1.5 * 2 + "), "{}", run.stderr);
     let excerpt = run.stderr.lines().nth(2).unwrap_or_default();
     let carets = run.stderr.lines().nth(3).unwrap_or_default();

@@ -85,11 +85,8 @@ impl Excerpt {
     /// The excerpt of `line` for a span starting `col` characters in (0-based),
     /// `width` characters wide.
     fn new(line: &str, col: usize, width: usize) -> Excerpt {
-        let shown = |s: &str| -> String {
-            s.chars()
-                .map(|c| if c == '\t' { ' ' } else { c })
-                .collect()
-        };
+        let shown =
+            |s: &str| -> String { s.chars().map(|c| if c == '\t' { ' ' } else { c }).collect() };
         // Counting stops early: a 5 MB line is not walked past the window.
         let fits = line.char_indices().nth(EXCERPT_WIDTH).is_none();
         if fits {
@@ -178,7 +175,11 @@ mod tests {
     /// The excerpt line and the caret line of a rendered diagnostic.
     fn excerpt(rendered: &str) -> (String, String) {
         let lines: Vec<&str> = rendered.lines().collect();
-        let cut = |l: &str| l.split_once(" | ").map(|(_, t)| t.to_string()).unwrap_or_default();
+        let cut = |l: &str| {
+            l.split_once(" | ")
+                .map(|(_, t)| t.to_string())
+                .unwrap_or_default()
+        };
         (cut(lines[2]), cut(lines[3]))
     }
 

@@ -17,8 +17,8 @@ use crate::registry::{DataRef, Getter, OutputKey};
 use crate::sources::SourceSet;
 use std::collections::HashMap;
 use std::sync::Arc;
-use weft_graph::NodeKind;
 use weft_diagnostics::{Code, Diagnostic, Span};
+use weft_graph::NodeKind;
 use weft_lang::ir::{CoordId, InstId, Program};
 
 /// What building needs from the program.
@@ -278,7 +278,9 @@ impl<'p> KernelBuilder<'p> {
         self.owners.push(node);
         let too_large = || {
             let (name, span) = match node {
-                NodeKind::Instance(i) => (prog.instance(i).name.clone(), prog.instance(i).name_span),
+                NodeKind::Instance(i) => {
+                    (prog.instance(i).name.clone(), prog.instance(i).name_span)
+                }
                 NodeKind::Sink(s) => (weft_graph::sink_name(prog, s), prog.sinks[s].span),
             };
             BuildError::TooLarge { name, span }
@@ -404,10 +406,20 @@ impl<'p> KernelBuilder<'p> {
             };
             if !ready {
                 stack.push((n, true));
-                stack.extend(args.into_iter().filter(|a| done(self, *a).is_none()).map(|a| (a, false)));
+                stack.extend(
+                    args.into_iter()
+                        .filter(|a| done(self, *a).is_none())
+                        .map(|a| (a, false)),
+                );
                 continue;
             }
-            let new = |b: &Self, a: NodeId| if a == NONE { NONE } else { done(b, a).unwrap_or(a) };
+            let new = |b: &Self, a: NodeId| {
+                if a == NONE {
+                    NONE
+                } else {
+                    done(b, a).unwrap_or(a)
+                }
+            };
             let rebuilt = match self.nodes[n as usize].clone() {
                 N::Coord(c) => map.iter().find(|(m, _)| *m == c).map_or(n, |(_, v)| *v),
                 N::Op(op, args, aux) => {

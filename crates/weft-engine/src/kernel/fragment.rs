@@ -397,10 +397,20 @@ impl Lowerer {
             };
             if !ready {
                 stack.push((n, true));
-                stack.extend(args.into_iter().filter(|a| done(self, *a).is_none()).map(|a| (a, false)));
+                stack.extend(
+                    args.into_iter()
+                        .filter(|a| done(self, *a).is_none())
+                        .map(|a| (a, false)),
+                );
                 continue;
             }
-            let new = |l: &Self, a: u32| if a == NONE { NONE } else { done(l, a).unwrap_or(a) };
+            let new = |l: &Self, a: u32| {
+                if a == NONE {
+                    NONE
+                } else {
+                    done(l, a).unwrap_or(a)
+                }
+            };
             let rebuilt = match self.pieces[n as usize].clone() {
                 Piece::Coord(c) => map.iter().find(|(m, _)| *m == c).map_or(n, |(_, v)| *v),
                 Piece::Op { op, args, .. } => {

@@ -84,9 +84,7 @@ impl CallGraph {
 
     /// True when the spindle must not be inlined.
     pub fn blocked(&self, spindle: (usize, usize)) -> bool {
-        self.index
-            .get(&spindle)
-            .is_some_and(|&n| self.blocked[n])
+        self.index.get(&spindle).is_some_and(|&n| self.blocked[n])
     }
 
     /// Finds cycles and too deep nesting; fills `blocked`.
@@ -106,7 +104,9 @@ impl CallGraph {
         // Components come callees first, so every callee is settled before its callers.
         for component in components(&self.calls) {
             let cyclic = component.len() > 1
-                || self.calls[component[0]].iter().any(|(c, _)| *c == component[0]);
+                || self.calls[component[0]]
+                    .iter()
+                    .any(|(c, _)| *c == component[0]);
             if cyclic {
                 diags.push(self.cycle(&component, &name));
                 for &m in &component {
@@ -119,7 +119,11 @@ impl CallGraph {
                 blocked[s] = true;
                 continue;
             }
-            depth[s] = 1 + self.calls[s].iter().map(|(c, _)| depth[*c]).max().unwrap_or(0);
+            depth[s] = 1 + self.calls[s]
+                .iter()
+                .map(|(c, _)| depth[*c])
+                .max()
+                .unwrap_or(0);
             if depth[s] > MAX_INLINE_DEPTH {
                 blocked[s] = true;
                 // Its callees are within the limit: this is where nesting first
@@ -139,7 +143,11 @@ impl CallGraph {
                     .map_or(Span::default(), |(_, span)| *span);
                 let names: Vec<String> = chain.iter().map(|&m| format!("`{}`", name(m))).collect();
                 let shown = if names.len() > 6 {
-                    format!("{} → … → {}", names[..3].join(" → "), names[names.len() - 1])
+                    format!(
+                        "{} → … → {}",
+                        names[..3].join(" → "),
+                        names[names.len() - 1]
+                    )
                 } else {
                     names.join(" → ")
                 };
@@ -202,7 +210,10 @@ impl CallGraph {
             let mut members: Vec<usize> = component.to_vec();
             members.sort_unstable();
             let members: Vec<String> = members.iter().map(|&m| format!("`{}`", name(m))).collect();
-            d = d.with_note(format!("these spindles call each other: {}", members.join(", ")));
+            d = d.with_note(format!(
+                "these spindles call each other: {}",
+                members.join(", ")
+            ));
         }
         d
     }
@@ -323,7 +334,13 @@ mod tests {
     #[test]
     fn a_long_chain_does_not_recurse() {
         let edges: Vec<Vec<(usize, Span)>> = (0..200_000)
-            .map(|i: usize| if i == 0 { vec![] } else { vec![(i - 1, Span::default())] })
+            .map(|i: usize| {
+                if i == 0 {
+                    vec![]
+                } else {
+                    vec![(i - 1, Span::default())]
+                }
+            })
             .collect();
         let found = components(&edges);
         assert_eq!(found.len(), 200_000);

@@ -282,9 +282,7 @@ impl Lowerer<'_> {
                     return Some(self.push(Expr::Binary(ast::BinOp::Mul, t, per)));
                 }
                 let c = self.coord(&out.name);
-                self.coord_reads
-                    .entry(out.name.clone())
-                    .or_insert(out.span);
+                self.coord_reads.entry(out.name.clone()).or_insert(out.span);
                 Some(self.push(Expr::Coord(c)))
             }
             "mouse" => match out.name.as_str() {
@@ -353,7 +351,13 @@ impl Lowerer<'_> {
         );
     }
 
-    pub(super) fn call(&mut self, env: &Env, callee: &Ident, args: &[ast::Expr], span: Span) -> Option<Vals> {
+    pub(super) fn call(
+        &mut self,
+        env: &Env,
+        callee: &Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Option<Vals> {
         let name = callee.name.as_str();
         if let Some(Binding::Spindle(u, idx)) = self.scopes[env.unit].get(name).copied() {
             let own_body = self.stack.last() == Some(&(u, idx));
@@ -565,7 +569,6 @@ impl Lowerer<'_> {
         let id = ParamId(self.prog.params.len() as u32 - 1);
         Some(self.push(Expr::Param(id)))
     }
-
 }
 
 /// Names in a fixed order, so a tie between two suggestions does not depend on a

@@ -221,5 +221,4 @@ impl Lowerer<'_> {
             deps: Vec::new(),
         });
     }
-
 }

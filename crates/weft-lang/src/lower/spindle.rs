@@ -31,7 +31,6 @@ impl Lowerer<'_> {
         self.coord_ids.retain(|_, c| (c.0 as usize) < saved.1);
     }
 
-
     pub(super) fn spindle_call(
         &mut self,
         env: &Env,
@@ -74,7 +73,13 @@ impl Lowerer<'_> {
     /// Lowers a spindle body with its parameters bound to `args`, once per
     /// spindle and argument nodes: the same call again is the same result (unless
     /// the body made a `param`, which each call makes anew).
-    pub(super) fn inline_body(&mut self, u: usize, idx: usize, args: &[ExprId], call: Span) -> Option<Vals> {
+    pub(super) fn inline_body(
+        &mut self,
+        u: usize,
+        idx: usize,
+        args: &[ExprId],
+        call: Span,
+    ) -> Option<Vals> {
         let ItemKind::Spindle(sp) = &self.units[u].ast.items[idx].kind else {
             return None;
         };
@@ -269,5 +274,4 @@ impl Lowerer<'_> {
         }
         Some(Vals { ids, prefix: false })
     }
-
 }
