@@ -223,8 +223,10 @@ impl Lowerer {
 
     fn run(mut self, program: &Program, roots: &[ExprId]) -> Fragment {
         let mut memo: HashMap<ExprId, u32> = HashMap::new();
-        // Ascending arena order: children before parents, no recursion.
-        for e in program.reachable(roots) {
+        // Children before parents, no recursion, in an order fixed by the
+        // node's own expressions (not the shared arena's layout), so the same
+        // node lowers to the same fragment in any program.
+        for e in program.post_order(roots) {
             if self.too_large {
                 return Fragment {
                     too_large: true,

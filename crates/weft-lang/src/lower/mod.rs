@@ -340,7 +340,8 @@ impl Lowerer<'_> {
     }
 
     /// Lowers a definition's value and checks it against the output list.
-    /// Lists what each instance and sink reads, and holds the program to the size
+    /// Lists what each instance and sink reads (in the structural order of its
+    /// expressions, which no other definition can change), and holds the program to the size
     /// budget: every later stage (node hashes, kernel lowering) walks each
     /// definition's operations once, so their sum is bounded, not just the arena.
     fn finish_deps(&mut self) {
@@ -352,7 +353,7 @@ impl Lowerer<'_> {
             let mut deps: Vec<InstId> = Vec::new();
             let mut sources: Vec<SourceId> = Vec::new();
             let mut seen = HashSet::new();
-            let reach = prog.reachable(roots);
+            let reach = prog.post_order(roots);
             total += reach.len();
             for e in reach {
                 match prog.expr(e) {
