@@ -74,6 +74,9 @@ impl Vals {
     }
 }
 
+/// A spindle call: the spindle (unit, item index) and its argument nodes.
+type Call = ((usize, usize), Box<[ExprId]>);
+
 struct Lowerer<'a> {
     units: &'a [FileUnit],
     scopes: Vec<HashMap<String, Binding>>,
@@ -87,7 +90,7 @@ struct Lowerer<'a> {
     /// reported once already).
     calls: CallGraph,
     /// Inlined calls by spindle and argument nodes: the same call is one result.
-    inlined: FxHashMap<((usize, usize), Box<[ExprId]>), Option<Vals>>,
+    inlined: FxHashMap<Call, Option<Vals>>,
     /// The instance whose value is being lowered (names `param`s).
     current: Option<InstId>,
     params_in_current: u32,
