@@ -6,12 +6,12 @@
 //!
 //! Nothing here recurses over program structure: instances are linked in a
 //! topological order and fragments in piece order (children first), so a
-//! 100,000-strand chain compiles on a small stack. Substitutions are remembered
-//! per node and coordinate map, and skip the parts that read none of the mapped
-//! coordinates, so a chain of remaps of remaps links in time linear in the code it
-//! makes; that code is bounded by [`MAX_KERNEL_NODES`] (`BuildError::TooLarge`).
+//! 100,000-strand chain compiles on a small stack; remaps of remaps link in time
+//! linear in the code they make (`substitute.rs`), and that code is bounded by
+//! [`MAX_KERNEL_NODES`] (`BuildError::TooLarge`).
 
-use super::fragment::{coord_bit, simplify, Fragment, Fragments, Piece, Simplified, NONE};
+use super::fragment::{simplify, Fragment, Fragments, Piece, Simplified, NONE};
+use super::substitute::{coord_bit, Dag, Substitutions};
 use super::{CallSite, Instr, Kernel, OpCode, MAX_KERNEL_NODES};
 use crate::registry::{DataRef, Getter, OutputKey};
 use crate::sources::SourceSet;
@@ -68,10 +68,8 @@ pub struct KernelBuilder<'p> {
     owner_of: Vec<u32>,
     /// Per DAG node: the coordinates its value reads (see [`coord_bit`]).
     reads: Vec<u64>,
-    /// Coordinate maps of remaps, numbered by content.
-    maps: HashMap<Box<[(CoordId, NodeId)]>, u32>,
-    /// Substitutions done: (node, map number) to the rebuilt node.
-    substituted: HashMap<(NodeId, u32), NodeId>,
+    /// The remap substitutions made so far.
+    substitutions: Substitutions,
     /// The DAG outgrew [`MAX_KERNEL_NODES`]; linking stops.
     too_large: bool,
 }
@@ -122,8 +120,7 @@ impl<'p> KernelBuilder<'p> {
             owners: Vec::new(),
             owner_of: Vec::new(),
             reads: Vec::new(),
-            maps: HashMap::new(),
-            substituted: HashMap::new(),
+            substitutions: Substitutions::default(),
             too_large: false,
         }
     }
@@ -341,7 +338,11 @@ impl<'p> KernelBuilder<'p> {
                 Piece::Remap { target, subs } => {
                     let subs: Vec<(CoordId, NodeId)> =
                         subs.iter().map(|(c, v)| (*c, at[*v as usize])).collect();
-                    self.substitute(at[*target as usize], &subs)
+                    // Taken out while it walks the builder's nodes.
+                    let mut substitutions = std::mem::take(&mut self.substitutions);
+                    let id = substitutions.apply(self, at[*target as usize], &subs);
+                    self.substitutions = substitutions;
+                    id
                 }
             };
             at.push(id);
@@ -366,75 +367,6 @@ impl<'p> KernelBuilder<'p> {
                 self.node(N::Op(op, a, 0))
             }
         }
-    }
-
-    /// `root` with coordinate leaves replaced per `subs` (the last substitution of
-    /// a coordinate wins); rebuilt operations never fold. Iterative; a node that
-    /// reads none of the coordinates is itself, and every (node, map) is rebuilt
-    /// once per kernel, so remaps of remaps share their work.
-    fn substitute(&mut self, root: NodeId, subs: &[(CoordId, NodeId)]) -> NodeId {
-        let mut map: Vec<(CoordId, NodeId)> = Vec::with_capacity(subs.len());
-        for &(c, v) in subs.iter().rev() {
-            if !map.iter().any(|(m, _)| *m == c) {
-                map.push((c, v));
-            }
-        }
-        map.sort_unstable();
-        let mask = map.iter().fold(0, |m, (c, _)| m | coord_bit(*c));
-        let next = self.maps.len() as u32;
-        let key = *self.maps.entry(map.clone().into()).or_insert(next);
-        let done = |b: &Self, n: NodeId| -> Option<NodeId> {
-            if b.reads[n as usize] & mask == 0 {
-                Some(n)
-            } else {
-                b.substituted.get(&(n, key)).copied()
-            }
-        };
-        // (node, its operands are done): post-order without recursion.
-        let mut stack = vec![(root, false)];
-        while let Some((n, ready)) = stack.pop() {
-            if self.too_large {
-                return root;
-            }
-            if done(self, n).is_some() {
-                continue;
-            }
-            let args: Vec<NodeId> = match &self.nodes[n as usize] {
-                N::Op(_, args, _) => args.iter().copied().filter(|a| *a != NONE).collect(),
-                N::Extern(_, args) => args.to_vec(),
-                _ => Vec::new(),
-            };
-            if !ready {
-                stack.push((n, true));
-                stack.extend(
-                    args.into_iter()
-                        .filter(|a| done(self, *a).is_none())
-                        .map(|a| (a, false)),
-                );
-                continue;
-            }
-            let new = |b: &Self, a: NodeId| {
-                if a == NONE {
-                    NONE
-                } else {
-                    done(b, a).unwrap_or(a)
-                }
-            };
-            let rebuilt = match self.nodes[n as usize].clone() {
-                N::Coord(c) => map.iter().find(|(m, _)| *m == c).map_or(n, |(_, v)| *v),
-                N::Op(op, args, aux) => {
-                    let args = args.map(|a| new(self, a));
-                    self.node(N::Op(op, args, aux))
-                }
-                N::Extern(k, args) => {
-                    let args = args.iter().map(|a| new(self, *a)).collect();
-                    self.node(N::Extern(k, args))
-                }
-                N::Const(_) | N::Uniform(_) => n,
-            };
-            self.substituted.insert((n, key), rebuilt);
-        }
-        done(self, root).unwrap_or(root)
     }
 
     /// Allocates registers and emits the bytecode.
@@ -602,6 +534,45 @@ impl<'p> KernelBuilder<'p> {
         };
         validate(&kernel);
         Ok((kernel, attributed))
+    }
+}
+
+impl Dag for KernelBuilder<'_> {
+    fn reads(&self, n: u32) -> u64 {
+        self.reads[n as usize]
+    }
+
+    fn operands(&self, n: u32) -> Vec<u32> {
+        match &self.nodes[n as usize] {
+            N::Op(_, args, _) => args.iter().copied().filter(|a| *a != NONE).collect(),
+            N::Extern(_, args) => args.to_vec(),
+            N::Const(_) | N::Coord(_) | N::Uniform(_) => Vec::new(),
+        }
+    }
+
+    fn coord(&self, n: u32) -> Option<CoordId> {
+        match self.nodes[n as usize] {
+            N::Coord(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn rebuild(&mut self, n: u32, new: &dyn Fn(u32) -> u32) -> u32 {
+        match self.nodes[n as usize].clone() {
+            N::Op(op, args, aux) => {
+                let args = args.map(|a| if a == NONE { NONE } else { new(a) });
+                self.node(N::Op(op, args, aux))
+            }
+            N::Extern(key, args) => {
+                let args = args.iter().map(|a| new(*a)).collect();
+                self.node(N::Extern(key, args))
+            }
+            N::Const(_) | N::Coord(_) | N::Uniform(_) => n,
+        }
+    }
+
+    fn too_large(&self) -> bool {
+        self.too_large
     }
 }
 

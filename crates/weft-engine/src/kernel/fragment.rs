@@ -4,10 +4,11 @@
 //! another instance. A fragment names nothing by arena id except what its cache
 //! key covers (coordinates, parameter slots, sources), so the fragment of an
 //! unchanged node is reused across programs; [`super::KernelBuilder`] links
-//! fragments into one fused kernel. Like linking, lowering remembers its
-//! substitutions and stops at [`MAX_KERNEL_NODES`] pieces (then the fragment is
-//! marked too large and linking it fails).
+//! fragments into one fused kernel. Remaps of remaps lower in time linear in the
+//! code they make (`substitute.rs`); lowering stops at [`MAX_KERNEL_NODES`]
+//! pieces (then the fragment is marked too large and linking it fails).
 
+use super::substitute::{coord_bit, Dag, Substitutions};
 use super::{uniform, OpCode, MAX_KERNEL_NODES};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,12 +19,6 @@ use weft_lang::ir::{coord, CoordId, Expr, ExprId, InstId, Program, SourceId, Uni
 
 /// An absent operand.
 pub(crate) const NONE: u32 = u32::MAX;
-
-/// The bit of coordinate `c` in a mask of the coordinates a value reads (all
-/// coordinates past the 63rd share the last bit, which only costs a wasted look).
-pub(crate) fn coord_bit(c: CoordId) -> u64 {
-    1 << c.0.min(63)
-}
 
 /// One operation of a fragment; operands are indices of earlier pieces.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -196,10 +191,8 @@ struct Lowerer {
     /// Per piece: the coordinates it reads (see [`coord_bit`]).
     reads: Vec<u64>,
     interned: HashMap<Piece, u32>,
-    /// Coordinate maps of remaps, numbered by content, and the substitutions
-    /// done: (piece, map number) to the rebuilt piece.
-    maps: HashMap<Box<[(CoordId, u32)]>, u32>,
-    substituted: HashMap<(u32, u32), u32>,
+    /// The remap substitutions made so far.
+    substitutions: Substitutions,
     too_large: bool,
 }
 
@@ -215,8 +208,7 @@ impl Lowerer {
             open: Vec::new(),
             reads: Vec::new(),
             interned: HashMap::new(),
-            maps: HashMap::new(),
-            substituted: HashMap::new(),
+            substitutions: Substitutions::default(),
             too_large: false,
         }
     }
@@ -354,92 +346,57 @@ impl Lowerer {
                     // once that code is linked in.
                     self.piece(Piece::Remap { target, subs })
                 } else {
-                    self.substitute(target, &subs)
+                    // Taken out while it walks the pieces.
+                    let mut substitutions = std::mem::take(&mut self.substitutions);
+                    let id = substitutions.apply(self, target, &subs);
+                    self.substitutions = substitutions;
+                    id
                 }
             }
         }
     }
+}
 
-    /// `root` (with no hole beneath) with coordinate leaves replaced per `subs`;
-    /// rebuilt operations never fold, exactly like the link-time substitution.
-    /// Iterative; a piece that reads none of the coordinates is itself, and each
-    /// (piece, map) is rebuilt once, so remaps of remaps share their work.
-    fn substitute(&mut self, root: u32, subs: &[(CoordId, u32)]) -> u32 {
-        // The last substitution of a coordinate wins, as it always has.
-        let mut map: Vec<(CoordId, u32)> = Vec::with_capacity(subs.len());
-        for &(c, v) in subs.iter().rev() {
-            if !map.iter().any(|(m, _)| *m == c) {
-                map.push((c, v));
+impl Dag for Lowerer {
+    fn reads(&self, n: u32) -> u64 {
+        self.reads[n as usize]
+    }
+
+    fn operands(&self, n: u32) -> Vec<u32> {
+        match &self.pieces[n as usize] {
+            Piece::Op { args, .. } | Piece::Source { args, .. } => {
+                args.iter().copied().filter(|a| *a != NONE).collect()
             }
+            _ => Vec::new(),
         }
-        map.sort_unstable();
-        let mask = map.iter().fold(0, |m, (c, _)| m | coord_bit(*c));
-        let next = self.maps.len() as u32;
-        let key = *self.maps.entry(map.clone().into()).or_insert(next);
-        let done = |l: &Self, n: u32| -> Option<u32> {
-            if l.reads[n as usize] & mask == 0 {
-                Some(n)
-            } else {
-                l.substituted.get(&(n, key)).copied()
-            }
-        };
-        let mut stack = vec![(root, false)];
-        while let Some((n, ready)) = stack.pop() {
-            if self.too_large {
-                return root;
-            }
-            if done(self, n).is_some() {
-                continue;
-            }
-            let args: Vec<u32> = match &self.pieces[n as usize] {
-                Piece::Op { args, .. } | Piece::Source { args, .. } => {
-                    args.iter().copied().filter(|a| *a != NONE).collect()
-                }
-                _ => Vec::new(),
-            };
-            if !ready {
-                stack.push((n, true));
-                stack.extend(
-                    args.into_iter()
-                        .filter(|a| done(self, *a).is_none())
-                        .map(|a| (a, false)),
-                );
-                continue;
-            }
-            let new = |l: &Self, a: u32| {
-                if a == NONE {
-                    NONE
-                } else {
-                    done(l, a).unwrap_or(a)
-                }
-            };
-            let rebuilt = match self.pieces[n as usize].clone() {
-                Piece::Coord(c) => map.iter().find(|(m, _)| *m == c).map_or(n, |(_, v)| *v),
-                Piece::Op { op, args, .. } => {
-                    let mapped = args.map(|a| new(self, a));
-                    if mapped == args {
-                        n
-                    } else {
-                        self.piece(Piece::Op {
-                            op,
-                            args: mapped,
-                            fold: false,
-                        })
-                    }
-                }
-                Piece::Source { source, out, args } => {
-                    let mapped = args.map(|a| new(self, a));
-                    self.piece(Piece::Source {
-                        source,
-                        out,
-                        args: mapped,
-                    })
-                }
-                _ => n,
-            };
-            self.substituted.insert((n, key), rebuilt);
+    }
+
+    fn coord(&self, n: u32) -> Option<CoordId> {
+        match self.pieces[n as usize] {
+            Piece::Coord(c) => Some(c),
+            _ => None,
         }
-        done(self, root).unwrap_or(root)
+    }
+
+    fn rebuild(&mut self, n: u32, new: &dyn Fn(u32) -> u32) -> u32 {
+        let map = |args: [u32; 3]| args.map(|a| if a == NONE { NONE } else { new(a) });
+        match self.pieces[n as usize].clone() {
+            Piece::Op { op, args, .. } if map(args) != args => self.piece(Piece::Op {
+                op,
+                args: map(args),
+                fold: false,
+            }),
+            Piece::Source { source, out, args } => self.piece(Piece::Source {
+                source,
+                out,
+                args: map(args),
+            }),
+            _ => n,
+        }
+    }
+
+    fn too_large(&self) -> bool {
+        self.too_large
     }
 }
 

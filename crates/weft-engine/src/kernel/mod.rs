@@ -5,11 +5,13 @@
 //!
 //! Two steps: each graph node is lowered on its own into a [`Fragment`]
 //! (`fragment.rs`; what the per-node cache keeps across swaps), then a batch's
-//! fragments are linked into one kernel (`build.rs`).
+//! fragments are linked into one kernel (`build.rs`); both substitute remaps the
+//! same way (`substitute.rs`).
 
 mod build;
 mod eval;
 mod fragment;
+mod substitute;
 
 pub use build::{BuildError, KernelBuilder, Lowering, Resolve};
 pub use eval::Scratch;

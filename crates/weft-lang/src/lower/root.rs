@@ -23,7 +23,10 @@ impl Lowerer<'_> {
         let mut start = 0.0;
         for item in &unit.ast.items {
             match &item.kind {
-                ItemKind::Strand(def) if def.name.name == "me" => self.setting(&env, def),
+                ItemKind::Strand(def) if def.name.name == "me" => {
+                    self.site = item.span;
+                    self.setting(&env, def)
+                }
                 ItemKind::Output(out) => {
                     top_outputs.push(item.span);
                     self.sink(&env, out, item, None);
@@ -166,6 +169,7 @@ impl Lowerer<'_> {
         item: &ast::Item,
         segment: Option<SegmentId>,
     ) {
+        self.site = item.span;
         let mut ids = Vec::new();
         let mut prefix = false;
         for a in &out.args {
