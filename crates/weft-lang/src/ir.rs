@@ -489,3 +489,21 @@ impl Program {
         out
     }
 }
+
+impl Program {
+    /// Which scope plays at timeline time `t` (0 without segments, else the
+    /// segment's index), and `me@time` there. `me@time` wraps with `me<loop>`
+    /// (inside a segment, the segment's own time wraps, as the audio backend does);
+    /// times past the end stay in the last segment.
+    pub fn locate(&self, t: f64) -> (usize, f64) {
+        let Some(last) = self.segments.len().checked_sub(1) else {
+            return (0, self.settings.wrap_time(t));
+        };
+        let i = self
+            .segments
+            .iter()
+            .position(|s| t < s.start + s.duration)
+            .unwrap_or(last);
+        (i, self.settings.wrap_time(t - self.segments[i].start))
+    }
+}

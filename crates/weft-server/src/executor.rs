@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use weft_diagnostics::{render, Diagnostic, SourceMap};
-use weft_engine::live::program::{BuildOutcome, Builder, LoadedProgram};
-use weft_engine::sources::SourceOptions;
+use weft_live::program::{BuildOutcome, Builder, LoadedProgram};
+use weft_sources::SourceOptions;
 
 /// Default byte limit of the result cache.
 pub const DEFAULT_CACHE_BYTES: usize = 500 * 1024 * 1024;
@@ -379,7 +379,9 @@ impl Executor {
         let (file, map_used) = match map.files().next() {
             Some((id, _)) => (id, map),
             None => {
-                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let text = weft_files::read(path, weft_files::Limit::PROGRAM)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
                 (own.add(path, text), &own)
             }
         };

@@ -31,6 +31,10 @@ pub struct Args {
 /// Renders one frame and writes it as PNG (atomically).
 pub fn run(args: Args) -> Result<(), Failure> {
     let s = session::open(&args.file, &args.inputs)?;
+    // Refused before any work: an output that is an input, a folder or a device.
+    s.reads
+        .check(&args.output)
+        .map_err(|e| crate::failure::cannot_write(&args.output, e.to_string()))?;
     let program = &s.program;
     let mut uniforms = Uniforms::new(program);
     for p in &args.params {
@@ -60,7 +64,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         return Err(Failure::Program(render(&d, &s.map)));
     }
     let rgba = c.render_frame(time, args.time, &uniforms).to_vec();
-    write_atomic(&args.output, |tmp| {
+    write_atomic(&args.output, &s.reads, |tmp| {
         image::save_buffer_with_format(
             tmp,
             &rgba,

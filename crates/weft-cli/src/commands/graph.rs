@@ -66,7 +66,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         if c.registry().wires().is_empty() {
             let _ = writeln!(out, "  (none: every read is fused)");
         }
+        // The registry records every look-up; a batch that reads one output at
+        // several places is still one wire.
+        let mut shown = std::collections::HashSet::new();
         for w in c.registry().wires() {
+            if !shown.insert((w.key, w.from, w.to, w.kind)) {
+                continue;
+            }
             let inst = program.instance(w.key.inst);
             let _ = writeln!(
                 out,

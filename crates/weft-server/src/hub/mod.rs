@@ -7,7 +7,6 @@ use crate::guard::BuildGuard;
 use crate::paths::ServedDir;
 use crate::player::{self, Player, PlayerEvent};
 use crate::protocol::{self, to_value, BlockInfo, ClientMessage, PreviewSize};
-use crate::watch::Change;
 use axum::body::Bytes;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -16,9 +15,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
-use weft_engine::live::program::LoadedProgram;
-use weft_engine::live::script::{self, Line};
-use weft_engine::live::{Command, CommandError};
+use weft_live::program::LoadedProgram;
+use weft_live::script::{self, Line};
+use weft_live::{Command, CommandError};
+use weft_watch::Change;
 
 mod runs;
 

@@ -6,13 +6,13 @@
 use super::{Client, Hub, HubMsg, RunLog};
 use crate::executor::{Outcome, RunEvent};
 use crate::protocol::{self, to_value};
-use crate::watch::Change;
 use serde_json::json;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+use weft_watch::Change;
 
 fn run_start(file: &str, log: &RunLog, dirty: &[String]) -> String {
     let ids: Vec<&str> = log.blocks.iter().map(|b| b.id.as_str()).collect();
