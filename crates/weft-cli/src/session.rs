@@ -132,6 +132,17 @@ pub fn timeline_length(program: &Program) -> Option<f64> {
     program.segments.last().map(|s| s.start + s.duration)
 }
 
+/// A failure of the engine: one the program causes (it exceeds a kernel's size
+/// budget) as its rendered diagnostic, any other as an error line.
+pub fn engine_failure(e: weft_engine::backend::EngineError, map: &SourceMap) -> Failure {
+    if let weft_engine::backend::EngineError::Build(b) = &e {
+        if let Some(d) = b.to_diagnostic() {
+            return Failure::Program(weft_diagnostics::render(&d, map));
+        }
+    }
+    Failure::Program(format!("error: {e}"))
+}
+
 /// The graph of a scope (the program was checked for cycles already).
 pub fn graph(program: &Program, scope: Scope) -> Result<weft_graph::Graph, Failure> {
     weft_graph::build(program, scope).map_err(|e| {

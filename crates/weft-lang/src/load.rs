@@ -44,7 +44,8 @@ pub struct Built {
     pub sources: SourceMap,
     /// The program, when there are no errors.
     pub program: Option<Program>,
-    /// Errors and warnings, in the order found.
+    /// Errors and warnings, by file (in the order read) and position; those
+    /// without a position first.
     pub diagnostics: Vec<Diagnostic>,
     /// The paths of every file read (root first), as the build named them.
     pub files: Vec<PathBuf>,
@@ -130,6 +131,8 @@ pub fn build_with(root: &Path, reader: &dyn SourceReader) -> Result<Built, ReadE
         diagnostics.extend(diags);
         program
     };
+    // In reading order: by file (the root first), then by position.
+    diagnostics.sort_by_key(|d| d.span.map(|s| (s.file, s.start, s.end)));
     Ok(Built {
         sources: loader.sources,
         program,

@@ -104,7 +104,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 audio_block: 4096,
             },
         )
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
         if c.audio().has_play() {
             let n = program
                 .sinks

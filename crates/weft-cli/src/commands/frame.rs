@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         audio_block: 64,
     };
     let mut c = Coordinator::new(program.clone(), s.sources.clone(), graph, config)
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
     if !c.visual().has_display() {
         let d = Diagnostic::spanless(
             Code::NoOutput,

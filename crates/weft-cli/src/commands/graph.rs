@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             graph.clone(),
             EngineConfig::for_program(program),
         )
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
         let _ = writeln!(out, "== {title}");
         print_graph(&mut out, program, &graph);
         let _ = writeln!(out, "wiring:");
