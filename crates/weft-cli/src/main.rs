@@ -3,6 +3,7 @@
 
 mod commands;
 mod failure;
+mod prompt;
 mod session;
 
 use clap::{Parser, Subcommand};

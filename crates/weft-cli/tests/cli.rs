@@ -962,7 +962,11 @@ fn deep_nesting_is_e0203_not_a_stack_overflow() {
         ("minus", format!("img<r> = {}1\n", "-".repeat(n))),
         ("not", format!("img<r> = {}1\n", "!".repeat(n))),
         ("power", format!("img<r> = {}1\n", "2^".repeat(n))),
-        ("sum", format!("img<r> = {}1\n", "1+".repeat(n))),
+        // (A flat sum is one level however long: `tests/hostile.rs`.)
+        (
+            "parenthesized sum",
+            format!("img<r> = {}1{}\n", "(".repeat(n), "+1)".repeat(n)),
+        ),
         (
             "calls",
             format!("img<r> = {}1{}\n", "sin(".repeat(n), ")".repeat(n)),

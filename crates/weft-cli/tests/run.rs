@@ -142,6 +142,24 @@ fn a_missing_file_is_an_io_error() {
 }
 
 #[test]
+fn a_line_that_is_not_utf8_is_reported_and_the_next_lines_still_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("tone.weft"), TONE).expect("write");
+    let mut run = Running::start(dir.path(), &["tone.weft", "--osc", "127.0.0.1:9"]);
+    run.expect("loaded tone.weft (version 1)");
+    run.stdin
+        .write_all(b"get freq\n\xff\xfe\nget freq\n")
+        .expect("write stdin");
+    run.stdin.flush().expect("flush");
+    let seen = run.expect("line 2 is not UTF-8 (byte 1 of it); skipped");
+    assert!(seen.contains("freq = 220"), "{seen}");
+    run.expect("freq = 220");
+    run.type_line("quit");
+    let status = run.child.wait().expect("exits");
+    assert!(status.success());
+}
+
+#[test]
 fn an_edit_of_a_used_file_in_another_folder_reloads() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("piece")).expect("mkdir");

@@ -1,6 +1,7 @@
 //! `weft tui` driven in a real pseudo-terminal (tmux): the segment list with
 //! states, `R` renders everything, an edit to the file shows its segment dirty,
-//! `p` previews, `r` renders the selected segment, `q` quits.
+//! `p` previews, `r` renders the selected segment, `q` quits; build warnings show
+//! in the status area, never printed over the screen.
 
 use std::path::Path;
 use std::process::Command;
@@ -196,6 +197,58 @@ fn an_edit_of_a_used_file_marks_the_segment_dirty() {
         line(s, "solo").contains("●")
     });
     tmux.keys("q");
+}
+
+fn start(tmux: &Tmux, dir: &Path, file: &str) {
+    let command = format!(
+        "cd '{}' && '{}' tui {file} --size 16x8 --fps 4 --jobs 1 --duration 1; sleep 30",
+        dir.display(),
+        env!("CARGO_BIN_EXE_weft"),
+    );
+    let started = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "tui",
+            "-x",
+            "110",
+            "-y",
+            "24",
+            &command,
+        ])
+        .env_remove("TMUX")
+        .status()
+        .expect("tmux is installed (scripts/setup.sh)");
+    assert!(started.success());
+}
+
+#[test]
+fn build_warnings_show_in_the_status_area_not_over_the_screen() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("mic.weft"),
+        "voice<s> = mic()\ndisplay(me@x)\nplay(voice@s)\n",
+    )
+    .expect("write");
+    let tmux = Tmux {
+        socket: format!("weft-tui-warn-{}", std::process::id()),
+    };
+    start(&tmux, dir.path(), "mic.weft");
+    tmux.wait("the segment list", |s| s.contains("main"));
+    // A preview builds the program again, with its warning.
+    tmux.keys("p");
+    let s = tmux.wait("the preview", |s| s.contains("preview: last frame of main"));
+    let warning = s
+        .lines()
+        .find(|l| l.contains("warning[W0601]"))
+        .unwrap_or_else(|| panic!("the warning is not shown:\n{s}"));
+    assert!(warning.contains("mic.weft:1:"), "{warning}");
+    assert!(
+        !s.contains("^^^^") && !s.contains("= mic()"),
+        "diagnostic text printed over the screen:\n{s}"
+    );
 }
 
 /// After quitting, the shell's screen is back (the alternate screen is left).

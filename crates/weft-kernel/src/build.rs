@@ -6,13 +6,17 @@
 //!
 //! Nothing here recurses over program structure: instances are linked in a
 //! topological order and fragments in piece order (children first), so a
-//! 100,000-strand chain compiles on a small stack.
+//! 100,000-strand chain compiles on a small stack; remaps of remaps link in time
+//! linear in the code they make (`substitute.rs`), and that code is bounded by
+//! [`MAX_KERNEL_NODES`] (`BuildError::TooLarge`).
 
 use super::fragment::{simplify, Fragment, Fragments, Piece, Simplified, NONE};
-use super::{CallSite, Instr, Kernel, KernelId, OpCode};
+use super::substitute::{coord_bit, Dag, Substitutions};
+use super::{CallSite, Instr, Kernel, KernelId, OpCode, MAX_KERNEL_NODES};
 use crate::data::{DataRef, Getter, OutputKey};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
+use weft_diagnostics::{Code, Diagnostic, Span};
 use weft_graph::NodeKind;
 use weft_lang::ir::{CoordId, InstId, Program};
 use weft_sources::SourceSet;
@@ -62,6 +66,12 @@ pub struct KernelBuilder<'p> {
     /// it (instructions are attributed to it for per-node timing).
     owners: Vec<NodeKind>,
     owner_of: Vec<u32>,
+    /// Per DAG node: the coordinates its value reads (see [`coord_bit`]).
+    reads: Vec<u64>,
+    /// The remap substitutions made so far.
+    substitutions: Substitutions,
+    /// The DAG outgrew [`MAX_KERNEL_NODES`]; linking stops.
+    too_large: bool,
 }
 
 /// Why a kernel could not be built.
@@ -70,6 +80,30 @@ pub enum BuildError {
     /// An instance outside the kernel is read but nothing exposes it.
     #[error("`{0}` is read from another batch but no batch exposes it")]
     Unwired(String),
+    /// The kernel would need more than [`MAX_KERNEL_NODES`] operations.
+    #[error("`{name}` needs more than {MAX_KERNEL_NODES} operations in one kernel once the remaps and instances it reads are expanded")]
+    TooLarge {
+        /// The instance (or output) being linked when the budget ran out.
+        name: String,
+        /// Its definition.
+        span: Span,
+    },
+}
+
+impl BuildError {
+    /// The program's diagnostic for this error, when it is the program's fault
+    /// (an unwired read is weft's).
+    pub fn to_diagnostic(&self) -> Option<Diagnostic> {
+        match self {
+            BuildError::TooLarge { span, .. } => Some(
+                Diagnostic::error(Code::TooLarge, *span, self.to_string()).with_note(format!(
+                    "a kernel holds at most {MAX_KERNEL_NODES} operations (see \"Limits\" in docs/language.md); \
+                     remaps of remaps can grow it exponentially: compose the coordinates instead"
+                )),
+            ),
+            BuildError::Unwired(_) => None,
+        }
+    }
 }
 
 impl<'p> KernelBuilder<'p> {
@@ -85,6 +119,9 @@ impl<'p> KernelBuilder<'p> {
             outputs: Vec::new(),
             owners: Vec::new(),
             owner_of: Vec::new(),
+            reads: Vec::new(),
+            substitutions: Substitutions::default(),
+            too_large: false,
         }
     }
 
@@ -93,6 +130,19 @@ impl<'p> KernelBuilder<'p> {
             return id;
         }
         let id = self.nodes.len() as NodeId;
+        if self.nodes.len() >= MAX_KERNEL_NODES {
+            self.too_large = true;
+        }
+        let reads = match &n {
+            N::Coord(c) => coord_bit(*c),
+            N::Op(_, args, _) => args
+                .iter()
+                .filter(|a| **a != NONE)
+                .fold(0, |m, a| m | self.reads[*a as usize]),
+            N::Extern(_, args) => args.iter().fold(0, |m, a| m | self.reads[*a as usize]),
+            N::Const(_) | N::Uniform(_) => 0,
+        };
+        self.reads.push(reads);
         self.nodes.push(n.clone());
         self.owner_of
             .push(self.owners.len().saturating_sub(1) as u32);
@@ -223,8 +273,23 @@ impl<'p> KernelBuilder<'p> {
             NodeKind::Sink(s) => &prog.sinks[s].deps,
         };
         self.owners.push(node);
+        let too_large = || {
+            let (name, span) = match node {
+                NodeKind::Instance(i) => {
+                    (prog.instance(i).name.clone(), prog.instance(i).name_span)
+                }
+                NodeKind::Sink(s) => (weft_graph::sink_name(prog, s), prog.sinks[s].span),
+            };
+            BuildError::TooLarge { name, span }
+        };
+        if frag.too_large {
+            return Err(too_large());
+        }
         let mut at: Vec<NodeId> = Vec::with_capacity(frag.pieces.len());
         for piece in &frag.pieces {
+            if self.too_large {
+                return Err(too_large());
+            }
             let map = |a: u32| if a == NONE { NONE } else { at[a as usize] };
             let id = match piece {
                 Piece::Const(bits) => self.node(N::Const(*bits)),
@@ -271,12 +336,19 @@ impl<'p> KernelBuilder<'p> {
                     }
                 }
                 Piece::Remap { target, subs } => {
-                    let map: HashMap<CoordId, NodeId> =
+                    let subs: Vec<(CoordId, NodeId)> =
                         subs.iter().map(|(c, v)| (*c, at[*v as usize])).collect();
-                    self.substitute(at[*target as usize], &map)
+                    // Taken out while it walks the builder's nodes.
+                    let mut substitutions = std::mem::take(&mut self.substitutions);
+                    let id = substitutions.apply(self, at[*target as usize], &subs);
+                    self.substitutions = substitutions;
+                    id
                 }
             };
             at.push(id);
+        }
+        if self.too_large {
+            return Err(too_large());
         }
         Ok(frag.outputs.iter().map(|o| at[*o as usize]).collect())
     }
@@ -295,42 +367,6 @@ impl<'p> KernelBuilder<'p> {
                 self.node(N::Op(op, a, 0))
             }
         }
-    }
-
-    /// `root` with coordinate leaves replaced per `map` (iterative, shares work).
-    fn substitute(&mut self, root: NodeId, map: &HashMap<CoordId, NodeId>) -> NodeId {
-        let mut reach = Vec::new();
-        let mut seen = HashSet::new();
-        let mut stack = vec![root];
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
-                continue;
-            }
-            reach.push(n);
-            match &self.nodes[n as usize] {
-                N::Op(_, args, _) => stack.extend(args.iter().copied().filter(|a| *a != NONE)),
-                N::Extern(_, args) => stack.extend(args.iter().copied()),
-                _ => {}
-            }
-        }
-        reach.sort_unstable();
-        let mut new: HashMap<NodeId, NodeId> = HashMap::new();
-        for n in reach {
-            let rebuilt = match self.nodes[n as usize].clone() {
-                N::Coord(c) => map.get(&c).copied().unwrap_or(n),
-                N::Op(op, args, aux) => {
-                    let args = args.map(|a| if a == NONE { NONE } else { new[&a] });
-                    self.node(N::Op(op, args, aux))
-                }
-                N::Extern(key, args) => {
-                    let args = args.iter().map(|a| new[a]).collect();
-                    self.node(N::Extern(key, args))
-                }
-                other => self.node(other),
-            };
-            new.insert(n, rebuilt);
-        }
-        new[&root]
     }
 
     /// Allocates registers and emits the bytecode.
@@ -499,6 +535,45 @@ impl<'p> KernelBuilder<'p> {
         };
         validate(&kernel);
         Ok((kernel, attributed))
+    }
+}
+
+impl Dag for KernelBuilder<'_> {
+    fn reads(&self, n: u32) -> u64 {
+        self.reads[n as usize]
+    }
+
+    fn operands(&self, n: u32) -> Vec<u32> {
+        match &self.nodes[n as usize] {
+            N::Op(_, args, _) => args.iter().copied().filter(|a| *a != NONE).collect(),
+            N::Extern(_, args) => args.to_vec(),
+            N::Const(_) | N::Coord(_) | N::Uniform(_) => Vec::new(),
+        }
+    }
+
+    fn coord(&self, n: u32) -> Option<CoordId> {
+        match self.nodes[n as usize] {
+            N::Coord(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn rebuild(&mut self, n: u32, new: &dyn Fn(u32) -> u32) -> u32 {
+        match self.nodes[n as usize].clone() {
+            N::Op(op, args, aux) => {
+                let args = args.map(|a| if a == NONE { NONE } else { new(a) });
+                self.node(N::Op(op, args, aux))
+            }
+            N::Extern(key, args) => {
+                let args = args.iter().map(|a| new(*a)).collect();
+                self.node(N::Extern(key, args))
+            }
+            N::Const(_) | N::Coord(_) | N::Uniform(_) => n,
+        }
+    }
+
+    fn too_large(&self) -> bool {
+        self.too_large
     }
 }
 

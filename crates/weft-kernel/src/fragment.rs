@@ -4,9 +4,12 @@
 //! another instance. A fragment names nothing by arena id except what its cache
 //! key covers (coordinates, parameter slots, sources), so the fragment of an
 //! unchanged node is reused across programs; [`super::KernelBuilder`] links
-//! fragments into one fused kernel.
+//! fragments into one fused kernel. Remaps of remaps lower in time linear in the
+//! code they make (`substitute.rs`); lowering stops at [`MAX_KERNEL_NODES`]
+//! pieces (then the fragment is marked too large and linking it fails).
 
-use super::{uniform, OpCode};
+use super::substitute::{coord_bit, Dag, Substitutions};
+use super::{uniform, OpCode, MAX_KERNEL_NODES};
 use std::collections::HashMap;
 use std::sync::Arc;
 use weft_graph::NodeKind;
@@ -57,6 +60,8 @@ pub(crate) enum Piece {
 pub struct Fragment {
     pub(crate) pieces: Vec<Piece>,
     pub(crate) outputs: Vec<u32>,
+    /// Lowering stopped at [`MAX_KERNEL_NODES`] pieces: the code is incomplete.
+    pub(crate) too_large: bool,
 }
 
 impl Fragment {
@@ -183,7 +188,12 @@ struct Lowerer {
     pieces: Vec<Piece>,
     /// Per piece: a hole (or a deferred remap) lies beneath it.
     open: Vec<bool>,
+    /// Per piece: the coordinates it reads (see [`coord_bit`]).
+    reads: Vec<u64>,
     interned: HashMap<Piece, u32>,
+    /// The remap substitutions made so far.
+    substitutions: Substitutions,
+    too_large: bool,
 }
 
 impl Lowerer {
@@ -196,20 +206,32 @@ impl Lowerer {
                 .collect(),
             pieces: Vec::new(),
             open: Vec::new(),
+            reads: Vec::new(),
             interned: HashMap::new(),
+            substitutions: Substitutions::default(),
+            too_large: false,
         }
     }
 
     fn run(mut self, program: &Program, roots: &[ExprId]) -> Fragment {
         let mut memo: HashMap<ExprId, u32> = HashMap::new();
-        // Ascending arena order: children before parents, no recursion.
-        for e in program.reachable(roots) {
+        // Children before parents, no recursion, in an order fixed by the
+        // node's own expressions (not the shared arena's layout), so the same
+        // node lowers to the same fragment in any program.
+        for e in program.post_order(roots) {
+            if self.too_large {
+                return Fragment {
+                    too_large: true,
+                    ..Fragment::default()
+                };
+            }
             let p = self.lower_one(program, e, &memo);
             memo.insert(e, p);
         }
         Fragment {
             outputs: roots.iter().map(|r| memo[r]).collect(),
             pieces: self.pieces,
+            too_large: self.too_large,
         }
     }
 
@@ -224,9 +246,23 @@ impl Lowerer {
             }
             _ => false,
         };
+        // Holes and deferred remaps read any coordinate (known only when linked).
+        let reads = match &p {
+            Piece::Coord(c) => coord_bit(*c),
+            Piece::Op { args, .. } | Piece::Source { args, .. } => args
+                .iter()
+                .filter(|a| **a != NONE)
+                .fold(0, |m, a| m | self.reads[*a as usize]),
+            Piece::Ref { .. } | Piece::Remap { .. } => u64::MAX,
+            Piece::Const(_) | Piece::Uniform(_) => 0,
+        };
+        if self.pieces.len() >= MAX_KERNEL_NODES {
+            self.too_large = true;
+        }
         let id = self.pieces.len() as u32;
         self.pieces.push(p.clone());
         self.open.push(open);
+        self.reads.push(reads);
         self.interned.insert(p, id);
         id
     }
@@ -310,67 +346,57 @@ impl Lowerer {
                     // once that code is linked in.
                     self.piece(Piece::Remap { target, subs })
                 } else {
-                    self.substitute(target, &subs)
+                    // Taken out while it walks the pieces.
+                    let mut substitutions = std::mem::take(&mut self.substitutions);
+                    let id = substitutions.apply(self, target, &subs);
+                    self.substitutions = substitutions;
+                    id
                 }
             }
         }
     }
+}
 
-    /// `root` (with no hole beneath) with coordinate leaves replaced per `subs`;
-    /// rebuilt operations never fold, exactly like the link-time substitution.
-    fn substitute(&mut self, root: u32, subs: &[(CoordId, u32)]) -> u32 {
-        let mut reach = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut stack = vec![root];
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
-                continue;
+impl Dag for Lowerer {
+    fn reads(&self, n: u32) -> u64 {
+        self.reads[n as usize]
+    }
+
+    fn operands(&self, n: u32) -> Vec<u32> {
+        match &self.pieces[n as usize] {
+            Piece::Op { args, .. } | Piece::Source { args, .. } => {
+                args.iter().copied().filter(|a| *a != NONE).collect()
             }
-            reach.push(n);
-            match &self.pieces[n as usize] {
-                Piece::Op { args, .. } | Piece::Source { args, .. } => {
-                    stack.extend(args.iter().copied().filter(|a| *a != NONE))
-                }
-                _ => {}
-            }
+            _ => Vec::new(),
         }
-        reach.sort_unstable();
-        let mut new: HashMap<u32, u32> = HashMap::new();
-        for n in reach {
-            let map = |a: u32, new: &HashMap<u32, u32>| if a == NONE { NONE } else { new[&a] };
-            let rebuilt = match self.pieces[n as usize].clone() {
-                // The last substitution of a coordinate wins, as it always has.
-                Piece::Coord(c) => subs
-                    .iter()
-                    .rev()
-                    .find(|(s, _)| *s == c)
-                    .map(|(_, v)| *v)
-                    .unwrap_or(n),
-                Piece::Op { op, args, .. } => {
-                    let mapped = args.map(|a| map(a, &new));
-                    if mapped == args {
-                        n
-                    } else {
-                        self.piece(Piece::Op {
-                            op,
-                            args: mapped,
-                            fold: false,
-                        })
-                    }
-                }
-                Piece::Source { source, out, args } => {
-                    let mapped = args.map(|a| map(a, &new));
-                    self.piece(Piece::Source {
-                        source,
-                        out,
-                        args: mapped,
-                    })
-                }
-                _ => n,
-            };
-            new.insert(n, rebuilt);
+    }
+
+    fn coord(&self, n: u32) -> Option<CoordId> {
+        match self.pieces[n as usize] {
+            Piece::Coord(c) => Some(c),
+            _ => None,
         }
-        new[&root]
+    }
+
+    fn rebuild(&mut self, n: u32, new: &dyn Fn(u32) -> u32) -> u32 {
+        let map = |args: [u32; 3]| args.map(|a| if a == NONE { NONE } else { new(a) });
+        match self.pieces[n as usize].clone() {
+            Piece::Op { op, args, .. } if map(args) != args => self.piece(Piece::Op {
+                op,
+                args: map(args),
+                fold: false,
+            }),
+            Piece::Source { source, out, args } => self.piece(Piece::Source {
+                source,
+                out,
+                args: map(args),
+            }),
+            _ => n,
+        }
+    }
+
+    fn too_large(&self) -> bool {
+        self.too_large
     }
 }
 

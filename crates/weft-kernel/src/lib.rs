@@ -5,15 +5,16 @@
 //!
 //! Two steps: each graph node is lowered on its own into a [`Fragment`]
 //! (`fragment.rs`; what the per-node cache keeps across swaps), then a batch's
-//! fragments are linked into one kernel (`build.rs`). The reference interpreter
-//! (`reference.rs`) walks the same program directly and defines every result the
-//! kernels must match.
+//! fragments are linked into one kernel (`build.rs`); both substitute remaps the
+//! same way (`substitute.rs`). The reference interpreter (`reference.rs`) walks
+//! the same program directly and defines every result the kernels must match.
 
 mod build;
 pub mod data;
 mod eval;
 mod fragment;
 pub mod reference;
+mod substitute;
 
 pub use build::{BuildError, KernelBuilder, Lowering, Resolve};
 pub use eval::Scratch;
@@ -23,6 +24,12 @@ use crate::data::{Getter, SharedBuffer};
 use std::sync::Arc;
 use weft_lang::ir::CoordId;
 use weft_sources::SourceData;
+
+/// The size budget of one kernel: at most this many operations in a node's
+/// lowered fragment and in a batch's linked code (remaps substituted, fused
+/// instances inlined). Past it, building fails with `BuildError::TooLarge`
+/// (`docs/language.md`, "Limits").
+pub const MAX_KERNEL_NODES: usize = 1_000_000;
 
 /// Points evaluated per instruction dispatch.
 pub const LANES: usize = 64;

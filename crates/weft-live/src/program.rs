@@ -77,8 +77,10 @@ pub struct Builder {
     /// Where WEFT files and data files are read from: the disk, or an editor's
     /// buffers over it.
     reader: Arc<dyn SourceReader + Send + Sync>,
-    /// Files the last build read (WEFT files and data files), to key the next one.
+    /// Files the last build read (WEFT files, then data files from `data_from`
+    /// on), to key the next one.
     files: Vec<PathBuf>,
+    data_from: usize,
     last_key: Option<[u8; 32]>,
     failed: HashSet<[u8; 32]>,
     /// How many builds ran (parsed and lowered), for tests and reports.
@@ -116,6 +118,7 @@ impl Builder {
             options,
             reader,
             files: Vec::new(),
+            data_from: 0,
             last_key: None,
             failed: HashSet::new(),
             builds: 0,
@@ -131,12 +134,14 @@ impl Builder {
     /// failed before.
     pub fn build(&mut self, path: &Path) -> BuildOutcome {
         let mut files = self.files.clone();
+        let mut data_from = self.data_from;
         if files.first().map(PathBuf::as_path) != Some(path) {
             files = vec![path.to_path_buf()];
+            data_from = 1;
         }
         // Nothing built or failed yet: nothing to compare with, so no reading twice.
         if self.last_key.is_some() || !self.failed.is_empty() {
-            let key = self.content_key(&files);
+            let key = self.content_key(&files, data_from);
             if self.failed.contains(&key) {
                 return BuildOutcome::SkippedKnownFailure;
             }
@@ -159,11 +164,19 @@ impl Builder {
         outcome
     }
 
-    /// The key of `files` as they are now.
-    fn content_key(&self, files: &[PathBuf]) -> [u8; 32] {
+    /// The key of `files` as they are now (data files from `data_from` on).
+    fn content_key(&self, files: &[PathBuf], data_from: usize) -> [u8; 32] {
         let reads: Vec<Read> = files
             .iter()
-            .map(|f| (f.clone(), self.reader.read(f).ok().map(|b| digest(&b))))
+            .enumerate()
+            .map(|(i, f)| {
+                let bytes = if i < data_from {
+                    self.reader.read(f)
+                } else {
+                    self.reader.read_data(f)
+                };
+                (f.clone(), bytes.ok().map(|b| digest(&b)))
+            })
             .collect();
         key_of(&reads)
     }
@@ -179,6 +192,7 @@ impl Builder {
             Ok(b) => b,
             Err(e) => {
                 self.files = vec![path.to_path_buf()];
+                self.data_from = 1;
                 return BuildOutcome::Failed {
                     key: key_of(&reads),
                     error: format!("{e}\n"),
@@ -190,13 +204,16 @@ impl Builder {
         // Data files are digested before they are decoded: a save in between makes
         // the key older than what was built, which costs one more build, never a
         // lost edit.
-        if let Some(p) = &built.program {
-            for f in p.sources.iter().filter_map(|s| s.path.as_ref()) {
-                reads.push((f.clone(), self.reader.read(f).ok().map(|b| digest(&b))));
-            }
-        }
         let mut seen = HashSet::new();
         reads.retain(|(f, _)| seen.insert(f.clone()));
+        self.data_from = reads.len();
+        if let Some(p) = &built.program {
+            for f in p.sources.iter().filter_map(|s| s.path.as_ref()) {
+                if seen.insert(f.clone()) {
+                    reads.push((f.clone(), self.reader.read_data(f).ok().map(|b| digest(&b))));
+                }
+            }
+        }
         self.files = reads.iter().map(|(f, _)| f.clone()).collect();
         let key = key_of(&reads);
         let map = Arc::new(built.sources);

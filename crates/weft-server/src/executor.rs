@@ -379,7 +379,9 @@ impl Executor {
         let (file, map_used) = match map.files().next() {
             Some((id, _)) => (id, map),
             None => {
-                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let text = weft_files::read(path, weft_files::Limit::PROGRAM)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
                 (own.add(path, text), &own)
             }
         };

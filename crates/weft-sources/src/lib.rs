@@ -251,6 +251,11 @@ impl SourceError {
         SourceError(tidy)
     }
 
+    /// A file that was not read: not there, not a regular file, too large.
+    pub(crate) fn file(e: weft_files::ReadError) -> SourceError {
+        SourceError::new(e.to_string())
+    }
+
     pub(crate) fn io(e: std::io::Error) -> SourceError {
         use std::io::ErrorKind;
         SourceError::new(match e.kind() {
@@ -425,9 +430,13 @@ impl Loader<'_> {
 /// anything else a video for ffmpeg. Returns the data and, for a video cut short, how
 /// many frames were kept.
 fn read_camera(path: &Path) -> Result<(SourceData, Option<usize>), SourceError> {
+    // ffmpeg streams a video and its decoded frames are bounded, so only the
+    // kind of file is checked here, not its size.
+    let input = weft_files::open(path, weft_files::Limit::STREAMED).map_err(SourceError::file)?;
     let mut head = Vec::with_capacity(64);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(64).read_to_end(&mut head))
+    input
+        .take(64)
+        .read_to_end(&mut head)
         .map_err(SourceError::io)?;
     let by_content = matches!(
         image::guess_format(&head),

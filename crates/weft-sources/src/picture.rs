@@ -40,7 +40,7 @@ impl Image {
     /// Reads and decodes a PNG or JPEG file (the format is guessed from the content,
     /// then from the extension).
     pub(crate) fn read(path: &Path) -> Result<Image, SourceError> {
-        let bytes = std::fs::read(path).map_err(SourceError::io)?;
+        let bytes = weft_files::read(path, weft_files::Limit::DATA).map_err(SourceError::file)?;
         Image::decode(bytes, path)
     }
 

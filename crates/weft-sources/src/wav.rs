@@ -1,10 +1,12 @@
-//! Audio clips (`sample("drum.wav")`, `--mic FILE.wav`): any WAV that `hound` reads,
-//! decoded once to `f32` in [-1, 1] and sampled at the nearest sample of the file's
-//! own rate.
+//! Audio clips (`sample("drum.wav")`, `--mic FILE.wav`): any WAV that `hound` reads
+//! (integer PCM of any depth, 32-bit float) and 64-bit float WAVs, decoded once to
+//! `f32` and sampled at the nearest sample of the file's own rate.
 
 use super::SourceError;
 use std::fmt;
+use std::io::{BufReader, Read};
 use std::path::Path;
+use weft_files::Input;
 
 /// How a clip's channels are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,31 +56,20 @@ impl Audio {
 
     /// Reads a WAV file, keeping its channels as `layout` says.
     pub(crate) fn read(path: &Path, layout: Layout) -> Result<Audio, SourceError> {
-        let reader = hound::WavReader::open(path).map_err(wav_error)?;
-        let spec = reader.spec();
-        let channels = usize::from(spec.channels);
+        let open = || {
+            weft_files::open(path, weft_files::Limit::DATA)
+                .map(BufReader::new)
+                .map_err(SourceError::file)
+        };
+        let (channels, rate, mut raw) = match float64::read(open()?)? {
+            Some(clip) => clip,
+            None => read_with_hound(open()?)?,
+        };
         if channels == 0 {
             return Err(SourceError::new("the WAV file has no channels"));
         }
-        if spec.sample_rate == 0 {
+        if rate == 0 {
             return Err(SourceError::new("the WAV file has a sample rate of 0"));
-        }
-        // Never trust the header's length for an allocation.
-        let declared = usize::try_from(reader.len()).unwrap_or(usize::MAX);
-        let mut raw: Vec<f32> = Vec::with_capacity(declared.min(1 << 24));
-        match spec.sample_format {
-            hound::SampleFormat::Float => {
-                for s in reader.into_samples::<f32>() {
-                    raw.push(s.map_err(wav_error)?);
-                }
-            }
-            hound::SampleFormat::Int => {
-                let bits = u32::from(spec.bits_per_sample).clamp(1, 32);
-                let scale = 1.0 / 2f64.powi(bits as i32 - 1);
-                for s in reader.into_samples::<i32>() {
-                    raw.push((f64::from(s.map_err(wav_error)?) * scale) as f32);
-                }
-            }
         }
         let frames = raw.len() / channels;
         let data: Vec<f32> = match (layout, channels) {
@@ -104,7 +95,7 @@ impl Audio {
         } else {
             channels.min(2)
         };
-        let audio = Audio::from_interleaved(kept, f64::from(spec.sample_rate), data)
+        let audio = Audio::from_interleaved(kept, f64::from(rate), data)
             .ok_or_else(|| SourceError::new("the WAV file has an unusable layout"))?;
         Ok(match layout {
             Layout::Mono => Audio {
@@ -160,6 +151,119 @@ impl Audio {
     }
 }
 
+/// Channels, rate and interleaved samples of a WAV that hound reads (integer PCM
+/// of any depth, 32-bit float).
+fn read_with_hound(input: BufReader<Input>) -> Result<(usize, u32, Vec<f32>), SourceError> {
+    let reader = hound::WavReader::new(input).map_err(wav_error)?;
+    let spec = reader.spec();
+    let channels = usize::from(spec.channels);
+    // Never trust the header's length for an allocation.
+    let declared = usize::try_from(reader.len()).unwrap_or(usize::MAX);
+    let mut raw: Vec<f32> = Vec::with_capacity(declared.min(1 << 24));
+    match spec.sample_format {
+        hound::SampleFormat::Float => {
+            for s in reader.into_samples::<f32>() {
+                raw.push(s.map_err(wav_error)?);
+            }
+        }
+        hound::SampleFormat::Int => {
+            let bits = u32::from(spec.bits_per_sample).clamp(1, 32);
+            let scale = 1.0 / 2f64.powi(bits as i32 - 1);
+            for s in reader.into_samples::<i32>() {
+                raw.push((f64::from(s.map_err(wav_error)?) * scale) as f32);
+            }
+        }
+    }
+    Ok((channels, spec.sample_rate, raw))
+}
+
+/// 64-bit float WAVs, which hound refuses ("not yet supported" in its reader):
+/// the RIFF chunks are walked to `fmt ` and `data`, and the samples kept as f32.
+mod float64 {
+    use super::{BufReader, Input, Read, SourceError};
+
+    /// `WAVE_FORMAT_IEEE_FLOAT`, also the first two bytes of the extensible
+    /// format's float sub-format GUID.
+    const IEEE_FLOAT: u16 = 3;
+    const EXTENSIBLE: u16 = 0xfffe;
+
+    fn u16_at(b: &[u8], i: usize) -> u16 {
+        u16::from_le_bytes([b[i], b[i + 1]])
+    }
+
+    fn u32_at(b: &[u8], i: usize) -> u32 {
+        u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+    }
+
+    fn truncated(e: std::io::Error) -> SourceError {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            SourceError::new("the WAV file is truncated")
+        } else {
+            SourceError::io(e)
+        }
+    }
+
+    /// The clip when the file is a 64-bit float WAV; `None` for anything else
+    /// (hound reads it, or says why not).
+    pub(super) fn read(
+        mut input: BufReader<Input>,
+    ) -> Result<Option<(usize, u32, Vec<f32>)>, SourceError> {
+        let mut head = [0u8; 12];
+        if input.read_exact(&mut head).is_err() || &head[..4] != b"RIFF" || &head[8..] != b"WAVE" {
+            return Ok(None);
+        }
+        let mut format: Option<(usize, u32)> = None;
+        loop {
+            let mut chunk = [0u8; 8];
+            if input.read_exact(&mut chunk).is_err() {
+                return Ok(None);
+            }
+            let len = u64::from(u32_at(&chunk, 4));
+            match (&chunk[..4], format) {
+                (b"fmt ", _) => {
+                    if !(16..=1024).contains(&len) {
+                        return Ok(None);
+                    }
+                    let mut fmt = vec![0u8; len as usize];
+                    input.read_exact(&mut fmt).map_err(truncated)?;
+                    let tag = match u16_at(&fmt, 0) {
+                        EXTENSIBLE if fmt.len() >= 26 => u16_at(&fmt, 24),
+                        tag => tag,
+                    };
+                    if tag != IEEE_FLOAT || u16_at(&fmt, 14) != 64 {
+                        return Ok(None);
+                    }
+                    format = Some((usize::from(u16_at(&fmt, 2)), u32_at(&fmt, 4)));
+                    if len % 2 == 1 {
+                        input.read_exact(&mut [0u8; 1]).map_err(truncated)?;
+                    }
+                }
+                (b"data", Some((channels, rate))) => {
+                    // Never trust the header's length for an allocation.
+                    let mut samples = Vec::with_capacity((len / 8).min(1 << 24) as usize);
+                    let mut data = input.take(len);
+                    let mut b = [0u8; 8];
+                    for _ in 0..len / 8 {
+                        data.read_exact(&mut b).map_err(truncated)?;
+                        samples.push(f64::from_le_bytes(b) as f32);
+                    }
+                    return Ok(Some((channels, rate, samples)));
+                }
+                // Data before its format: not a WAV hound or this reads.
+                (b"data", None) => return Ok(None),
+                _ => {
+                    let skip = len + len % 2;
+                    let skipped = std::io::copy(&mut (&mut input).take(skip), &mut std::io::sink())
+                        .map_err(SourceError::io)?;
+                    if skipped < skip {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn wav_error(e: hound::Error) -> SourceError {
     match e {
         // hound reports a short read as `Other` with this text.
@@ -172,7 +276,7 @@ fn wav_error(e: hound::Error) -> SourceError {
         hound::Error::IoError(e) => SourceError::io(e),
         hound::Error::FormatError(m) => SourceError::new(format!("not a valid WAV file: {m}")),
         hound::Error::Unsupported => {
-            SourceError::new("a WAV encoding weft cannot read (use PCM or 32-bit float)")
+            SourceError::new("a WAV encoding weft cannot read (use PCM, 32-bit or 64-bit float)")
         }
         other => SourceError::new(format!("cannot decode the WAV file: {other}")),
     }

@@ -261,11 +261,12 @@ impl Snapshot {
 }
 
 /// The hash of a regular file's bytes, or `None` when it cannot be read (permissions,
-/// removed meanwhile): such files are skipped quietly.
+/// removed meanwhile, swapped for a FIFO or a device): such files are skipped
+/// quietly. Opened through `weft-files`, so nothing here ever blocks on a FIFO.
 pub(crate) fn hash_file(path: &Path) -> Option<blake3::Hash> {
-    let file = fs::File::open(path).ok()?;
+    let input = weft_files::open(path, weft_files::Limit::STREAMED).ok()?;
     let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(file).ok()?;
+    hasher.update_reader(input).ok()?;
     Some(hasher.finalize())
 }
 
@@ -306,6 +307,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         assert_eq!(hash_file(&dir.path().join("missing")), None);
         assert_eq!(hash_file(dir.path()), None);
+        // A FIFO (no writer ever comes) and a device: refused at once, never opened
+        // for a blocking read.
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        assert_eq!(hash_file(&fifo), None);
+        assert_eq!(hash_file(Path::new("/dev/zero")), None);
     }
 
     #[test]

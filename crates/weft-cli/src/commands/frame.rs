@@ -48,6 +48,10 @@ pub enum BackendChoice {
 /// Renders one frame and writes it as PNG (atomically).
 pub fn run(args: Args) -> Result<(), Failure> {
     let s = session::open(&args.file, &args.inputs)?;
+    // Refused before any work: an output that is an input, a folder or a device.
+    s.reads
+        .check(&args.output)
+        .map_err(|e| crate::failure::cannot_write(&args.output, e.to_string()))?;
     let program = &s.program;
     let mut uniforms = Uniforms::new(program);
     for p in &args.params {
@@ -68,7 +72,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         audio_block: 64,
     };
     let mut c = Coordinator::new(program.clone(), s.sources.clone(), graph, config)
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
     if !c.visual().has_display() {
         let d = Diagnostic::spanless(
             Code::NoOutput,
@@ -95,7 +99,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Some(rgba) => rgba,
         None => c.render_frame(time, args.time, &uniforms).to_vec(),
     };
-    write_atomic(&args.output, |tmp| {
+    write_atomic(&args.output, &s.reads, |tmp| {
         image::save_buffer_with_format(
             tmp,
             &rgba,

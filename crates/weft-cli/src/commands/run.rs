@@ -4,8 +4,9 @@
 
 use crate::commands::sound;
 use crate::failure::Failure;
+use crate::prompt::PromptLine;
 use crate::session::Inputs;
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -37,18 +38,17 @@ pub struct Args {
 
 enum Event {
     Line(String),
+    Skipped(String),
     EndOfInput,
     Changed,
 }
 
 /// Plays until stdin ends or says `quit`.
 pub fn run(args: Args) -> Result<(), Failure> {
-    if !args.file.is_file() {
-        return Err(Failure::Io(format!(
-            "cannot read {}: no such file",
-            args.file.display()
-        )));
-    }
+    // A folder, a FIFO or a device is refused here, with its reason, before the
+    // engine starts.
+    weft_files::check(&args.file, weft_files::Limit::PROGRAM)
+        .map_err(|e| Failure::Io(format!("cannot read {}: {e}", args.file.display())))?;
     if args.debounce_ms > 10_000 {
         return Err(Failure::Usage(
             "--debounce-ms: at most 10000 milliseconds".to_string(),
@@ -74,16 +74,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     });
     let stdin_tx = tx;
     std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            match line {
-                Ok(l) => {
-                    if stdin_tx.send(Event::Line(l)).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
+        crate::prompt::read_lines(std::io::stdin().lock(), |line| match line {
+            PromptLine::Text(l) => stdin_tx.send(Event::Line(l)).is_ok(),
+            PromptLine::Skipped(why) => stdin_tx.send(Event::Skipped(why)).is_ok(),
+        });
         let _ = stdin_tx.send(Event::EndOfInput);
     });
     // The root's folder must be watchable; a used file's missing folder is said
@@ -114,6 +108,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     execute(&engine, &l);
                 }
             }
+            Ok(Event::Skipped(why)) => say(&format!("error: {why}")),
             Ok(Event::EndOfInput) => break,
             Ok(Event::Changed) => {
                 reload_and_follow(&engine, &mut builder, &mut watcher, &args.file)

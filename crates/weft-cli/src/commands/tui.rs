@@ -56,12 +56,25 @@ struct App {
     preview: Option<(usize, u32, u32, Vec<u8>)>,
     busy: bool,
     running: HashSet<ChunkId>,
+    /// The build's warnings, one headline each: shown in the status area, as
+    /// text printed on stderr would land in the middle of the screen.
+    warnings: Vec<String>,
+}
+
+/// The `path:line:col: warning[CODE]: message` lines of rendered diagnostics.
+fn headlines(rendered: &str) -> Vec<String> {
+    rendered
+        .lines()
+        .filter(|l| l.contains(": warning["))
+        .map(str::to_string)
+        .collect()
 }
 
 impl App {
     fn refresh(&mut self) {
         match super::status::statuses(&self.target) {
-            Ok((_, list)) => {
+            Ok((p, list)) => {
+                self.warnings = headlines(&p.warnings);
                 self.segments = list;
                 self.problem = None;
                 let n = self.segments.len();
@@ -91,6 +104,7 @@ impl App {
         request.size = Some((w, h));
         request.format = Some(weft_render::Format::Png);
         let result = self.target.prepare(&request).and_then(|p| {
+            self.warnings = headlines(&p.warnings);
             weft_render::render::last_frame(&p.piece, &p.timeline, i).map_err(failure)
         });
         match result {
@@ -119,6 +133,7 @@ impl App {
             jobs: self.jobs,
             output: only.is_none().then(|| self.output.clone()),
             only: only.map(|i| vec![i]),
+            reads: Default::default(),
         };
         self.busy = true;
         self.message = match only {
@@ -129,6 +144,10 @@ impl App {
         std::thread::spawn(move || {
             let result = (|| {
                 let p = target.prepare(&request).map_err(describe)?;
+                let options = Options {
+                    reads: p.reads.clone(),
+                    ..options
+                };
                 let cache = Cache::open(&p.cache_dir, p.limit).map_err(|e| e.to_string())?;
                 let report =
                     weft_render::render::render(&p.piece, &p.timeline, &cache, &options, &|e| {
@@ -161,7 +180,10 @@ fn describe(f: Failure) -> String {
 fn draw(f: &mut Frame<'_>, app: &mut App) {
     let rows = Layout::default()
         .direction(Direction::Vertical)
-        .constraints([Constraint::Min(3), Constraint::Length(3)])
+        .constraints([
+            Constraint::Min(3),
+            Constraint::Length(3 + app.warnings.len().min(3) as u16),
+        ])
         .split(f.area());
     let cols = Layout::default()
         .direction(Direction::Horizontal)
@@ -230,12 +252,19 @@ fn draw(f: &mut Frame<'_>, app: &mut App) {
         .clone()
         .or(selected_error)
         .unwrap_or_else(|| app.message.clone());
-    let help = Paragraph::new(vec![
+    let mut lines = vec![
         Line::from("↑/↓ select   p preview   r render selected   R render all   q quit"),
         Line::from(status),
-    ])
-    .wrap(Wrap { trim: true })
-    .block(Block::default().borders(Borders::TOP));
+    ];
+    lines.extend(
+        app.warnings
+            .iter()
+            .take(3)
+            .map(|w| Line::styled(w.clone(), Style::default().fg(Color::Yellow))),
+    );
+    let help = Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(Block::default().borders(Borders::TOP));
     f.render_widget(help, rows[1]);
 }
 
@@ -331,8 +360,9 @@ fn event_loop<B: Backend>(
 }
 
 /// Runs `weft tui`.
-pub fn run(args: Args) -> Result<(), Failure> {
-    let (_, segments) = super::status::statuses(&args.target)?;
+pub fn run(mut args: Args) -> Result<(), Failure> {
+    args.target.quiet = true;
+    let (prepared, segments) = super::status::statuses(&args.target)?;
     let stem = args
         .target
         .file
@@ -354,6 +384,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         preview: None,
         busy: false,
         running: HashSet::new(),
+        warnings: headlines(&prepared.warnings),
     };
     let (tx, rx) = mpsc::channel();
     let changed = tx.clone();
