@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what weft needs beyond the Rust toolchain on a fresh Debian machine:
-# ffmpeg (camera videos in, video out: `weft render`), and for the tests
+# ffmpeg (camera videos in, video out: `weft render`), Mesa's Vulkan drivers
+# (the GPU visual backend; lavapipe on machines with no GPU), and for the tests
 # Chromium, Node.js with npm, vim (the watcher's editor test), tmux (the test
 # that drives `weft tui` in a pseudo-terminal) and the browser tests' one npm
 # package (playwright-core). Safe to run again: it installs only what is missing.
@@ -14,6 +15,11 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v vim >/dev/null 2>&1 || need+=(vim)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+# The GPU visual backend: Vulkan's loader and Mesa's drivers, lavapipe included,
+# so even a machine without a GPU (CI) draws through the shader path.
+for pkg in mesa-vulkan-drivers libvulkan1; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo

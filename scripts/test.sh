@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace on a fresh machine: set-up first, then the
-# tests (unit, conformance, golden images, CLI, property tests).
+# lints (clippy, warnings are errors), then the tests (unit, conformance, golden
+# images, CLI, property tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+# The workspace lints (Cargo.toml) are enforced, not just declared.
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked "$@"

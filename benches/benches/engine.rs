@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 use weft_bench::best_of;
-use weft_engine::live::{Builder, Command, Engine, EngineHandle, EngineOptions, Snapshot};
-use weft_engine::sources::SourceOptions;
+use weft_live::{Builder, Command, Engine, EngineHandle, EngineOptions, Snapshot};
+use weft_sources::SourceOptions;
 
 const PRODUCERS: usize = 8;
 const PER_PRODUCER: usize = 100_000;
@@ -223,7 +223,7 @@ fn fifty(factor: &str) -> String {
 /// the same program, both from a parsed program and graph, in the same run.
 fn swap_vs_cold() {
     use weft_engine::coordinator::{Coordinator, EngineConfig};
-    use weft_engine::sources::SourceSet;
+    use weft_sources::SourceSet;
     let parsed = |text: &str| {
         let built = weft_lang::build_source(std::path::Path::new("/tmp/fifty.weft"), text);
         let program = built.program.expect("the swap bench program builds");

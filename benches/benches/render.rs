@@ -7,9 +7,9 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_render::render::{render, Options};
 use weft_render::{Cache, Piece, RenderSettings, Report, Request, Timeline};
+use weft_sources::{SourceOptions, SourceSet};
 
 const SEGMENTS: usize = 8;
 const SIZE: (u32, u32) = (1280, 720);
@@ -52,6 +52,7 @@ fn run(file: &Path, cache: &Path, jobs: usize) -> (f64, Report) {
         jobs,
         output: Some(file.with_extension("mp4")),
         only: None,
+        reads: Default::default(),
     };
     let report = render(&piece, &timeline, &cache, &options, &|_| {}).expect("render");
     assert_eq!(report.failed, 0);

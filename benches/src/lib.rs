@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_graph::Scope;
+use weft_sources::{SourceOptions, SourceSet};
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/prospero.rs"));

@@ -53,31 +53,31 @@ impl Failure {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename,
-/// so a failure never leaves a partial file.
+/// Writes `path` atomically through `write` (given a temporary path beside it),
+/// never over a folder, a FIFO, a device or a file in `reads` (the command's
+/// inputs): a failure leaves `path` as it was and no temporary file.
 pub fn write_atomic(
     path: &std::path::Path,
+    reads: &weft_files::ReadFiles,
     write: impl FnOnce(&std::path::Path) -> Result<(), String>,
 ) -> Result<(), Failure> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let ext = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp{ext}", std::process::id()));
-    if let Err(e) = write(&tmp) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Failure::Io(format!("cannot write {}: {e}", path.display())));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Failure::Io(format!("cannot write {}: {e}", path.display()))
-    })
+    let staged = stage(path, reads)?;
+    write(staged.path()).map_err(|e| cannot_write(path, e))?;
+    staged
+        .commit()
+        .map_err(|e| cannot_write(path, e.to_string()))
+}
+
+/// Checks that `path` may be written (see [`write_atomic`]) and picks its
+/// temporary path; for outputs written while they are computed.
+pub fn stage(
+    path: &std::path::Path,
+    reads: &weft_files::ReadFiles,
+) -> Result<weft_files::StagedFile, Failure> {
+    weft_files::StagedFile::new(path, reads).map_err(|e| cannot_write(path, e.to_string()))
+}
+
+/// The failure of writing `path`.
+pub fn cannot_write(path: &std::path::Path, why: String) -> Failure {
+    Failure::Io(format!("cannot write {}: {why}", path.display()))
 }

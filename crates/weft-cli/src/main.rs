@@ -3,6 +3,7 @@
 
 mod commands;
 mod failure;
+mod prompt;
 mod session;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +44,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Mesa's device-select Vulkan layer prints an error line when it cannot reach a
+    // Wayland session (no XDG_RUNTIME_DIR: ssh, CI); it only orders adapters, which
+    // weft ranks itself. Set before any thread exists, so no read of the
+    // environment races this write.
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none()
+        && std::env::var_os("NODEVICE_SELECT").is_none()
+    {
+        std::env::set_var("NODEVICE_SELECT", "1");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -5,9 +5,10 @@ use crate::failure::Failure;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
-use weft_engine::sources::{SourceOptions, SourceSet};
+use weft_files::ReadFiles;
 use weft_graph::Scope;
 use weft_lang::ir::{Program, SegmentId};
+use weft_sources::{SourceOptions, SourceSet};
 
 /// Options shared by the commands that run a program.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -25,10 +26,23 @@ pub struct Session {
     pub program: Arc<Program>,
     pub sources: Arc<SourceSet>,
     pub map: SourceMap,
+    /// Every file the program was built from: no output may replace one.
+    pub reads: ReadFiles,
+    /// Rendered warnings (empty when there are none), already printed by [`open`].
+    pub warnings: String,
 }
 
 /// Builds the program at `path`, printing warnings; errors become a failure.
 pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
+    let s = open_quiet(path, inputs)?;
+    if !s.warnings.is_empty() {
+        crate::failure::err(&s.warnings);
+    }
+    Ok(s)
+}
+
+/// [`open`] without printing the warnings (a full-screen UI shows them itself).
+pub fn open_quiet(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
     let built = weft_lang::build_program(path, &weft_lang::BuildOptions)
         .map_err(|e| Failure::Io(e.to_string()))?;
     let mut diagnostics: Vec<Diagnostic> = built.diagnostics;
@@ -49,20 +63,63 @@ pub fn open(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
     if has_errors(&diagnostics) {
         return Err(Failure::Program(render_all(&diagnostics, &map)));
     }
-    if !diagnostics.is_empty() {
-        crate::failure::err(&render_all(&diagnostics, &map));
+    let warnings = if diagnostics.is_empty() {
+        String::new()
+    } else {
+        render_all(&diagnostics, &map)
+    };
+    let mut reads = ReadFiles::new(map.files().map(|(_, f)| f.path.clone()));
+    for p in program.sources.iter().filter_map(|s| s.path.as_ref()) {
+        reads.push(p.clone());
+    }
+    for p in [&inputs.mic, &inputs.camera].into_iter().flatten() {
+        reads.push(p.clone());
     }
     Ok(Session {
         program: Arc::new(program),
         sources: Arc::new(sources),
         map,
+        reads,
+        warnings,
     })
+}
+
+/// Sets each `name=value` of `params` (the `--param` arguments) as the
+/// parameter's value for the whole run, clamped to its range: the program's
+/// default, so everything keyed on the program (render chunk keys) covers it.
+pub fn set_params(program: &mut Program, params: &[String]) -> Result<(), Failure> {
+    for p in params {
+        let pairs = crate::commands::eval::parse_pairs(p)
+            .map_err(|e| Failure::Usage(format!("--param: {e}")))?;
+        for (name, v) in pairs {
+            let id = program
+                .find_param(&name)
+                .ok_or_else(|| Failure::Usage(format!("no parameter `{name}`")))?;
+            let param = &mut program.params[id.0 as usize];
+            param.default = v.clamp(param.min, param.max);
+        }
+    }
+    Ok(())
+}
+
+/// Every file a build of `path` reads: the root, the files reached by `use`
+/// (as far as the build got, when it fails) and the data files it loads. What a
+/// watcher follows to rebuild on any edit.
+pub fn files_read(path: &Path) -> Vec<PathBuf> {
+    let Ok(built) = weft_lang::build_program(path, &weft_lang::BuildOptions) else {
+        return vec![path.to_path_buf()];
+    };
+    let mut files = built.files;
+    if let Some(p) = &built.program {
+        files.extend(p.sources.iter().filter_map(|s| s.path.clone()));
+    }
+    files
 }
 
 /// Where a timeline time falls: the scope that plays then and `me@time` there
 /// (the live engine's rule, so `weft frame` shows what `weft run` plays).
 pub fn locate(program: &Program, t: f64) -> (Scope, f64) {
-    let (i, local) = weft_engine::live::program::locate(program, t);
+    let (i, local) = program.locate(t);
     if program.segments.is_empty() {
         (Scope::Main, local)
     } else {
@@ -73,6 +130,17 @@ pub fn locate(program: &Program, t: f64) -> (Scope, f64) {
 /// Length of the timeline when the program has segments.
 pub fn timeline_length(program: &Program) -> Option<f64> {
     program.segments.last().map(|s| s.start + s.duration)
+}
+
+/// A failure of the engine: one the program causes (it exceeds a kernel's size
+/// budget) as its rendered diagnostic, any other as an error line.
+pub fn engine_failure(e: weft_engine::backend::EngineError, map: &SourceMap) -> Failure {
+    if let weft_engine::backend::EngineError::Build(b) = &e {
+        if let Some(d) = b.to_diagnostic() {
+            return Failure::Program(weft_diagnostics::render(&d, map));
+        }
+    }
+    Failure::Program(format!("error: {e}"))
 }
 
 /// The graph of a scope (the program was checked for cycles already).

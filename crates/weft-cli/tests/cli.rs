@@ -13,7 +13,8 @@
 //!   one empty `stdout:` means nothing at all);
 //! - `stdout-has:` / `stderr-has:` a snippet that must appear (repeatable);
 //! - `stdout-lacks:` / `stderr-lacks:` a snippet that must not appear;
-//! - `exists:` / `absent:` a file in the case's temporary folder after the run.
+//! - `exists:` / `absent:` a file in the case's temporary folder after the run;
+//! - `env:` `NAME=VALUE`, an environment variable for the run (repeatable).
 //!
 //! Values may use `{examples}` (the workspace's `examples` folder), `{tmp}` (a
 //! fresh temporary folder for the case) and `{version}` (the crate version). Every
@@ -98,8 +99,14 @@ fn clip(s: &str) -> String {
 
 /// Runs `weft` with `args` in `dir`.
 fn weft_in(dir: &Path, args: &[&str]) -> Run {
+    weft_env(dir, args, &[])
+}
+
+/// Runs `weft` with `args` in `dir` with extra environment variables.
+fn weft_env(dir: &Path, args: &[&str], env: &[(String, String)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
@@ -190,6 +197,7 @@ struct Case {
     stderr_lacks: Vec<String>,
     exists: Vec<String>,
     absent: Vec<String>,
+    env: Vec<(String, String)>,
 }
 
 fn parse_case(text: &str) -> Result<Case, String> {
@@ -221,6 +229,12 @@ fn parse_case(text: &str) -> Result<Case, String> {
             "stderr-lacks" => c.stderr_lacks.push(value),
             "exists" => c.exists.push(value),
             "absent" => c.absent.push(value),
+            "env" => {
+                let (k, v) = value
+                    .split_once('=')
+                    .ok_or_else(|| format!("line {}: expected `env: NAME=VALUE`", n + 1))?;
+                c.env.push((k.to_string(), v.to_string()));
+            }
             other => return Err(format!("line {}: unknown key `{other}`", n + 1)),
         }
     }
@@ -287,7 +301,7 @@ fn run_case(path: &Path) -> Vec<String> {
         .map(|a| subst(a))
         .collect();
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = weft(&arg_refs);
+    let run = weft_env(&cases_dir(), &arg_refs, &case.env);
     let mut errors = Vec::new();
     if let Some(p) = panic_problem(&run) {
         errors.push(p);
@@ -948,7 +962,11 @@ fn deep_nesting_is_e0203_not_a_stack_overflow() {
         ("minus", format!("img<r> = {}1\n", "-".repeat(n))),
         ("not", format!("img<r> = {}1\n", "!".repeat(n))),
         ("power", format!("img<r> = {}1\n", "2^".repeat(n))),
-        ("sum", format!("img<r> = {}1\n", "1+".repeat(n))),
+        // (A flat sum is one level however long: `tests/hostile.rs`.)
+        (
+            "parenthesized sum",
+            format!("img<r> = {}1{}\n", "(".repeat(n), "+1)".repeat(n)),
+        ),
         (
             "calls",
             format!("img<r> = {}1{}\n", "sin(".repeat(n), ")".repeat(n)),

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use weft_diagnostics::{has_errors, render_all};
 use weft_engine::backend::Point;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
-use weft_engine::reference;
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_graph::Scope;
+use weft_kernel::reference;
 use weft_lang::ast::OutputKind;
 use weft_lang::ir::{coord, Program};
+use weft_sources::{SourceOptions, SourceSet};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance")

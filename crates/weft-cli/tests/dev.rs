@@ -125,6 +125,19 @@ fn every_example_runs_without_an_error_in_weft_dev() {
 }
 
 #[test]
+fn a_line_that_is_not_utf8_is_reported_and_the_next_lines_still_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.weft"), "x<v> = me@x\ndisplay(x@v)\n").unwrap();
+    let mut dev = Dev::start(dir.path());
+    let mut stdin = dev.child.stdin.take().expect("stdin");
+    stdin.write_all(b"\xff oops\nhelp\n").unwrap();
+    stdin.flush().unwrap();
+    dev.line_with("line 1 is not UTF-8 (byte 1 of it); skipped");
+    // The next line still reaches the command language.
+    dev.line_with("no file is watched yet");
+}
+
+#[test]
 fn sigterm_stops_it_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.weft"), "x<v> = me@x\ndisplay(x@v)\n").unwrap();

@@ -140,3 +140,47 @@ fn a_missing_file_is_an_io_error() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+#[test]
+fn a_line_that_is_not_utf8_is_reported_and_the_next_lines_still_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("tone.weft"), TONE).expect("write");
+    let mut run = Running::start(dir.path(), &["tone.weft", "--osc", "127.0.0.1:9"]);
+    run.expect("loaded tone.weft (version 1)");
+    run.stdin
+        .write_all(b"get freq\n\xff\xfe\nget freq\n")
+        .expect("write stdin");
+    run.stdin.flush().expect("flush");
+    let seen = run.expect("line 2 is not UTF-8 (byte 1 of it); skipped");
+    assert!(seen.contains("freq = 220"), "{seen}");
+    run.expect("freq = 220");
+    run.type_line("quit");
+    let status = run.child.wait().expect("exits");
+    assert!(status.success());
+}
+
+#[test]
+fn an_edit_of_a_used_file_in_another_folder_reloads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("piece")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("lib")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("piece/main.weft"),
+        "use \"../lib/voice.weft\"\nplay(voice@s)\n",
+    )
+    .expect("write");
+    let lib = dir.path().join("lib/voice.weft");
+    std::fs::write(&lib, "voice<s> = 0.1 * sin(me@time * tau * 220)\n").expect("write");
+    let mut run = Running::start(dir.path(), &["piece/main.weft", "--paused"]);
+    run.expect("(version 1)");
+    std::fs::write(&lib, "voice<s> = 0.1 * sin(me@time * tau * 330)\n").expect("edit");
+    run.expect("(version 2)");
+    // A file next to the library that the program does not read changes nothing;
+    // the next edit of the library is still seen.
+    std::fs::write(dir.path().join("lib/other.weft"), "o<v> = 1\n").expect("write");
+    std::fs::write(&lib, "voice<s> = 0.1 * sin(me@time * tau * 440)\n").expect("edit");
+    let seen = run.expect("(version 3)");
+    assert!(!seen.contains("version 4"), "{seen}");
+    run.type_line("quit");
+    assert!(run.child.wait().expect("exits").success());
+}

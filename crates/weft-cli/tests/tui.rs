@@ -1,6 +1,7 @@
 //! `weft tui` driven in a real pseudo-terminal (tmux): the segment list with
 //! states, `R` renders everything, an edit to the file shows its segment dirty,
-//! `p` previews, `r` renders the selected segment, `q` quits.
+//! `p` previews, `r` renders the selected segment, `q` quits; build warnings show
+//! in the status area, never printed over the screen.
 
 use std::path::Path;
 use std::process::Command;
@@ -150,6 +151,104 @@ fn the_tui_lists_renders_follows_edits_previews_and_quits() {
         "exited 0"
     );
     check_terminal_restored(&tmux, dir.path());
+}
+
+#[test]
+fn an_edit_of_a_used_file_marks_the_segment_dirty() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(dir.path().join("lib")).expect("mkdir");
+    let lib = dir.path().join("lib/look.weft");
+    std::fs::write(&lib, "look<v> = me@x\n").expect("write");
+    std::fs::write(
+        dir.path().join("one.weft"),
+        "use \"lib/look.weft\"\nsegment solo(0.5) {\n    display(look@v)\n}\n",
+    )
+    .expect("write");
+    let tmux = Tmux {
+        socket: format!("weft-tui-use-test-{}", std::process::id()),
+    };
+    let command = format!(
+        "cd '{}' && '{}' tui one.weft --size 16x8 --fps 4 --jobs 1; sleep 30",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_weft"),
+    );
+    let started = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "tui",
+            "-x",
+            "110",
+            "-y",
+            "24",
+            &command,
+        ])
+        .env_remove("TMUX")
+        .status()
+        .expect("tmux is installed (scripts/setup.sh)");
+    assert!(started.success());
+    tmux.wait("one pending segment", |s| line(s, "solo").contains("○"));
+    tmux.keys("R");
+    tmux.wait("the segment cached", |s| line(s, "solo").contains("✓"));
+    std::fs::write(&lib, "look<v> = 1 - me@x\n").expect("edit the library");
+    tmux.wait("solo dirty after the library's edit", |s| {
+        line(s, "solo").contains("●")
+    });
+    tmux.keys("q");
+}
+
+fn start(tmux: &Tmux, dir: &Path, file: &str) {
+    let command = format!(
+        "cd '{}' && '{}' tui {file} --size 16x8 --fps 4 --jobs 1 --duration 1; sleep 30",
+        dir.display(),
+        env!("CARGO_BIN_EXE_weft"),
+    );
+    let started = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "tui",
+            "-x",
+            "110",
+            "-y",
+            "24",
+            &command,
+        ])
+        .env_remove("TMUX")
+        .status()
+        .expect("tmux is installed (scripts/setup.sh)");
+    assert!(started.success());
+}
+
+#[test]
+fn build_warnings_show_in_the_status_area_not_over_the_screen() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("mic.weft"),
+        "voice<s> = mic()\ndisplay(me@x)\nplay(voice@s)\n",
+    )
+    .expect("write");
+    let tmux = Tmux {
+        socket: format!("weft-tui-warn-{}", std::process::id()),
+    };
+    start(&tmux, dir.path(), "mic.weft");
+    tmux.wait("the segment list", |s| s.contains("main"));
+    // A preview builds the program again, with its warning.
+    tmux.keys("p");
+    let s = tmux.wait("the preview", |s| s.contains("preview: last frame of main"));
+    let warning = s
+        .lines()
+        .find(|l| l.contains("warning[W0601]"))
+        .unwrap_or_else(|| panic!("the warning is not shown:\n{s}"));
+    assert!(warning.contains("mic.weft:1:"), "{warning}");
+    assert!(
+        !s.contains("^^^^") && !s.contains("= mic()"),
+        "diagnostic text printed over the screen:\n{s}"
+    );
 }
 
 /// After quitting, the shell's screen is back (the alternate screen is left).

@@ -88,4 +88,27 @@ codes! {
     Unsupported = "E0701", "a playground form weft does not support yet";
     MicFallback = "W0601", "`mic()` without `--mic FILE` plays silence";
     CameraFallback = "W0602", "`camera()` without `--camera FILE` shows black";
+    TooLarge = "E0801", "a program larger than weft compiles (the size budget in docs/language.md)";
+    UnboundCoordinate = "W0301", "a `me@…` coordinate no backend binds and no remap sets, named like one that is bound";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    /// `docs/language.md` lists every code with its summary, in table order.
+    #[test]
+    fn the_documented_table_is_this_one() {
+        let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/language.md");
+        let text = std::fs::read_to_string(docs).expect("docs/language.md");
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("| E") || l.starts_with("| W"))
+            .collect();
+        let want: Vec<String> = Code::ALL
+            .iter()
+            .map(|c| format!("| {} | {} |", c.as_str(), c.summary()))
+            .collect();
+        assert_eq!(rows, want);
+    }
 }

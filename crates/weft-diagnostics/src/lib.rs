@@ -1,6 +1,7 @@
 //! Diagnostics shared by every weft crate: source files and spans, the stable error
 //! codes, and the one renderer that turns a diagnostic into
-//! `path:line:col: error[CODE]: message` plus a source excerpt.
+//! `path:line:col: error[CODE]: message` plus a source excerpt, and the "did you
+//! mean …?" suggestions messages share.
 //!
 //! Invariant: libraries build `Diagnostic` values; only the edge (the CLI, the server)
 //! renders them, always through [`render`].
@@ -8,10 +9,12 @@
 mod code;
 mod render;
 mod source;
+mod suggest;
 
 pub use code::{Code, Severity};
 pub use render::{render, render_all};
 pub use source::{FileId, LineCol, SourceFile, SourceMap, Span};
+pub use suggest::{closest, did_you_mean};
 
 /// One problem found in a program, with where it is and a stable code.
 #[derive(Clone, Debug, PartialEq)]

@@ -2,9 +2,9 @@
 //! samples per kernel dispatch, into interleaved stereo.
 
 use crate::backend::{self, Backend, CompiledBatch, Context, Point, Request};
-use crate::kernel::{BlockPos, Scratch, LANES};
 use crate::registry::{DataRef, Layout, OutputKey};
 use weft_graph::BackendKind;
+use weft_kernel::{BlockPos, Scratch, LANES};
 use weft_lang::ast::OutputKind;
 use weft_lang::ir::{coord, Program};
 
@@ -126,7 +126,7 @@ impl Backend for AudioBackend {
             while k0 < len {
                 let n = LANES.min(len - k0);
                 let fps = self.fps;
-                for &(c, r) in &kernel.coords {
+                for &(c, r) in kernel.coord_regs() {
                     let lane = scratch.reg_mut(r);
                     for (k, v) in lane.iter_mut().enumerate() {
                         let local = (req.local_sample + (k0 + k) as u64) as f64 / rate;

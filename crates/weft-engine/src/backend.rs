@@ -2,12 +2,12 @@
 //! into one kernel, build a value getter for each output other batches read, and
 //! materialize into a buffer what later batches of the same backend read.
 
-use crate::kernel::{BlockPos, Kernel, Scratch, LANES};
-use crate::kernel::{Fragments, KernelBuilder, Lowering, Resolve};
 use crate::registry::{DataRef, Exposed, Getter, Layout, OutputKey, Registry, SharedBuffer};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use weft_graph::{BackendKind, Graph, NodeKind};
+use weft_kernel::{BlockPos, Kernel, Scratch, LANES};
+use weft_kernel::{Fragments, KernelBuilder, Lowering, Resolve};
 use weft_lang::ir::{coord, InstId};
 
 /// Why a program cannot run.
@@ -15,7 +15,7 @@ use weft_lang::ir::{coord, InstId};
 pub enum EngineError {
     /// Kernel construction failed (a wiring bug).
     #[error(transparent)]
-    Build(#[from] crate::kernel::BuildError),
+    Build(#[from] weft_kernel::BuildError),
     /// No such instance or output.
     #[error("no instance output `{0}`")]
     UnknownOutput(String),
@@ -275,7 +275,7 @@ pub fn handle_in(batches: &[CompiledBatch], key: OutputKey) -> Option<DataRef> {
 pub fn eval_point(kernel: &Kernel, output: usize, point: &Point, uniforms: &[f64]) -> f64 {
     let mut s = Scratch::new(kernel);
     s.set_uniforms(kernel, uniforms);
-    for &(c, r) in &kernel.coords {
+    for &(c, r) in kernel.coord_regs() {
         *s.reg_mut(r) = [point.coords.get(c.0 as usize).copied().unwrap_or(0.0); LANES];
     }
     kernel.run(&mut s, BlockPos { index: 0, len: 1 });

@@ -4,17 +4,17 @@
 
 use crate::audio::AudioBackend;
 use crate::backend::{eval_point, Backend, BatchInput, CompiledBatch, EngineError, Point, Request};
-use crate::kernel::{uniform, Fresh, KernelBuilder, Lowering, Resolve};
 use crate::node_cache::NodeCache;
 use crate::osc::{OscBackend, OscMessage};
 use crate::registry::{DataRef, Getter, OutputKey, Registry};
-use crate::sources::SourceSet;
 use crate::swap::{self, SwapReport};
 use crate::visual::VisualBackend;
 use std::collections::HashMap;
 use std::sync::Arc;
 use weft_graph::{BackendKind, Graph};
+use weft_kernel::{uniform, Fresh, KernelBuilder, Lowering, Resolve};
 use weft_lang::ir::{InstId, Program};
+use weft_sources::SourceSet;
 
 /// Sizes the backends are built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,10 +1,10 @@
-//! The engine: the coordinator that wires backends together, the backends that
-//! sample a program (visual over pixels, audio over samples, OSC per frame), the
-//! compiled kernels they run, and the sampled sources.
+//! The engine: the coordinator that wires backends together and the backends that
+//! sample a program (visual over pixels, audio over samples, OSC per frame) with
+//! the kernels of `weft-kernel`. The live runtime around it is `weft-live`.
 //!
 //! Invariants:
 //! - no backend evaluates a syntax tree per point: every batch is compiled once into
-//!   a [`kernel::Kernel`] that evaluates a block of points per dispatch;
+//!   a [`weft_kernel::Kernel`] that evaluates a block of points per dispatch;
 //! - backends never call each other: every cross-backend read is wired by the
 //!   coordinator at compile time (`expose` / `lookup`), so executing a frame does no
 //!   look-ups;
@@ -16,13 +16,9 @@
 pub mod audio;
 pub mod backend;
 pub mod coordinator;
-pub mod kernel;
-pub mod live;
 pub mod node_cache;
 pub mod osc;
-pub mod reference;
 pub mod registry;
 pub mod sampler;
-pub mod sources;
 pub mod swap;
 pub mod visual;

@@ -10,10 +10,10 @@
 //! a successful one drops every fragment the new graph does not use, so the cache
 //! never outgrows the running program.
 
-use crate::kernel::{Fragment, Fragments};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use weft_graph::{Graph, NodeKind};
+use weft_kernel::{Fragment, Fragments};
 use weft_lang::ir::Program;
 
 /// The key of a node's fragment.

@@ -2,9 +2,9 @@
 //! the values of every `osc(…)` output (sending them is the live engine's job).
 
 use crate::backend::{self, Backend, CompiledBatch, Context, Point, Request};
-use crate::kernel::{BlockPos, Scratch, LANES};
 use crate::registry::{DataRef, Layout, OutputKey};
 use weft_graph::BackendKind;
+use weft_kernel::{BlockPos, Scratch, LANES};
 use weft_lang::ir::{coord, Program};
 
 /// One OSC message: an address and its values.
@@ -88,7 +88,7 @@ impl Backend for OscBackend {
             let started = std::time::Instant::now();
             let kernel = &*batch.kernel;
             scratch.set_uniforms(kernel, req.uniforms);
-            for &(c, r) in &kernel.coords {
+            for &(c, r) in kernel.coord_regs() {
                 let v = match c {
                     coord::TIME => req.time,
                     coord::ABSTIME => req.abstime,

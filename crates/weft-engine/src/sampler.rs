@@ -3,12 +3,12 @@
 //! time. The live view's block thumbnails and waveforms come from here.
 
 use crate::backend::EngineError;
-use crate::kernel::{BlockPos, Fresh, Kernel, KernelBuilder, Lowering, Resolve, Scratch, LANES};
 use crate::registry::{DataRef, Getter, OutputKey};
-use crate::sources::SourceSet;
 use std::sync::Arc;
 use weft_graph::NodeKind;
+use weft_kernel::{BlockPos, Fresh, Kernel, KernelBuilder, Lowering, Resolve, Scratch, LANES};
 use weft_lang::ir::{CoordId, InstId, Program};
+use weft_sources::SourceSet;
 
 /// Every output of one instance, compiled into one kernel (output `i` is the
 /// instance's output `i`).
@@ -72,7 +72,7 @@ impl Sampler {
         let mut start = 0;
         while start < n {
             let len = (n - start).min(LANES);
-            for &(c, r) in &self.kernel.coords {
+            for &(c, r) in self.kernel.coord_regs() {
                 let lane = self.scratch.reg_mut(r);
                 for (k, v) in lane.iter_mut().enumerate().take(len) {
                     *v = coord(start + k, c);

@@ -6,10 +6,10 @@
 
 use crate::backend::{read_later, CompiledBatch, Context};
 use crate::registry::{Exposed, OutputKey, Registry};
-use crate::sources::SourceSet;
 use std::collections::HashMap;
 use weft_graph::{Graph, NodeKind};
 use weft_lang::ir::{InstId, Program, SourceId};
+use weft_sources::SourceSet;
 
 /// What one swap kept and compiled.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

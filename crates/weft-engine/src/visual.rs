@@ -2,10 +2,10 @@
 //! parallel on all cores, a block of pixels per kernel dispatch.
 
 use crate::backend::{self, Backend, CompiledBatch, Context, EngineError, Point, Request};
-use crate::kernel::{BlockPos, Scratch, LANES};
 use crate::registry::{DataRef, Layout, OutputKey};
 use rayon::prelude::*;
 use weft_graph::BackendKind;
+use weft_kernel::{BlockPos, Scratch, LANES};
 use weft_lang::ast::OutputKind;
 use weft_lang::ir::{coord, Program};
 
@@ -61,6 +61,13 @@ impl VisualBackend {
     /// True when the scope has a display output.
     pub fn has_display(&self) -> bool {
         self.display.is_some()
+    }
+
+    /// The kernel computing the display with its first display output and the
+    /// display's channel count (for another emitter, such as the GPU's).
+    pub fn display_kernel(&self) -> Option<(&std::sync::Arc<weft_kernel::Kernel>, usize, usize)> {
+        let (b, first, channels) = self.display?;
+        Some((&self.batches[b].kernel, first, channels))
     }
 
     /// The compiled batches (for inspection).
@@ -126,7 +133,7 @@ impl Backend for VisualBackend {
             let show = display.filter(|d| d.0 == b);
             let run_row = |scratch: &mut Scratch, j: usize, row: Option<&mut [u8]>| {
                 let y = (j as f64 + 0.5) / fh;
-                for &(c, r) in &kernel.coords {
+                for &(c, r) in kernel.coord_regs() {
                     let v = match c {
                         coord::Y => y,
                         coord::TIME => req.time,
@@ -142,7 +149,7 @@ impl Backend for VisualBackend {
                 let mut i0 = 0;
                 while i0 < w {
                     let len = LANES.min(w - i0);
-                    for &(c, r) in &kernel.coords {
+                    for &(c, r) in kernel.coord_regs() {
                         if c == coord::X {
                             scratch.reg_mut(r).copy_from_slice(&xs[i0..i0 + LANES]);
                         }

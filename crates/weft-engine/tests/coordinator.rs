@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
 use weft_engine::registry::Registry;
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_graph::{BackendKind, Scope};
 use weft_lang::ir::Program;
+use weft_sources::{SourceOptions, SourceSet};
 
 /// The seed's example, with `fx` spelled as a product that also reads the
 /// microphone directly.

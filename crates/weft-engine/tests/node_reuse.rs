@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_graph::Scope;
 use weft_lang::ir::Program;
+use weft_sources::{SourceOptions, SourceSet};
 
 fn build(text: &str) -> (Arc<Program>, Arc<SourceSet>, weft_graph::Graph) {
     let built = weft_lang::build_source(std::path::Path::new("/tmp/node_reuse.weft"), text);

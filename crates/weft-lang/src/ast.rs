@@ -181,14 +181,15 @@ pub enum ExprKind {
         /// The operand.
         expr: Box<Expr>,
     },
-    /// `a op b` (playground spellings normalized).
+    /// `a op1 b op2 c …` (playground spellings normalized): a run of operators of
+    /// one precedence level, left-associative, so it means `((a op1 b) op2 c) …`.
+    /// Kept flat so that a long sum is as shallow as a short one; `^`, which
+    /// associates to the right, always has one operator (`2^3^2` nests).
     Binary {
-        /// The operator.
-        op: BinOp,
-        /// Left operand.
+        /// The first operand.
         lhs: Box<Expr>,
-        /// Right operand.
-        rhs: Box<Expr>,
+        /// Each further operator with its right operand, in source order.
+        rest: Vec<(BinOp, Expr)>,
     },
     /// `f(a, b)`: a builtin, a source or a spindle.
     Call {

@@ -276,6 +276,14 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// Every source.
+    pub const ALL: [SourceKind; 4] = [
+        SourceKind::Load,
+        SourceKind::Sample,
+        SourceKind::Mic,
+        SourceKind::Camera,
+    ];
+
     /// The source called `name`, if any.
     pub fn from_name(name: &str) -> Option<SourceKind> {
         match name {

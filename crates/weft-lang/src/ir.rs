@@ -1,12 +1,20 @@
 //! The resolved program: every name bound, imports merged, spindles inlined,
-//! playground forms gone. Expressions live in one arena as a DAG (`ExprId`), so
-//! inlining shares arguments instead of copying them.
+//! playground forms gone. Expressions live in one arena as a DAG (`ExprId`),
+//! hash-consed: equal expressions are one node, so inlining shares arguments and
+//! repeated calls instead of copying them.
 
 use crate::ast::{BinOp, OutputKind, UnaryOp};
 use crate::builtins::{self, Func, SourceKind};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use weft_diagnostics::{FileId, Span};
+
+/// The size budget of a program: at most this many distinct operations in its
+/// arena once spindles are inlined, and at most this many summed over its
+/// definitions and outputs (each counting the distinct operations its value
+/// needs). Past it, lowering stops with a `TooLarge` diagnostic
+/// (`docs/language.md`, "Limits").
+pub const MAX_NODES: usize = 1_000_000;
 
 /// An expression in [`Program::exprs`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -361,12 +369,39 @@ impl Program {
         }
     }
 
+    /// Every expression reachable from `roots` (not crossing instance references),
+    /// each once, children before parents, in an order that depends only on the
+    /// expressions' structure (a depth-first post-order, children in order), not
+    /// on where they sit in the arena.
+    pub fn post_order(&self, roots: &[ExprId]) -> Vec<ExprId> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        // (node, children pushed): a node is emitted when met the second time.
+        let mut stack: Vec<(ExprId, bool)> = roots.iter().rev().map(|r| (*r, false)).collect();
+        while let Some((e, expanded)) = stack.pop() {
+            if expanded {
+                out.push(e);
+                continue;
+            }
+            if !seen.insert(e) {
+                continue;
+            }
+            stack.push((e, true));
+            let at = stack.len();
+            self.for_each_child(e, |c| stack.push((c, false)));
+            stack[at..].reverse();
+        }
+        out
+    }
+
     /// A byte string that identifies what `roots` compute, independent of formatting,
     /// comments and arena layout: the normalized definition used for content hashes.
     /// References to other instances appear by name and output; the caller mixes in
     /// the referenced instances' own hashes.
     pub fn canonical(&self, roots: &[ExprId]) -> Vec<u8> {
-        let reach = self.reachable(roots);
+        // Structural order, not arena order: with a shared arena, another
+        // definition's edit must not move this one's nodes.
+        let reach = self.post_order(roots);
         let local: HashMap<ExprId, u32> = reach
             .iter()
             .enumerate()
@@ -452,5 +487,23 @@ impl Program {
             put(&mut out, local[r]);
         }
         out
+    }
+}
+
+impl Program {
+    /// Which scope plays at timeline time `t` (0 without segments, else the
+    /// segment's index), and `me@time` there. `me@time` wraps with `me<loop>`
+    /// (inside a segment, the segment's own time wraps, as the audio backend does);
+    /// times past the end stay in the last segment.
+    pub fn locate(&self, t: f64) -> (usize, f64) {
+        let Some(last) = self.segments.len().checked_sub(1) else {
+            return (0, self.settings.wrap_time(t));
+        };
+        let i = self
+            .segments
+            .iter()
+            .position(|s| t < s.start + s.duration)
+            .unwrap_or(last);
+        (i, self.settings.wrap_time(t - self.segments[i].start))
     }
 }

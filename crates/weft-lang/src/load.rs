@@ -11,17 +11,24 @@ use weft_diagnostics::{has_errors, Code, Diagnostic, FileId, SourceMap, Span};
 
 /// Where source text comes from: the disk, or an editor's unsaved buffers.
 pub trait SourceReader {
-    /// The bytes of the file at `path`.
+    /// The bytes of the WEFT file at `path`.
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+
+    /// The bytes of the data file (`load`, `sample`) at `path`, for content keys:
+    /// from disk, regular files only, at most [`weft_files::Limit::DATA`].
+    fn read_data(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        weft_files::read(path, weft_files::Limit::DATA).map_err(Into::into)
+    }
 }
 
-/// Reads files from the file system.
+/// Reads files from the file system: regular files only, at most
+/// [`weft_files::Limit::PROGRAM`] bytes each, never blocking on a FIFO.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DiskReader;
 
 impl SourceReader for DiskReader {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+        weft_files::read(path, weft_files::Limit::PROGRAM).map_err(Into::into)
     }
 }
 
@@ -37,7 +44,8 @@ pub struct Built {
     pub sources: SourceMap,
     /// The program, when there are no errors.
     pub program: Option<Program>,
-    /// Errors and warnings, in the order found.
+    /// Errors and warnings, by file (in the order read) and position; those
+    /// without a position first.
     pub diagnostics: Vec<Diagnostic>,
     /// The paths of every file read (root first), as the build named them.
     pub files: Vec<PathBuf>,
@@ -68,7 +76,7 @@ pub fn build_source(path: &Path, text: &str) -> Built {
             if path == self.0 {
                 Ok(self.1.as_bytes().to_vec())
             } else {
-                std::fs::read(path)
+                DiskReader.read(path)
             }
         }
     }
@@ -123,6 +131,8 @@ pub fn build_with(root: &Path, reader: &dyn SourceReader) -> Result<Built, ReadE
         diagnostics.extend(diags);
         program
     };
+    // In reading order: by file (the root first), then by position.
+    diagnostics.sort_by_key(|d| d.span.map(|s| (s.file, s.start, s.end)));
     Ok(Built {
         sources: loader.sources,
         program,

@@ -228,11 +228,37 @@ fn deep_unary_chains() {
 }
 
 #[test]
-fn deep_power_and_operator_chains() {
+fn deep_power_and_parenthesized_chains() {
+    // `^` associates to the right: each one nests.
     assert_too_deep(format!("a<v> = {}2", "2^".repeat(N)));
     assert_too_deep(format!("a<v> = {}2", "2^-".repeat(N)));
-    assert_too_deep(format!("a<v> = {}1", "1 + ".repeat(N)));
-    assert_too_deep(format!("a<v> = {}1", "1 || ".repeat(N)));
+    // Parentheses close a run, so `((1 + 1) + 1) + …` nests.
+    assert_too_deep(format!("a<v> = {}1{}", "(".repeat(N), " + 1)".repeat(N)));
+    assert_too_deep(format!("a<v> = {}1", "1 + (".repeat(N)));
+}
+
+#[test]
+fn flat_operator_chains_are_not_nesting() {
+    // 257 terms was "nested too deeply" once; a run of one level is one level.
+    for n in [257, N] {
+        for (op, name) in [("+", "+"), ("||", "||"), ("and", "&&"), ("<", "<")] {
+            let text = format!("a<v> = {}1", format!("1 {op} ").repeat(n));
+            on_small_stack(move || {
+                let (tree, d) = parse(FileId(0), &text);
+                assert!(d.is_empty(), "{n} terms of {op}: {:?}", d.first());
+                // Nested as it associates: n `(+ ` before the first operand.
+                let dumped = dump(&tree);
+                let head = format!("({name} ").repeat(n);
+                assert!(dumped.starts_with(&format!("(strand a (v) {head}1 1)")));
+            });
+        }
+    }
+    // Runs of different levels interleave without nesting deeper.
+    let text = format!("a<v> = {}1", "1 * 2 + ".repeat(N));
+    on_small_stack(move || {
+        let (_, d) = parse(FileId(0), &text);
+        assert!(d.is_empty(), "{:?}", d.first());
+    });
 }
 
 #[test]

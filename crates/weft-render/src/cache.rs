@@ -1,23 +1,38 @@
 //! The chunk cache: a folder (`.weft-cache/` beside the file by default) holding
-//! one entry per chunk key, each written atomically and carrying a blake3
-//! checksum that is verified on every read (a corrupt or truncated entry is
-//! removed and counts as a miss), bounded in size (least recently used first).
+//! one entry per chunk key, each written atomically and carrying its key and a
+//! blake3 checksum, both verified on every read (a corrupt, truncated or
+//! misplaced entry is removed and counts as a miss), bounded in size (least recently used first).
 //! Beside the entries: the error each failing chunk gave, and per source file the
 //! keys of its last render, so `weft status` can tell dirty from pending.
 //!
 //! Layout: `chunks/<key>.chunk`, `errors/<key>.json`, `timelines/<file>.json`,
 //! `tmp/` (work files of running renders; a dead render's are swept).
 
-use crate::atomic::{self, write_bytes};
+use crate::atomic::{self, ReadFiles};
 use crate::error::RenderError;
 use crate::key::ChunkKey;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-const MAGIC: &[u8; 8] = b"WEFTCHK1";
+// Version 2 stores the entry's key after the magic; a version 1 entry reads as
+// "not a weft cache entry" and is rendered again.
+const MAGIC: &[u8; 8] = b"WEFTCHK2";
+/// Magic, key, metadata length.
+const HEAD: usize = 8 + 32 + 4;
 /// Largest metadata block an entry may claim (anything larger is garbage).
 const MAX_META: usize = 1 << 20;
+/// Largest entry read (a chunk of a few seconds of video is far smaller); the
+/// cache's own files are read like any input: regular files only.
+const ENTRY_LIMIT: weft_files::Limit = weft_files::Limit {
+    bytes: 16 << 30,
+    what: "a cache entry",
+};
+/// Largest error or render record read.
+const RECORD_LIMIT: weft_files::Limit = weft_files::Limit {
+    bytes: 16 << 20,
+    what: "a cache record",
+};
 
 /// What an entry says about itself (read without reading its data).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,8 +72,9 @@ impl Entry {
             .map(|(_, b)| b.as_slice())
     }
 
-    /// The entry's bytes: magic, metadata, blobs, then the blake3 of all of it.
-    pub fn encode(&self) -> Vec<u8> {
+    /// The entry's bytes, stored under `key`: magic, the key, metadata, blobs,
+    /// then the blake3 of all of it.
+    pub fn encode(&self, key: &ChunkKey) -> Vec<u8> {
         let meta = serde_json::to_vec(&self.meta).unwrap_or_default();
         let mut out = Vec::with_capacity(
             64 + meta.len()
@@ -69,6 +85,7 @@ impl Entry {
                     .sum::<usize>(),
         );
         out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&key.0);
         out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
         out.extend_from_slice(&meta);
         out.extend_from_slice(&(self.blobs.len() as u32).to_le_bytes());
@@ -83,10 +100,12 @@ impl Entry {
         out
     }
 
-    /// Reads an entry, checking its checksum and every length; the reason when
-    /// the bytes are not a whole, intact entry.
-    pub fn decode(bytes: &[u8]) -> Result<Entry, String> {
-        if bytes.len() < MAGIC.len() + 4 + 4 + 32 {
+    /// Reads the entry stored under `key`, checking its checksum, every length
+    /// and the key it was stored under; the reason when the bytes are not a
+    /// whole, intact entry of that key (an entry copied over another's file
+    /// passes its checksum but not this).
+    pub fn decode(bytes: &[u8], key: &ChunkKey) -> Result<Entry, String> {
+        if bytes.len() < HEAD + 4 + 32 {
             return Err(format!("truncated ({} bytes)", bytes.len()));
         }
         let (body, sum) = bytes.split_at(bytes.len() - 32);
@@ -96,6 +115,15 @@ impl Entry {
         let mut r = Reader { bytes: body, at: 0 };
         if r.take(8)? != MAGIC {
             return Err("not a weft cache entry".into());
+        }
+        let stored = r.take(32)?;
+        if stored != key.0 {
+            let mut other = [0u8; 32];
+            other.copy_from_slice(stored);
+            return Err(format!(
+                "stored under another key ({}), not {key}",
+                ChunkKey(other)
+            ));
         }
         let meta = parse_meta(&mut r)?;
         let count = r.u32()? as usize;
@@ -240,8 +268,9 @@ impl Cache {
         }
         let tag = dir.join("CACHEDIR.TAG");
         if !tag.exists() {
-            write_bytes(
+            atomic::write_bytes(
                 &tag,
+                &ReadFiles::none(),
                 b"Signature: 8a477f597d28d172789f06886806bc55\n# weft's render cache; `weft cache clear` empties it.\n",
             )?;
         }
@@ -295,15 +324,15 @@ impl Cache {
     /// removed.
     pub fn get(&self, key: &ChunkKey) -> Lookup {
         let path = self.entry_path(key);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match weft_files::read(&path, ENTRY_LIMIT) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Miss,
+            Err(weft_files::ReadError::NotFound) => return Lookup::Miss,
             Err(e) => {
                 let _ = std::fs::remove_file(&path);
                 return Lookup::Corrupt(e.to_string());
             }
         };
-        match Entry::decode(&bytes) {
+        match Entry::decode(&bytes, key) {
             Ok(entry) => {
                 if let Ok(f) = std::fs::File::options().append(true).open(&path) {
                     let _ = f.set_modified(SystemTime::now());
@@ -319,7 +348,7 @@ impl Cache {
 
     /// Stores `entry` under `key` atomically; clears an error recorded for it.
     pub fn put(&self, key: &ChunkKey, entry: &Entry) -> Result<u64, RenderError> {
-        let bytes = entry.encode();
+        let bytes = entry.encode(key);
         let path = self.entry_path(key);
         let tmp = atomic::temp_path(&self.tmp_dir(), &key.hex()[..16], "chunk");
         std::fs::write(&tmp, &bytes)
@@ -335,12 +364,12 @@ impl Cache {
     /// Records that the chunk under `key` failed.
     pub fn record_error(&self, key: &ChunkKey, error: &ChunkError) -> Result<(), RenderError> {
         let text = serde_json::to_vec_pretty(error).unwrap_or_default();
-        write_bytes(&self.error_path(key), &text)
+        atomic::write_bytes(&self.error_path(key), &ReadFiles::none(), &text)
     }
 
     /// The error recorded for `key`, if any (an unreadable record counts as none).
     pub fn error(&self, key: &ChunkKey) -> Option<ChunkError> {
-        let bytes = std::fs::read(self.error_path(key)).ok()?;
+        let bytes = weft_files::read(&self.error_path(key), RECORD_LIMIT).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
@@ -363,13 +392,13 @@ impl Cache {
     /// Saves the record of `file`'s last render.
     pub fn save_record(&self, file: &Path, record: &RenderRecord) -> Result<(), RenderError> {
         let text = serde_json::to_vec_pretty(record).unwrap_or_default();
-        write_bytes(&self.record_path(file), &text)
+        atomic::write_bytes(&self.record_path(file), &ReadFiles::none(), &text)
     }
 
     /// The record of `file`'s last render; `None` when there is none or it is not
     /// readable (a garbage record is as good as none).
     pub fn record(&self, file: &Path) -> Option<RenderRecord> {
-        let bytes = std::fs::read(self.record_path(file)).ok()?;
+        let bytes = weft_files::read(&self.record_path(file), RECORD_LIMIT).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
@@ -460,7 +489,7 @@ impl Cache {
         }
         if let Ok(dir) = std::fs::read_dir(self.dir.join("errors")) {
             for e in dir.flatten() {
-                let matches = std::fs::read(e.path())
+                let matches = weft_files::read(&e.path(), RECORD_LIMIT)
                     .ok()
                     .and_then(|b| serde_json::from_slice::<ChunkError>(&b).ok())
                     .is_some_and(|c| c.segment == name);
@@ -480,13 +509,13 @@ impl Cache {
 /// The metadata at the head of an entry file, without reading its data.
 fn read_meta(path: &Path) -> Option<EntryMeta> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).ok()?;
-    let mut head = [0u8; 12];
+    let mut f = weft_files::open(path, ENTRY_LIMIT).ok()?;
+    let mut head = [0u8; HEAD];
     f.read_exact(&mut head).ok()?;
     if &head[..8] != MAGIC {
         return None;
     }
-    let n = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize;
+    let n = u32::from_le_bytes([head[40], head[41], head[42], head[43]]) as usize;
     if n > MAX_META {
         return None;
     }

@@ -197,7 +197,7 @@ impl<'a> ChunkRenderer<'a> {
     pub fn frame(&mut self, n: u64) -> Result<Vec<u8>, RenderError> {
         let fps = self.timeline.settings.fps;
         let abstime = n as f64 / fps;
-        let (i, _) = weft_engine::live::program::locate(&self.piece.program, abstime);
+        let (i, _) = self.piece.program.locate(abstime);
         let start = self.timeline.segments[i].start;
         let t = self.piece.program.settings.wrap_time(abstime - start);
         let uniforms = self.uniforms.clone();

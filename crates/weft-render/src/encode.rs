@@ -1,7 +1,8 @@
 //! Encoding through the system `ffmpeg`, run as a child process: each chunk's
 //! frames are piped in as raw RGBA and encoded with identical settings (H.264,
 //! yuv420p, one closed GOP per chunk), then the chunks are joined without
-//! re-encoding (concat demuxer, `-c copy`) and the audio track muxed in as AAC.
+//! re-encoding (concat demuxer, `-c copy`) and the audio track, encoded once as
+//! AAC and cached, muxed in.
 //! `WEFT_FFMPEG` names another binary; a missing one is a clear error.
 
 use crate::error::RenderError;
@@ -25,6 +26,9 @@ pub const VIDEO_ARGS: &[&str] = &[
     "-video_track_timescale",
     "90000",
 ];
+
+/// Audio encoder arguments (part of the key of the encoded audio track).
+pub const AUDIO_ARGS: &[&str] = &["-c:a", "aac", "-b:a", "192k"];
 
 /// The `ffmpeg` binary.
 #[derive(Clone, Debug)]
@@ -107,8 +111,17 @@ impl Ffmpeg {
         result
     }
 
-    /// Joins the MP4 `parts` without re-encoding, muxes `audio` (a WAV) in as
-    /// AAC, and writes `out`.
+    /// Encodes the WAV `wav` as AAC ([`AUDIO_ARGS`]) into the M4A file `out`.
+    pub fn encode_audio(&self, wav: &Path, out: &Path) -> Result<(), RenderError> {
+        let mut c = self.command();
+        c.arg("-i").arg(wav);
+        c.args(["-map", "0:a:0"]).args(AUDIO_ARGS);
+        c.args(["-f", "mp4"]).arg(out);
+        self.run(c, "encoding the audio")
+    }
+
+    /// Joins the MP4 `parts` without re-encoding, muxes `audio` (an M4A from
+    /// [`Ffmpeg::encode_audio`]) in as it is, and writes `out`.
     pub fn join(
         &self,
         parts: &[PathBuf],
@@ -128,9 +141,7 @@ impl Ffmpeg {
         c.args(["-f", "concat", "-safe", "0", "-i"]).arg(&list);
         if let Some(a) = audio {
             c.arg("-i").arg(a);
-            c.args([
-                "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "192k",
-            ]);
+            c.args(["-map", "0:v:0", "-map", "1:a:0", "-c:a", "copy"]);
         } else {
             c.args(["-map", "0:v:0"]);
         }

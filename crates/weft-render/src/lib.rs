@@ -6,10 +6,14 @@
 //!
 //! Invariants:
 //! - a chunk's key changes exactly when its output could: node hashes of what its
-//!   outputs reach, loaded files, time range, size, rates, encoder, weft version —
-//!   never formatting, comments, or other segments' edits;
-//! - every file is written atomically; a cache entry is verified (blake3) on every
-//!   read, and a bad one is removed and rendered again, never used;
+//!   outputs reach, loaded files, parameter values, time range, size, rates,
+//!   encoder, weft version — never formatting, comments, or other segments' edits;
+//! - every file is written atomically, never over a file the piece was built from
+//!   nor over anything but a regular file; a cache entry carries its key and a
+//!   blake3 checksum, both verified on every read, and a bad or misplaced one is
+//!   removed and rendered again, never used;
+//! - an MP4's AAC track is cached under the hash of the samples it encodes, so it
+//!   is encoded again only when the sound changed;
 //! - a finished chunk is in the cache before the next one starts on that worker,
 //!   so a killed render keeps its work; a failing chunk stops only itself.
 

@@ -1,14 +1,16 @@
 //! A whole render: check that the program and the output can be rendered, run the
 //! chunks that are not cached over the workers, record the keys, then assemble the
 //! output from the cache — MP4 chunks joined without re-encoding with the audio
-//! muxed in, a PNG sequence, or a WAV — written atomically; and the last-frame
-//! preview of every segment.
+//! track (encoded once, cached) muxed in, a PNG sequence, or a WAV — written
+//! atomically, never over the piece's own files; and the last-frame preview of
+//! every segment.
 
-use crate::atomic;
-use crate::cache::{Cache, Entry, Lookup};
+use crate::atomic::{self, ReadFiles};
+use crate::cache::{now_secs, Cache, Entry, EntryMeta, Lookup};
 use crate::chunk::ChunkRenderer;
 use crate::encode::Ffmpeg;
 use crate::error::RenderError;
+use crate::key::ChunkKey;
 use crate::report::Report;
 use crate::schedule::{self, Event};
 use crate::settings::Format;
@@ -26,6 +28,9 @@ pub struct Options {
     /// Only these segments (indices); `None` for all. The output is written only
     /// when every segment is asked for.
     pub only: Option<Vec<usize>>,
+    /// The files the piece was built from (its program, the files it uses, its
+    /// data files): the output never replaces one of them.
+    pub reads: ReadFiles,
 }
 
 /// The number of cores.
@@ -49,20 +54,18 @@ pub fn check_program(piece: &Piece, format: Format) -> Result<(), RenderError> {
 }
 
 /// Checks, before any work, that `output` can be written: its folder exists and
-/// takes a file (for PNG, the folder itself is created).
-pub fn check_output(output: &Path, format: Format) -> Result<(), RenderError> {
+/// takes a file (for PNG, the folder itself is created), and it is neither one of
+/// `reads` nor a folder or a special file. Removes the temporary files a killed
+/// render left beside it.
+pub fn check_output(output: &Path, format: Format, reads: &ReadFiles) -> Result<(), RenderError> {
     let dir = if format == Format::Png {
         std::fs::create_dir_all(output).map_err(|e| RenderError::io(output, e))?;
         output.to_path_buf()
     } else {
-        if output.is_dir() {
-            return Err(RenderError::io(
-                output,
-                std::io::Error::other("is a folder; give a file name"),
-            ));
-        }
+        atomic::check(output, reads)?;
         atomic::parent(output).to_path_buf()
     };
+    atomic::sweep(&dir);
     let probe = atomic::temp_path(&dir, "probe", "");
     std::fs::write(&probe, b"").map_err(|e| RenderError::io(&dir, e))?;
     let _ = std::fs::remove_file(&probe);
@@ -87,7 +90,7 @@ pub fn render(
         None
     };
     if let Some(out) = &options.output {
-        check_output(out, format)?;
+        check_output(out, format, &options.reads)?;
     }
     let chunks: Vec<&Chunk> = timeline
         .chunks()
@@ -118,7 +121,7 @@ pub fn render(
     if report.failed == 0 && options.only.is_none() {
         if let Some(out) = &options.output {
             let t = Instant::now();
-            assemble(piece, timeline, cache, ffmpeg.as_ref(), out)?;
+            assemble(piece, timeline, cache, ffmpeg.as_ref(), out, &options.reads)?;
             report.assemble_seconds = t.elapsed().as_secs_f64();
             report.output = Some(out.to_string_lossy().into_owned());
         }
@@ -141,13 +144,15 @@ fn entry(cache: &Cache, chunk: &Chunk) -> Result<Entry, RenderError> {
     }
 }
 
-/// Writes the output from the cached entries of every chunk.
+/// Writes the output from the cached entries of every chunk (never over one of
+/// `reads`).
 pub fn assemble(
     piece: &Piece,
     timeline: &Timeline,
     cache: &Cache,
     ffmpeg: Option<&Ffmpeg>,
     out: &Path,
+    reads: &ReadFiles,
 ) -> Result<(), RenderError> {
     let channels = piece.channels();
     match timeline.settings.format {
@@ -155,7 +160,7 @@ pub fn assemble(
             for chunk in timeline.chunks() {
                 for (name, png) in entry(cache, chunk)?.blobs {
                     if name.ends_with(".png") && !name.contains(['/', '\\']) {
-                        atomic::write_bytes(&out.join(name), &png)?;
+                        atomic::write_bytes(&out.join(name), reads, &png)?;
                     }
                 }
             }
@@ -167,25 +172,29 @@ pub fn assemble(
                         .strip_prefix("frame-")
                         .and_then(|r| r.strip_suffix(".png"))
                         .and_then(|n| n.parse::<u64>().ok());
-                    if index.is_some_and(|n| n >= timeline.frames) {
+                    if index.is_some_and(|n| n >= timeline.frames) && !reads.contains(&e.path()) {
                         let _ = std::fs::remove_file(e.path());
                     }
                 }
             }
             Ok(())
         }
-        Format::Wav => atomic::write_with(out, |tmp| write_wav(cache, timeline, channels, tmp)),
+        Format::Wav => {
+            atomic::write_with(out, reads, |tmp| write_wav(cache, timeline, channels, tmp))
+        }
         Format::Mp4 => {
             let ffmpeg = ffmpeg.ok_or_else(|| RenderError::MissingFfmpeg("ffmpeg".into()))?;
             let work = atomic::temp_path(&cache.tmp_dir(), "join", "");
             std::fs::create_dir_all(&work).map_err(|e| RenderError::io(&work, e))?;
             let result = (|| {
                 let mut parts = Vec::new();
+                let mut sound = AudioTrack::new(timeline);
                 for (i, chunk) in timeline.chunks().enumerate() {
+                    let e = entry(cache, chunk)?;
+                    sound.add(&e);
                     if chunk.frames.is_empty() {
                         continue;
                     }
-                    let e = entry(cache, chunk)?;
                     let video = e.blob("video.mp4").ok_or_else(|| {
                         RenderError::Engine("a cached MP4 chunk has no video".into())
                     })?;
@@ -194,21 +203,88 @@ pub fn assemble(
                     parts.push(p);
                 }
                 let audio = if channels > 0 {
-                    let a = work.join("audio.wav");
-                    // Always stereo: AAC refuses the front-left-only layout of a
-                    // mono float WAV; a mono piece plays the same on both sides.
-                    write_wav(cache, timeline, 2, &a)?;
-                    Some(a)
+                    Some(sound.encoded(piece, timeline, cache, ffmpeg, &work)?)
                 } else {
                     None
                 };
-                atomic::write_with(out, |tmp| ffmpeg.join(&parts, audio.as_deref(), &work, tmp))
+                atomic::write_with(out, reads, |tmp| {
+                    ffmpeg.join(&parts, audio.as_deref(), &work, tmp)
+                })
             })();
             let _ = std::fs::remove_dir_all(&work);
             result
         }
     }
 }
+
+/// The AAC track of an MP4, cached like a chunk under the hash of exactly what it
+/// encodes (the samples of every chunk, the rate, the encoder's arguments), so a
+/// render whose sound did not change does not encode it again.
+struct AudioTrack {
+    hasher: blake3::Hasher,
+}
+
+impl AudioTrack {
+    fn new(timeline: &Timeline) -> AudioTrack {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(b"weft-aac-v1\0");
+        hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+        hasher.update(&[0]);
+        hasher.update(crate::encode::AUDIO_ARGS.join(" ").as_bytes());
+        hasher.update(&timeline.settings.rate.to_le_bytes());
+        AudioTrack { hasher }
+    }
+
+    /// Adds the samples of the next chunk.
+    fn add(&mut self, entry: &Entry) {
+        let samples = entry.blob("audio.f32").unwrap_or(&[]);
+        self.hasher.update(&(samples.len() as u64).to_le_bytes());
+        self.hasher.update(samples);
+    }
+
+    /// The encoded track as a file in `work`: from the cache, or encoded now
+    /// and stored.
+    fn encoded(
+        &self,
+        piece: &Piece,
+        timeline: &Timeline,
+        cache: &Cache,
+        ffmpeg: &Ffmpeg,
+        work: &Path,
+    ) -> Result<PathBuf, RenderError> {
+        let key = ChunkKey(*self.hasher.finalize().as_bytes());
+        let m4a = work.join("audio.m4a");
+        if let Lookup::Hit(e) = cache.get(&key) {
+            if let Some(bytes) = e.blob("audio.m4a") {
+                std::fs::write(&m4a, bytes).map_err(|e| RenderError::io(&m4a, e))?;
+                return Ok(m4a);
+            }
+        }
+        let wav = work.join("audio.wav");
+        // Always stereo: AAC refuses the front-left-only layout of a mono float
+        // WAV; a mono piece plays the same on both sides.
+        write_wav(cache, timeline, 2, &wav)?;
+        ffmpeg.encode_audio(&wav, &m4a)?;
+        let bytes = std::fs::read(&m4a).map_err(|e| RenderError::io(&m4a, e))?;
+        let entry = Entry {
+            meta: EntryMeta {
+                segment: AUDIO_TRACK.to_string(),
+                chunk: 0,
+                file: piece.path.to_string_lossy().into_owned(),
+                format: "aac".into(),
+                frames: 0,
+                samples: timeline.samples,
+                created: now_secs(),
+            },
+            blobs: vec![("audio.m4a".into(), bytes)],
+        };
+        cache.put(&key, &entry)?;
+        Ok(m4a)
+    }
+}
+
+/// The segment name the cached audio tracks are listed under.
+pub const AUDIO_TRACK: &str = "(audio track)";
 
 /// Writes the audio of every chunk as one float WAV (mono or stereo as played).
 fn write_wav(
@@ -263,9 +339,10 @@ pub fn preview(
     timeline: &Timeline,
     dir: &Path,
     only: Option<&[usize]>,
+    reads: &ReadFiles,
 ) -> Result<Vec<PathBuf>, RenderError> {
     check_program(piece, Format::Png)?;
-    check_output(dir, Format::Png)?;
+    check_output(dir, Format::Png, reads)?;
     let tmp = std::env::temp_dir();
     let mut renderer = ChunkRenderer::new(piece, timeline, None, tmp);
     let mut written = Vec::new();
@@ -290,7 +367,7 @@ pub fn preview(
             })
             .collect();
         let path = dir.join(format!("{:02}-{name}.png", i + 1));
-        atomic::write_with(&path, |tmp| {
+        atomic::write_with(&path, reads, |tmp| {
             image::save_buffer_with_format(
                 tmp,
                 &rgba,

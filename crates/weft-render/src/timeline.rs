@@ -13,10 +13,10 @@ use crate::settings::{Format, RenderSettings};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use weft_engine::sources::SourceSet;
 use weft_graph::{Graph, Scope};
 use weft_lang::ast::OutputKind;
 use weft_lang::ir::Program;
+use weft_sources::SourceSet;
 
 /// A program ready to render: resolved, its sources loaded, one graph per scope,
 /// with the render settings written into its own settings (so `me@frame` counts

@@ -1,6 +1,6 @@
 //! The chunk cache on disk: entries round-trip; every kind of damage to an entry
 //! file is detected on read (the entry is removed and counts as corrupt, never
-//! used); garbage records and error files count as none; eviction removes the
+//! used), and so is an intact entry found under another key's name; garbage records and error files count as none; eviction removes the
 //! least recently used entries first; `invalidate` and `clear`.
 
 use std::path::{Path, PathBuf};
@@ -121,16 +121,70 @@ fn every_kind_of_damage_is_detected_and_the_entry_removed() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// (what, how an intact entry of `from` ends up in `to`'s file)
+type Misplace = fn(&Path, &Path);
+const MISPLACED: &[(&str, Misplace)] = &[
+    ("copied over another key's entry", |from, to| {
+        std::fs::copy(from, to).map(drop).expect("copy")
+    }),
+    ("renamed onto another key's entry", |from, to| {
+        std::fs::rename(from, to).expect("rename")
+    }),
+    ("copied where no entry was", |from, to| {
+        let _ = std::fs::remove_file(to);
+        std::fs::copy(from, to).map(drop).expect("copy")
+    }),
+    ("linked from another key's name", |from, to| {
+        let _ = std::fs::remove_file(to);
+        std::fs::hard_link(from, to).expect("link")
+    }),
+];
+
+#[test]
+fn an_intact_entry_under_another_keys_name_is_never_used() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = Cache::open(dir.path(), 1 << 30).expect("open");
+    let mut failures = Vec::new();
+    for (i, (what, misplace)) in MISPLACED.iter().enumerate() {
+        // Chunk 0's entry and chunk 2's: same segment, different times.
+        let (k0, k2) = (key(100 + 2 * i as u8), key(101 + 2 * i as u8));
+        let mut e0 = entry("intro", 300);
+        e0.meta.chunk = 0;
+        let mut e2 = entry("intro", 300);
+        e2.meta.chunk = 2;
+        cache.put(&k0, &e0).expect("put");
+        cache.put(&k2, &e2).expect("put");
+        misplace(&entry_file(&cache, &k0), &entry_file(&cache, &k2));
+        match cache.get(&k2) {
+            Lookup::Corrupt(why) if !entry_file(&cache, &k2).exists() => {
+                if !why.contains("another key") {
+                    failures.push(format!("{what}: the reason is {why:?}"));
+                }
+            }
+            Lookup::Corrupt(_) => failures.push(format!("{what}: detected but not removed")),
+            other => failures.push(format!("{what}: read as {other:?}")),
+        }
+        // Rendered again and stored, it is a hit.
+        cache.put(&k2, &e2).expect("put");
+        match cache.get(&k2) {
+            Lookup::Hit(got) if got == e2 => {}
+            other => failures.push(format!("{what}: after a new put, {other:?}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn decode_never_panics_on_prefixes_of_an_entry() {
-    let bytes = entry("intro", 64).encode();
+    let bytes = entry("intro", 64).encode(&key(1));
     for n in 0..bytes.len() {
         assert!(
-            Entry::decode(&bytes[..n]).is_err(),
+            Entry::decode(&bytes[..n], &key(1)).is_err(),
             "a {n}-byte prefix decoded"
         );
     }
-    assert!(Entry::decode(&bytes).is_ok());
+    assert!(Entry::decode(&bytes, &key(1)).is_ok());
+    assert!(Entry::decode(&bytes, &key(2)).is_err(), "another key");
 }
 
 fn garbage(path: &Path) {
@@ -191,7 +245,7 @@ fn garbage_records_errors_and_stray_files_count_as_nothing() {
 #[test]
 fn eviction_removes_the_least_recently_used_first() {
     let dir = tempfile::tempdir().expect("tmp");
-    let probe = entry("a", 1000).encode().len() as u64;
+    let probe = entry("a", 1000).encode(&key(1)).len() as u64;
     let cache = Cache::open(dir.path(), probe * 2).expect("open");
     let now = SystemTime::now();
     // Written oldest to newest: 1 (3 h ago), 2 (2 h), 3 (1 h), 4 (now).

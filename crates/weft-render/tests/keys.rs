@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_render::{ChunkKey, Format, Piece, Quality, RenderSettings, Request, Timeline};
+use weft_sources::{SourceOptions, SourceSet};
 
 const PIECE: &str = r#"// Eight segments; `wave` is shared by s2 and s5, `glow` by s7 alone.
 wave<v> = 0.5 + 0.5 * sin(me@time * tau)

@@ -4,9 +4,9 @@
 //! shorter than a frame still has its sound).
 
 use std::sync::Arc;
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_render::timeline::first_at_or_after;
 use weft_render::{Piece, RenderSettings, Request, Timeline};
+use weft_sources::{SourceOptions, SourceSet};
 
 fn timeline(source: &str, request: &Request) -> (Piece, Timeline) {
     let dir = tempfile::tempdir().expect("tmp");
@@ -64,7 +64,7 @@ fn chunks_cover_every_frame_and_sample_once_in_the_segment_locate_names() {
             }
             assert!(c.frames.end - c.frames.start <= t.settings.chunk_frames());
             for n in c.frames.clone() {
-                let (i, _) = weft_engine::live::program::locate(&piece.program, n as f64 / fps);
+                let (i, _) = piece.program.locate(n as f64 / fps);
                 assert_eq!(i, c.segment, "{what}: frame {n}");
             }
             f = c.frames.end;

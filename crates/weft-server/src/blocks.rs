@@ -5,10 +5,10 @@
 
 use crate::protocol::BlockInfo;
 use weft_diagnostics::{FileId, SourceFile, Span};
-use weft_engine::live::program::LoadedProgram;
 use weft_graph::{NodeKind, Scope};
 use weft_lang::ast::{File, Item, ItemKind, OutputKind};
 use weft_lang::ir::{InstId, SegmentId};
+use weft_live::program::LoadedProgram;
 
 /// Bumped when what a block's result contains changes, so old ids die.
 const RESULT_VERSION: &[u8] = b"weft-block-v1\0";

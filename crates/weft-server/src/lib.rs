@@ -25,6 +25,5 @@ pub mod player;
 pub mod preview;
 pub mod protocol;
 pub mod server;
-pub mod watch;
 
 pub use server::{Server, ServerConfig, ServerError};

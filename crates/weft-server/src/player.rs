@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use weft_engine::live::program::LoadedProgram;
-use weft_engine::live::{Command, Engine, EngineHandle, EngineOptions, Snapshot, Transport};
+use weft_live::program::LoadedProgram;
+use weft_live::{Command, Engine, EngineHandle, EngineOptions, Snapshot, Transport};
 
 /// What the pump hands to the hub for the file's watchers.
 #[derive(Clone, Debug)]

@@ -6,9 +6,9 @@ use crate::protocol::{Scalar, View};
 use base64::Engine as _;
 use weft_engine::coordinator::Uniforms;
 use weft_engine::sampler::Sampler;
-use weft_engine::sources::SourceSet;
 use weft_lang::builtins::SourceKind;
 use weft_lang::ir::{coord, CoordId, Expr, ExprId, InstId, Program};
+use weft_sources::SourceSet;
 
 /// Thumbnail width in pixels (the height follows the program's aspect).
 pub const THUMB_WIDTH: u32 = 96;

@@ -8,7 +8,6 @@ use crate::hub::{Hub, HubConfig, HubMsg, HubStats, Outbox, TEXT_QUEUE};
 use crate::origin::Origins;
 use crate::paths::ServedDir;
 use crate::protocol::{self, ClientMessage};
-use crate::watch::{WatchError, Watcher};
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path as UrlPath, Request, State};
@@ -24,6 +23,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
+use weft_watch::{WatchError, Watcher};
 
 /// The browser client, embedded at build time.
 #[derive(rust_embed::RustEmbed)]

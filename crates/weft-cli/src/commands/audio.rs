@@ -1,12 +1,16 @@
 //! `weft audio FILE --duration S [--rate 48000] -o out.wav`.
 
-use crate::failure::{write_atomic, Failure};
+use crate::failure::{cannot_write, stage, Failure};
 use crate::session::{self, Inputs};
 use std::path::PathBuf;
 use weft_diagnostics::{render, Code, Diagnostic};
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
 use weft_graph::Scope;
 use weft_lang::ir::SegmentId;
+
+/// The most sample bytes one WAV holds: its sizes are 32-bit, and the header
+/// takes the rest of the 4 GiB.
+pub const MAX_WAV_DATA: u64 = u32::MAX as u64 - 4096;
 
 /// Arguments of `weft audio`.
 #[derive(clap::Args, Debug)]
@@ -33,6 +37,9 @@ pub struct Args {
 /// Renders the play output (mono or stereo as the program plays it).
 pub fn run(args: Args) -> Result<(), Failure> {
     let s = session::open(&args.file, &args.inputs)?;
+    s.reads
+        .check(&args.output)
+        .map_err(|e| cannot_write(&args.output, e.to_string()))?;
     let mut program = (*s.program).clone();
     if let Some(rate) = args.rate {
         program.settings.rate = Some(rate);
@@ -97,7 +104,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 audio_block: 4096,
             },
         )
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
         if c.audio().has_play() {
             let n = program
                 .sinks
@@ -117,7 +124,25 @@ pub fn run(args: Args) -> Result<(), Failure> {
         );
         return Err(Failure::Program(render(&d, &s.map)));
     }
-    let mut samples: Vec<f32> = Vec::with_capacity(total as usize * channels as usize);
+    let bytes = total.saturating_mul(u64::from(channels)).saturating_mul(4);
+    if bytes > MAX_WAV_DATA {
+        return Err(Failure::Usage(format!(
+            "{duration} s at {rate} Hz in {channels} channel(s) is {:.1} GiB of samples; \
+             a WAV file holds at most 4 GiB (shorten --duration or lower --rate)",
+            bytes as f64 / f64::from(1u32 << 30)
+        )));
+    }
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    // Streamed to the temporary file block by block: memory stays one block,
+    // whatever the duration.
+    let staged = stage(&args.output, &s.reads)?;
+    let fail = |e: hound::Error| cannot_write(&args.output, e.to_string());
+    let mut w = hound::WavWriter::create(staged.path(), spec).map_err(fail)?;
     for ((_, a, b), (_, c)) in scopes.iter().zip(parts.iter_mut()) {
         let mut n = *a;
         while n < *b {
@@ -130,25 +155,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 } else {
                     (0.0, 0.0)
                 };
-                samples.push(l);
+                w.write_sample(l).map_err(fail)?;
                 if channels == 2 {
-                    samples.push(r);
+                    w.write_sample(r).map_err(fail)?;
                 }
             }
             n += len as u64;
         }
     }
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    write_atomic(&args.output, |tmp| {
-        let mut w = hound::WavWriter::create(tmp, spec).map_err(|e| e.to_string())?;
-        for v in &samples {
-            w.write_sample(*v).map_err(|e| e.to_string())?;
-        }
-        w.finalize().map_err(|e| e.to_string())
-    })
+    w.finalize().map_err(fail)?;
+    staged
+        .commit()
+        .map_err(|e| cannot_write(&args.output, e.to_string()))
 }

@@ -3,8 +3,8 @@
 use crate::failure::Failure;
 use std::path::PathBuf;
 use weft_diagnostics::{has_errors, render_all, Code};
-use weft_engine::sources::{SourceOptions, SourceSet};
 use weft_graph::Scope;
+use weft_sources::{SourceOptions, SourceSet};
 
 /// Arguments of `weft check`.
 #[derive(clap::Args, Debug)]

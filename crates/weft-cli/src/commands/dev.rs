@@ -2,7 +2,7 @@
 //! save, and reads the command language from the terminal.
 
 use crate::failure::{err, out, Failure};
-use std::io::BufRead;
+use crate::prompt::PromptLine;
 use std::path::PathBuf;
 use std::time::Duration;
 use weft_server::{Server, ServerConfig};
@@ -73,14 +73,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             }
         }
         // The terminal speaks the command language to the file watched last.
-        let (lines_tx, mut lines_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let (lines_tx, mut lines_rx) = tokio::sync::mpsc::unbounded_channel::<PromptLine>();
         std::thread::spawn(move || {
-            for line in std::io::stdin().lock().lines() {
-                let Ok(line) = line else { break };
-                if lines_tx.send(line).is_err() {
-                    break;
-                }
-            }
+            crate::prompt::read_lines(std::io::stdin().lock(), |line| lines_tx.send(line).is_ok());
         });
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .map_err(|e| Failure::Io(format!("cannot watch for signals: {e}")))?;
@@ -89,8 +84,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = term.recv() => break,
                 line = lines_rx.recv() => match line {
-                    Some(line) if line.trim().is_empty() => {}
-                    Some(line) => out(&format!("{}\n", server.command(line.trim()).await)),
+                    Some(PromptLine::Text(line)) if line.trim().is_empty() => {}
+                    Some(PromptLine::Text(line)) => {
+                        out(&format!("{}\n", server.command(line.trim()).await))
+                    }
+                    Some(PromptLine::Skipped(why)) => out(&format!("error: {why}\n")),
                     // stdin closed (run in the background): keep serving.
                     None => {
                         tokio::select! {

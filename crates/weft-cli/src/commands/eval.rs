@@ -3,6 +3,7 @@
 use crate::failure::Failure;
 use crate::session::{self, Inputs};
 use std::path::PathBuf;
+use weft_diagnostics::did_you_mean;
 use weft_engine::backend::Point;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
 use weft_lang::ir::coord;
@@ -72,9 +73,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .map(|i| i.name.as_str())
             .collect();
         Failure::Usage(format!(
-            "no instance `{inst_name}` in {}; instances: {}",
+            "no instance `{inst_name}` in {}; instances: {}{}",
             args.file.display(),
-            names.join(", ")
+            names.join(", "),
+            did_you_mean(inst_name, names.iter().copied())
         ))
     })?;
     let instance = program.instance(inst);
@@ -84,8 +86,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .position(|o| o == out_name)
         .ok_or_else(|| {
             Failure::Usage(format!(
-                "`{inst_name}` has no output `{out_name}`; its outputs: {}",
-                instance.outputs.join(", ")
+                "`{inst_name}` has no output `{out_name}`; its outputs: {}{}",
+                instance.outputs.join(", "),
+                did_you_mean(out_name, instance.outputs.iter().map(String::as_str))
             ))
         })?;
     let mut uniforms = Uniforms::new(program);
@@ -93,12 +96,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         if !uniforms.set_param(program, name, *value) {
             let names: Vec<&str> = program.params.iter().map(|p| p.name.as_str()).collect();
             return Err(Failure::Usage(format!(
-                "no parameter `{name}`; parameters: {}",
+                "no parameter `{name}`; parameters: {}{}",
                 if names.is_empty() {
                     "none".to_string()
                 } else {
                     names.join(", ")
-                }
+                },
+                did_you_mean(name, names.iter().copied())
             )));
         }
     }
@@ -123,10 +127,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         audio_block: 64,
     };
     let c = Coordinator::new(program.clone(), s.sources.clone(), graph, config)
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
     let v = c
         .value_at(inst, out as u32, &Point { coords: point }, &uniforms)
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
     crate::failure::out(&format!("{v}\n"));
     Ok(())
 }

@@ -59,14 +59,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
             graph.clone(),
             EngineConfig::for_program(program),
         )
-        .map_err(|e| Failure::Program(format!("error: {e}")))?;
+        .map_err(|e| session::engine_failure(e, &s.map))?;
         let _ = writeln!(out, "== {title}");
         print_graph(&mut out, program, &graph);
         let _ = writeln!(out, "wiring:");
         if c.registry().wires().is_empty() {
             let _ = writeln!(out, "  (none: every read is fused)");
         }
+        // The registry records every look-up; a batch that reads one output at
+        // several places is still one wire.
+        let mut shown = std::collections::HashSet::new();
         for w in c.registry().wires() {
+            if !shown.insert((w.key, w.from, w.to, w.kind)) {
+                continue;
+            }
             let inst = program.instance(w.key.inst);
             let _ = writeln!(
                 out,

@@ -48,8 +48,15 @@ pub struct Target {
     /// Bound on the cache's size, such as 500M or 2G (default 2G).
     #[arg(long, value_parser = parse_bytes, value_name = "BYTES")]
     pub cache_size: Option<u64>,
+    /// Set a parameter: `name=value` (repeatable); part of every chunk's key.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
     #[command(flatten)]
     pub inputs: Inputs,
+    /// Keep warnings in [`Prepared::warnings`] instead of printing them (a
+    /// full-screen UI shows them itself).
+    #[arg(skip)]
+    pub quiet: bool,
 }
 
 /// Arguments of `weft render`.
@@ -123,6 +130,10 @@ pub struct Prepared {
     pub timeline: Timeline,
     pub cache_dir: PathBuf,
     pub limit: u64,
+    /// The files the piece was built from: no output replaces one.
+    pub reads: weft_files::ReadFiles,
+    /// Rendered warnings (printed already unless the target is quiet).
+    pub warnings: String,
 }
 
 impl Target {
@@ -148,16 +159,24 @@ impl Target {
 
     /// Builds the program and cuts its timeline for `request`.
     pub fn prepare(&self, request: &Request) -> Result<Prepared, Failure> {
-        let s = session::open(&self.file, &self.inputs)?;
-        let settings = RenderSettings::resolve(request, &s.program).map_err(failure)?;
+        let s = if self.quiet {
+            session::open_quiet(&self.file, &self.inputs)?
+        } else {
+            session::open(&self.file, &self.inputs)?
+        };
+        let mut program = (*s.program).clone();
+        session::set_params(&mut program, &self.params)?;
+        let settings = RenderSettings::resolve(request, &program).map_err(failure)?;
         let piece =
-            Piece::new(&self.file, &s.program, s.sources.clone(), &settings).map_err(failure)?;
+            Piece::new(&self.file, &program, s.sources.clone(), &settings).map_err(failure)?;
         let timeline = Timeline::new(&piece, &settings);
         Ok(Prepared {
             piece,
             timeline,
             cache_dir: self.cache_dir(),
             limit: self.cache_size.unwrap_or(weft_render::DEFAULT_LIMIT),
+            reads: s.reads,
+            warnings: s.warnings,
         })
     }
 }
@@ -199,8 +218,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| default_output(&args.target.file, format, args.preview));
     if args.preview {
-        let written =
-            weft_render::render::preview(&p.piece, &p.timeline, &output, None).map_err(failure)?;
+        let written = weft_render::render::preview(&p.piece, &p.timeline, &output, None, &p.reads)
+            .map_err(failure)?;
         let mut text = String::new();
         for w in written {
             text.push_str(&format!("{}\n", w.display()));
@@ -210,12 +229,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     // Nothing is created (not even the cache) for a render that cannot succeed.
     weft_render::render::check_program(&p.piece, format).map_err(failure)?;
-    weft_render::render::check_output(&output, format).map_err(failure)?;
+    weft_render::render::check_output(&output, format, &p.reads).map_err(failure)?;
     let cache = Cache::open(&p.cache_dir, p.limit).map_err(failure)?;
     let options = Options {
         jobs: args.jobs.map_or(0, |j| j as usize),
         output: Some(output),
         only: None,
+        reads: p.reads.clone(),
     };
     let jobs = if options.jobs == 0 {
         weft_render::render::cores()

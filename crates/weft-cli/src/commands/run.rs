@@ -4,17 +4,18 @@
 
 use crate::commands::sound;
 use crate::failure::Failure;
+use crate::prompt::PromptLine;
 use crate::session::Inputs;
-use notify::{RecursiveMode, Watcher};
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
-use weft_engine::live::osc_out::DEFAULT_TARGET;
-use weft_engine::live::program::Builder;
-use weft_engine::live::script::{self, Line};
-use weft_engine::live::{BuildOutcome, Command, Engine, EngineHandle, EngineOptions};
-use weft_engine::sources::SourceOptions;
+use std::time::Duration;
+use weft_live::osc_out::DEFAULT_TARGET;
+use weft_live::program::Builder;
+use weft_live::script::{self, Line};
+use weft_live::{BuildOutcome, Command, Engine, EngineHandle, EngineOptions};
+use weft_sources::SourceOptions;
+use weft_watch::ProgramWatcher;
 
 /// Arguments of `weft run`.
 #[derive(clap::Args, Debug)]
@@ -37,18 +38,17 @@ pub struct Args {
 
 enum Event {
     Line(String),
+    Skipped(String),
     EndOfInput,
     Changed,
 }
 
 /// Plays until stdin ends or says `quit`.
 pub fn run(args: Args) -> Result<(), Failure> {
-    if !args.file.is_file() {
-        return Err(Failure::Io(format!(
-            "cannot read {}: no such file",
-            args.file.display()
-        )));
-    }
+    // A folder, a FIFO or a device is refused here, with its reason, before the
+    // engine starts.
+    weft_files::check(&args.file, weft_files::Limit::PROGRAM)
+        .map_err(|e| Failure::Io(format!("cannot read {}: {e}", args.file.display())))?;
     if args.debounce_ms > 10_000 {
         return Err(Failure::Usage(
             "--debounce-ms: at most 10000 milliseconds".to_string(),
@@ -68,22 +68,24 @@ pub fn run(args: Args) -> Result<(), Failure> {
         camera: args.inputs.camera.clone(),
     });
     let (tx, rx) = mpsc::channel();
-    let _watcher = watch(&args.file, tx.clone())?;
+    let changed = tx.clone();
+    let mut watcher = ProgramWatcher::new(Duration::from_millis(args.debounce_ms), move |_| {
+        let _ = changed.send(Event::Changed);
+    });
     let stdin_tx = tx;
     std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            match line {
-                Ok(l) => {
-                    if stdin_tx.send(Event::Line(l)).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
+        crate::prompt::read_lines(std::io::stdin().lock(), |line| match line {
+            PromptLine::Text(l) => stdin_tx.send(Event::Line(l)).is_ok(),
+            PromptLine::Skipped(why) => stdin_tx.send(Event::Skipped(why)).is_ok(),
+        });
         let _ = stdin_tx.send(Event::EndOfInput);
     });
-    reload(&engine, &mut builder, &args.file);
+    // The root's folder must be watchable; a used file's missing folder is said
+    // and the rest watched.
+    watcher
+        .watch(std::slice::from_ref(&args.file))
+        .map_err(|e| Failure::Io(e.to_string()))?;
+    reload_and_follow(&engine, &mut builder, &mut watcher, &args.file);
     let rate = engine.snapshot().rate;
     let _card = match sound::open(audio, if rate == 0 { 48_000 } else { rate }) {
         Ok(card) => Some(card),
@@ -96,14 +98,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let _ = engine.apply(Command::Play);
     }
     let status = std::io::stderr().is_terminal();
-    let debounce = Duration::from_millis(args.debounce_ms);
-    let mut pending: Option<Instant> = None;
     loop {
-        let timeout = match pending {
-            Some(t) => debounce.saturating_sub(t.elapsed()),
-            None => Duration::from_millis(250),
-        };
-        match rx.recv_timeout(timeout) {
+        match rx.recv_timeout(Duration::from_millis(250)) {
             Ok(Event::Line(l)) => {
                 if matches!(l.trim(), "quit" | "exit" | "q") {
                     break;
@@ -112,14 +108,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     execute(&engine, &l);
                 }
             }
+            Ok(Event::Skipped(why)) => say(&format!("error: {why}")),
             Ok(Event::EndOfInput) => break,
-            Ok(Event::Changed) => pending = Some(Instant::now()),
+            Ok(Event::Changed) => {
+                reload_and_follow(&engine, &mut builder, &mut watcher, &args.file)
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-        if pending.is_some_and(|t| t.elapsed() >= debounce) {
-            pending = None;
-            reload(&engine, &mut builder, &args.file);
         }
         if status {
             crate::failure::err(&format!("\r\x1b[K{}", engine.snapshot().status_line()));
@@ -131,31 +126,27 @@ pub fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Watches the file's folder (editors replace files on save) and the folders of
-/// the files it uses.
-fn watch(file: &Path, tx: mpsc::Sender<Event>) -> Result<notify::RecommendedWatcher, Failure> {
-    let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
-        if let Ok(e) = e {
-            let interesting = e.paths.iter().any(|p| {
-                p.extension().is_some_and(|x| x != "swp" && x != "tmp")
-                    && !p
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            });
-            if interesting && !e.kind.is_access() {
-                let _ = tx.send(Event::Changed);
-            }
+/// Reloads, then watches every file the build read (the root, its `use`s, its
+/// data files), so an edit of any of them reloads. A file watched for the first
+/// time may have been saved between the build's read and the watch: one more
+/// build (nothing, when its content is unchanged) closes that gap.
+fn reload_and_follow(
+    engine: &EngineHandle,
+    builder: &mut Builder,
+    watcher: &mut ProgramWatcher,
+    file: &Path,
+) {
+    let mut followed: Vec<PathBuf> = Vec::new();
+    for _ in 0..3 {
+        reload(engine, builder, file);
+        if builder.files() == followed.as_slice() {
+            return;
         }
-    })
-    .map_err(|e| Failure::Io(format!("cannot watch files: {e}")))?;
-    let dir = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    watcher
-        .watch(dir, RecursiveMode::Recursive)
-        .map_err(|e| Failure::Io(format!("cannot watch {}: {e}", dir.display())))?;
-    Ok(watcher)
+        followed = builder.files().to_vec();
+        if let Err(e) = watcher.watch(&followed) {
+            say(&format!("not watched: {e}"));
+        }
+    }
 }
 
 fn reload(engine: &EngineHandle, builder: &mut Builder, file: &Path) {

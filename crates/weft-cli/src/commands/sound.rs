@@ -2,7 +2,7 @@
 //! audio ring plays on the default output device; without a device, or without
 //! the feature, weft says so once and goes on.
 
-use weft_engine::live::AudioStream;
+use weft_live::AudioStream;
 
 /// Keeps the sound card stream alive while it is held.
 pub struct SoundCard {

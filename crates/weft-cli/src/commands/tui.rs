@@ -8,7 +8,6 @@ use super::render::{failure, Target};
 use crate::failure::Failure;
 use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind};
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
-use notify::{RecursiveMode, Watcher};
 use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::layout::{Constraint, Direction, Layout};
 use ratatui::style::{Color, Modifier, Style};
@@ -23,6 +22,7 @@ use weft_render::render::Options;
 use weft_render::schedule::{ChunkId, Event};
 use weft_render::status::{self, SegmentStatus, State};
 use weft_render::Cache;
+use weft_watch::ProgramWatcher;
 
 /// Arguments of `weft tui`.
 #[derive(clap::Args, Debug)]
@@ -56,12 +56,25 @@ struct App {
     preview: Option<(usize, u32, u32, Vec<u8>)>,
     busy: bool,
     running: HashSet<ChunkId>,
+    /// The build's warnings, one headline each: shown in the status area, as
+    /// text printed on stderr would land in the middle of the screen.
+    warnings: Vec<String>,
+}
+
+/// The `path:line:col: warning[CODE]: message` lines of rendered diagnostics.
+fn headlines(rendered: &str) -> Vec<String> {
+    rendered
+        .lines()
+        .filter(|l| l.contains(": warning["))
+        .map(str::to_string)
+        .collect()
 }
 
 impl App {
     fn refresh(&mut self) {
         match super::status::statuses(&self.target) {
-            Ok((_, list)) => {
+            Ok((p, list)) => {
+                self.warnings = headlines(&p.warnings);
                 self.segments = list;
                 self.problem = None;
                 let n = self.segments.len();
@@ -91,6 +104,7 @@ impl App {
         request.size = Some((w, h));
         request.format = Some(weft_render::Format::Png);
         let result = self.target.prepare(&request).and_then(|p| {
+            self.warnings = headlines(&p.warnings);
             weft_render::render::last_frame(&p.piece, &p.timeline, i).map_err(failure)
         });
         match result {
@@ -119,6 +133,7 @@ impl App {
             jobs: self.jobs,
             output: only.is_none().then(|| self.output.clone()),
             only: only.map(|i| vec![i]),
+            reads: Default::default(),
         };
         self.busy = true;
         self.message = match only {
@@ -129,6 +144,10 @@ impl App {
         std::thread::spawn(move || {
             let result = (|| {
                 let p = target.prepare(&request).map_err(describe)?;
+                let options = Options {
+                    reads: p.reads.clone(),
+                    ..options
+                };
                 let cache = Cache::open(&p.cache_dir, p.limit).map_err(|e| e.to_string())?;
                 let report =
                     weft_render::render::render(&p.piece, &p.timeline, &cache, &options, &|e| {
@@ -161,7 +180,10 @@ fn describe(f: Failure) -> String {
 fn draw(f: &mut Frame<'_>, app: &mut App) {
     let rows = Layout::default()
         .direction(Direction::Vertical)
-        .constraints([Constraint::Min(3), Constraint::Length(3)])
+        .constraints([
+            Constraint::Min(3),
+            Constraint::Length(3 + app.warnings.len().min(3) as u16),
+        ])
         .split(f.area());
     let cols = Layout::default()
         .direction(Direction::Horizontal)
@@ -230,28 +252,28 @@ fn draw(f: &mut Frame<'_>, app: &mut App) {
         .clone()
         .or(selected_error)
         .unwrap_or_else(|| app.message.clone());
-    let help = Paragraph::new(vec![
+    let mut lines = vec![
         Line::from("↑/↓ select   p preview   r render selected   R render all   q quit"),
         Line::from(status),
-    ])
-    .wrap(Wrap { trim: true })
-    .block(Block::default().borders(Borders::TOP));
+    ];
+    lines.extend(
+        app.warnings
+            .iter()
+            .take(3)
+            .map(|w| Line::styled(w.clone(), Style::default().fg(Color::Yellow))),
+    );
+    let help = Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(Block::default().borders(Borders::TOP));
     f.render_widget(help, rows[1]);
 }
 
-fn watch(file: &std::path::Path, tx: mpsc::Sender<Note>) -> Option<notify::RecommendedWatcher> {
-    let name = file.file_name()?.to_os_string();
-    let mut w = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
-        if let Ok(e) = e {
-            if !e.kind.is_access() && e.paths.iter().any(|p| p.file_name() == Some(&name)) {
-                let _ = tx.send(Note::Changed);
-            }
-        }
-    })
-    .ok()?;
-    let dir = weft_dir(file);
-    w.watch(&dir, RecursiveMode::NonRecursive).ok()?;
-    Some(w)
+/// Follows every file the program reads (its `use`s and data files included), so
+/// an edit of any of them refreshes the states.
+fn follow(watcher: &mut ProgramWatcher, app: &mut App) {
+    if let Err(e) = watcher.watch(&crate::session::files_read(&app.target.file)) {
+        app.message = format!("not watched: {e}");
+    }
 }
 
 fn weft_dir(file: &std::path::Path) -> PathBuf {
@@ -264,6 +286,7 @@ fn weft_dir(file: &std::path::Path) -> PathBuf {
 fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
+    watcher: &mut ProgramWatcher,
     tx: &mpsc::Sender<Note>,
     rx: &mpsc::Receiver<Note>,
 ) -> std::io::Result<()> {
@@ -291,6 +314,7 @@ fn event_loop<B: Backend>(
         }
         if changed {
             app.refresh();
+            follow(watcher, app);
             if let Some((i, ..)) = app.preview {
                 if app.selected() == Some(i) && app.message.starts_with("preview") {
                     app.preview = None;
@@ -336,8 +360,9 @@ fn event_loop<B: Backend>(
 }
 
 /// Runs `weft tui`.
-pub fn run(args: Args) -> Result<(), Failure> {
-    let (_, segments) = super::status::statuses(&args.target)?;
+pub fn run(mut args: Args) -> Result<(), Failure> {
+    args.target.quiet = true;
+    let (prepared, segments) = super::status::statuses(&args.target)?;
     let stem = args
         .target
         .file
@@ -359,15 +384,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
         preview: None,
         busy: false,
         running: HashSet::new(),
+        warnings: headlines(&prepared.warnings),
     };
     let (tx, rx) = mpsc::channel();
-    let _watcher = watch(&args.target.file, tx.clone());
+    let changed = tx.clone();
+    let mut watcher = ProgramWatcher::new(Duration::from_millis(50), move |_| {
+        let _ = changed.send(Note::Changed);
+    });
+    follow(&mut watcher, &mut app);
     let io = |e: std::io::Error| Failure::Io(format!("terminal: {e}"));
     terminal::enable_raw_mode().map_err(io)?;
     let mut stdout = std::io::stdout();
     crossterm::execute!(stdout, EnterAlternateScreen).map_err(io)?;
     let result = Terminal::new(CrosstermBackend::new(std::io::stdout()))
-        .and_then(|mut t| event_loop(&mut t, &mut app, &tx, &rx));
+        .and_then(|mut t| event_loop(&mut t, &mut app, &mut watcher, &tx, &rx));
     let _ = terminal::disable_raw_mode();
     let _ = crossterm::execute!(std::io::stdout(), LeaveAlternateScreen);
     result.map_err(io)

@@ -3,15 +3,18 @@
 //! again; the video's streams, duration and frames (decoded and compared with
 //! `weft frame` at the same times); PNG and WAV outputs equal to `weft frame` and
 //! `weft audio`; corrupt entries; a render killed with SIGKILL resumes from its
-//! cached chunks; a failing chunk; a missing ffmpeg.
+//! cached chunks and leaves no temporary file; a failing chunk; a missing ffmpeg;
+//! `--param` in the keys; the AAC track reused.
 //!
 //! The cases are split by theme: `video.rs` (outputs against `weft frame` /
 //! `weft audio`), `recovery.rs` (edits, corrupt entries, kill and resume, failing
 //! chunks, a missing ffmpeg), `commands.rs` (`weft cache`, unwritable places,
-//! previews). This file holds the shared helpers.
+//! previews), `reuse.rs` (`--param` values and the cached AAC track). This file
+//! holds the shared helpers.
 
 mod commands;
 mod recovery;
+mod reuse;
 mod video;
 
 pub use serde_json::Value;

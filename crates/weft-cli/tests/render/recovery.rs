@@ -179,6 +179,97 @@ fn killed_and_resumed(signal: &str) {
     );
 }
 
+/// An `ffmpeg` that joins the chunks into its temporary output, then says so in
+/// `ready` and sleeps (its pid in `pid`) until killed: a render killed then
+/// leaves its temporary MP4 beside the output.
+fn stalling_ffmpeg(dir: &Path) -> PathBuf {
+    let script = dir.join("stalling-ffmpeg");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh
+case \"$*\" in *concat*)
+  ffmpeg \"$@\"
+  echo $$ > '{d}/pid'; touch '{d}/ready'; exec sleep 600;;
+esac
+exec ffmpeg \"$@\"
+",
+            d = dir.display()
+        ),
+    )
+    .expect("write script");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    script
+}
+
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect()
+}
+
+#[test]
+fn a_render_killed_while_writing_the_output_leaves_nothing_the_next_one_keeps() {
+    let work = tempfile::tempdir().expect("tmp");
+    let out_dir = work.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let file = work.path().join("three.weft");
+    std::fs::write(&file, THREE).expect("write");
+    let out = out_dir.join("three.mp4");
+    let args = [
+        "render",
+        file.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "--size",
+        "16x8",
+        "--fps",
+        "4",
+        "--jobs",
+        "1",
+    ];
+    let mut child = weft()
+        .args(args)
+        .env("WEFT_FFMPEG", stalling_ffmpeg(work.path()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let ready = work.path().join("ready");
+    while !ready.exists() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the render ended before joining"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = std::fs::read_to_string(work.path().join("pid")).expect("pid");
+    for p in [child.id().to_string(), pid.trim().to_string()] {
+        assert!(Command::new("kill")
+            .args(["-KILL", &p])
+            .status()
+            .expect("kill")
+            .success());
+    }
+    let _ = child.wait();
+    assert!(!out.exists(), "no output from a killed render");
+    let left = temporaries(&out_dir);
+    assert_eq!(left.len(), 1, "the killed join's temporary MP4: {left:?}");
+    let resumed = render(&file, &args[2..]);
+    assert_eq!(n(&resumed, "rendered"), 0, "every chunk was cached");
+    assert!(out.is_file());
+    assert_eq!(
+        temporaries(&out_dir),
+        Vec::<String>::new(),
+        "the stale one is removed"
+    );
+}
+
 #[test]
 fn a_failing_chunk_marks_its_segment_and_the_others_stay_cached() {
     let dir = tempfile::tempdir().expect("tmp");

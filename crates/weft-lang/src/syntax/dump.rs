@@ -2,7 +2,8 @@
 //!
 //! One item per line (a spindle's or segment's inner statements each on their own
 //! indented line), prose as `;;` lines above its item. Expressions: numbers with
-//! Rust's `{}`, strings quoted, `(@ inst out)`, `(neg e)`, `(not e)`, `(+ a b)`,
+//! Rust's `{}`, strings quoted, `(@ inst out)`, `(neg e)`, `(not e)`, `(+ a b)` (a
+//! run of left-associative operators nested as it associates: `(+ (- a b) c)`),
 //! `(call f a …)`, `(tuple a …)`, `(remap t (x e) …)`, `(if c a b)`, `(error)`.
 //! Spans are not shown.
 
@@ -135,12 +136,17 @@ fn expr(out: &mut String, e: &Expr) {
             expr(out, inner);
             out.push(')');
         }
-        ExprKind::Binary { op, lhs, rhs } => {
-            let _ = write!(out, "({} ", op.as_str());
+        ExprKind::Binary { lhs, rest } => {
+            // Nested as it associates: `a - b + c` is `(+ (- a b) c)`.
+            for (op, _) in rest.iter().rev() {
+                let _ = write!(out, "({} ", op.as_str());
+            }
             expr(out, lhs);
-            out.push(' ');
-            expr(out, rhs);
-            out.push(')');
+            for (_, rhs) in rest {
+                out.push(' ');
+                expr(out, rhs);
+                out.push(')');
+            }
         }
         ExprKind::Call { callee, args } => {
             let _ = write!(out, "(call {}", callee.name);

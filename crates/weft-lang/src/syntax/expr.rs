@@ -3,8 +3,10 @@
 //!
 //! Every node carries its tree depth while it is built; a node deeper than
 //! [`MAX_DEPTH`] is a `TooDeep` error, and so is recursion (parentheses, brackets,
-//! bundles, arguments, `if` branches) deeper than that. Later stages may therefore
-//! walk the tree recursively.
+//! bundles, arguments, `if` branches) deeper than that. A run of left-associative
+//! operators of one level (`a + b - c + …`) is one flat node, one level deep
+//! however long, so only real nesting counts. Later stages may therefore walk the
+//! tree recursively.
 
 use super::lexer::Tok;
 use super::parser::{Failed, PResult, Parser, MAX_DEPTH, RESERVED, UNSUPPORTED_CALLS};
@@ -16,6 +18,9 @@ use weft_diagnostics::{Code, Span};
 pub(crate) struct Node {
     pub expr: Box<Expr>,
     pub depth: u32,
+    /// For an unparenthesized operator run: its precedence level, so a following
+    /// operator of the same level joins the run; 0 otherwise.
+    pub run: u8,
 }
 
 /// Where an expression is parsed.
@@ -57,6 +62,7 @@ impl Parser<'_> {
         Ok(Node {
             expr: Box::new(Expr { kind, span }),
             depth,
+            run: 0,
         })
     }
 
@@ -64,6 +70,7 @@ impl Parser<'_> {
         Node {
             expr: Box::new(Expr { kind, span }),
             depth: 1,
+            run: 0,
         }
     }
 
@@ -132,18 +139,33 @@ impl Parser<'_> {
         operands: &mut Vec<Node>,
         ops: &mut Vec<(BinOp, u8, Span)>,
     ) -> PResult<()> {
-        let (Some((op, _, at)), Some(rhs), Some(lhs)) = (ops.pop(), operands.pop(), operands.pop())
+        let (Some((op, prec, at)), Some(rhs), Some(mut lhs)) =
+            (ops.pop(), operands.pop(), operands.pop())
         else {
             return Err(Failed);
         };
         let span = lhs.expr.span.to(rhs.expr.span);
-        let depth = 1 + lhs.depth.max(rhs.depth);
+        let depth = lhs.depth.max(1 + rhs.depth);
+        if lhs.run == prec {
+            // `a + b` followed by `- c`: one more link of the same run.
+            if depth > MAX_DEPTH {
+                return Err(self.too_deep(at));
+            }
+            if let ExprKind::Binary { rest, .. } = &mut lhs.expr.kind {
+                rest.push((op, *rhs.expr));
+                lhs.expr.span = span;
+                lhs.depth = depth;
+                operands.push(lhs);
+                return Ok(());
+            }
+        }
         let kind = ExprKind::Binary {
-            op,
             lhs: lhs.expr,
-            rhs: rhs.expr,
+            rest: vec![(op, *rhs.expr)],
         };
-        operands.push(self.node(kind, span, depth, at)?);
+        let mut node = self.node(kind, span, 1 + lhs.depth.max(rhs.depth), at)?;
+        node.run = prec;
+        operands.push(node);
         Ok(())
     }
 
@@ -222,9 +244,8 @@ impl Parser<'_> {
                     let span = operand.expr.span.to(rhs.expr.span);
                     let depth = 1 + operand.depth.max(rhs.depth);
                     let kind = ExprKind::Binary {
-                        op: BinOp::Pow,
                         lhs: operand.expr,
-                        rhs: rhs.expr,
+                        rest: vec![(BinOp::Pow, *rhs.expr)],
                     };
                     self.node(kind, span, depth, at)?
                 }
@@ -501,6 +522,8 @@ impl Parser<'_> {
         if items.len() == 1 {
             if let Some(mut only) = items.pop() {
                 only.expr.span = span;
+                // `(a + b) + c` nests: parentheses close a run.
+                only.run = 0;
                 return Ok(only);
             }
         }

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use weft_diagnostics::{render, Diagnostic, SourceMap};
-use weft_engine::live::program::{BuildOutcome, Builder, LoadedProgram};
-use weft_engine::sources::SourceOptions;
+use weft_live::program::{BuildOutcome, Builder, LoadedProgram};
+use weft_sources::SourceOptions;
 
 /// Default byte limit of the result cache.
 pub const DEFAULT_CACHE_BYTES: usize = 500 * 1024 * 1024;
@@ -426,7 +426,9 @@ impl Executor {
         let (file, map_used) = match map.files().next() {
             Some((id, _)) => (id, map),
             None => {
-                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let text = weft_files::read(path, weft_files::Limit::PROGRAM)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
                 (own.add(path, text), &own)
             }
         };
@@ -490,23 +492,16 @@ impl Executor {
 /// Why the watched file at `path` cannot be built at all (gone, not a regular
 /// file, unreadable), as its watchers are told; `None` when it can be read.
 fn unreadable(rel: &str, path: &Path) -> Option<String> {
-    let why = match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Some(format!(
-                "`{rel}` was deleted; what it showed stays until it comes back"
-            ))
-        }
-        Err(e) => e.to_string(),
-        Ok(m) if m.is_dir() => "it is a folder".to_string(),
-        Ok(m) if !m.is_file() => "it is not a regular file".to_string(),
-        Ok(_) => match std::fs::File::open(path) {
-            Ok(_) => return None,
-            Err(e) => e.to_string(),
-        },
-    };
-    Some(format!(
-        "`{rel}` cannot be read ({why}); what it showed stays until it can"
-    ))
+    // The same check the build's reads make (never blocks on a FIFO).
+    match weft_files::check(path, weft_files::Limit::PROGRAM) {
+        Ok(()) => None,
+        Err(weft_files::ReadError::NotFound) => Some(format!(
+            "`{rel}` was deleted; what it showed stays until it comes back"
+        )),
+        Err(why) => Some(format!(
+            "`{rel}` cannot be read ({why}); what it showed stays until it can"
+        )),
+    }
 }
 
 fn evaluate(loaded: &LoadedProgram, block: &Block) -> Arc<BlockBody> {

@@ -5,9 +5,9 @@
 use super::{Hub, HubMsg};
 use crate::player::{Player, PlayerEvent};
 use std::path::{Path, PathBuf};
-use weft_engine::live::program::LoadedProgram;
-use weft_engine::live::script::{self, Line};
-use weft_engine::live::{Command, CommandError};
+use weft_live::program::LoadedProgram;
+use weft_live::script::{self, Line};
+use weft_live::{Command, CommandError};
 
 /// Queues `command` on a player; `answer` gets the engine's answer from a
 /// blocking thread (the hub never waits for the engine), or the refusal at once.

@@ -7,12 +7,12 @@ use super::jobs::JobFile;
 use super::{Client, Hub, RunLog};
 use crate::executor::{Outcome, RunEvent};
 use crate::protocol::{BlockReply, ServerMessage};
-use crate::watch::Change;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+use weft_watch::Change;
 
 fn run_start(file: &str, log: &RunLog, dirty: &[String]) -> Arc<str> {
     ServerMessage::RunStart {

@@ -30,7 +30,9 @@ def png(path, width, height, rows, channels):
 
 def wav(path, rate, channels, bits, fmt, frames):
     """frames: list of tuples of raw sample values (ints, or floats for fmt 3)."""
-    if fmt == 3:
+    if fmt == 3 and bits == 64:
+        pack = lambda v: struct.pack("<d", v)
+    elif fmt == 3:
         pack = lambda v: struct.pack("<f", v)
     elif bits == 8:
         pack = lambda v: struct.pack("<B", v)
@@ -63,6 +65,8 @@ with open("broken.png", "w") as f:
 wav("mono16.wav", 4, 1, 16, 1, [(0,), (16384,), (-16384,), (32767,)])
 # 32-bit float stereo at 4 Hz.
 wav("stereo_f32.wav", 4, 2, 32, 3, [(0.25, -0.25), (0.5, -0.5), (1.5, -2.0)])
+# 64-bit float stereo at 4 Hz (hound cannot read these; weft reads them itself).
+wav("stereo_f64.wav", 4, 2, 64, 3, [(0.25, -0.25), (0.1, -0.5), (1.5, -2.0)])
 # 8-bit (unsigned in the file) mono at 2 Hz: 0, 0.5, -1.
 wav("u8.wav", 2, 1, 8, 1, [(128,), (192,), (0,)])
 # 24-bit mono at 2 Hz: 0.5, -0.25.

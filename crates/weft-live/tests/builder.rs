@@ -1,0 +1,89 @@
+//! The builder keys a build by the bytes that build read. A save that lands while a
+//! build is reading must not be mistaken for what was built (the next build would
+//! answer `Unchanged` and the edit would never show).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use weft_lang::{DiskReader, SourceReader};
+use weft_live::{BuildOutcome, Builder};
+use weft_sources::SourceOptions;
+
+/// Reads from disk, and right after the first read of `target` writes `then` to
+/// it: an editor saving while the build is under way.
+struct SaveDuringBuild {
+    target: PathBuf,
+    then: Vec<u8>,
+    saved: AtomicBool,
+}
+
+impl SourceReader for SaveDuringBuild {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let bytes = DiskReader.read(path)?;
+        if path == self.target && !self.saved.swap(true, Ordering::SeqCst) {
+            std::fs::write(path, &self.then)?;
+        }
+        Ok(bytes)
+    }
+}
+
+fn value(outcome: &BuildOutcome) -> f64 {
+    let BuildOutcome::Loaded(p) = outcome else {
+        panic!("expected a program, got {outcome:?}");
+    };
+    p.program.params[0].default
+}
+
+fn builder_saving(target: &Path, then: &str) -> Builder {
+    Builder::with_reader(
+        SourceOptions::default(),
+        Arc::new(SaveDuringBuild {
+            target: target.to_path_buf(),
+            then: then.as_bytes().to_vec(),
+            saved: AtomicBool::new(false),
+        }),
+    )
+}
+
+#[test]
+fn a_save_during_the_read_of_the_root_is_built_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("piece.weft");
+    std::fs::write(&root, "k<v> = param(1, 0, 10)\ndisplay(k@v, 0, 0)\n").unwrap();
+    let mut b = builder_saving(&root, "k<v> = param(2, 0, 10)\ndisplay(k@v, 0, 0)\n");
+    assert_eq!(
+        value(&b.build(&root)),
+        1.0,
+        "the first build has what it read"
+    );
+    assert_eq!(
+        value(&b.build(&root)),
+        2.0,
+        "the save that raced it is built next"
+    );
+    assert!(matches!(b.build(&root), BuildOutcome::Unchanged));
+    assert_eq!(b.builds, 2);
+}
+
+#[test]
+fn a_save_of_a_used_file_during_the_build_is_built_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("piece.weft");
+    let lib = dir.path().join("lib.weft");
+    std::fs::write(&root, "use \"lib.weft\"\ndisplay(k@v, 0, 0)\n").unwrap();
+    std::fs::write(&lib, "k<v> = param(1, 0, 10)\n").unwrap();
+    let mut b = builder_saving(&lib, "k<v> = param(3, 0, 10)\n");
+    assert_eq!(value(&b.build(&root)), 1.0);
+    assert_eq!(value(&b.build(&root)), 3.0);
+    assert!(matches!(b.build(&root), BuildOutcome::Unchanged));
+}
+
+#[test]
+fn a_root_that_appears_after_a_failed_read_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("piece.weft");
+    let mut b = Builder::new(SourceOptions::default());
+    assert!(matches!(b.build(&root), BuildOutcome::Failed { .. }));
+    std::fs::write(&root, "k<v> = param(4, 0, 10)\ndisplay(k@v, 0, 0)\n").unwrap();
+    assert_eq!(value(&b.build(&root)), 4.0);
+}
