@@ -14,9 +14,12 @@
 use std::fmt::Write;
 use weft_kernel::{Kernel, OpCode};
 
-/// The most instructions a kernel may have to be emitted (a budget for hostile
-/// programs: the shader's size and the driver's compile time grow with it).
-pub const MAX_INSTRS: usize = 1 << 20;
+/// The most instructions a kernel may have to be emitted: 8,192, which Prospero
+/// (7,866) fits. A budget for hostile programs: the shader compilers (`naga`, the
+/// driver) take time superlinear in a shader's length and recurse over it, so a
+/// 20,000-instruction chain took minutes and 100,000 overflowed the stack. A
+/// larger kernel is drawn on the CPU.
+pub const MAX_INSTRS: usize = 8_192;
 
 /// Which kernel outputs the display reads: `channels` outputs from `first`; three
 /// are red, green and blue, any other count shows the first as grey (as the CPU
