@@ -90,3 +90,105 @@ fn the_checks_catch_what_they_should() {
     let with_reason = ["//! Doc.\n", "#[", "ignore = \"slow\"]\n"].concat();
     assert_eq!(problems(&with_reason).len(), 1);
 }
+
+/// The paths `ARCHITECTURE.md` names: every backticked token that looks like a
+/// path of the repository (it holds a `/`), with `{a,b}` expanded.
+fn named_paths(doc: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, part) in doc.split('`').enumerate() {
+        // Odd parts are inside backticks.
+        if i % 2 == 0 || part.contains(' ') || !part.contains('/') {
+            continue;
+        }
+        if ![
+            "crates/",
+            "web/",
+            "tests/",
+            "benches/",
+            "docs/",
+            "scripts/",
+            "examples/",
+        ]
+        .iter()
+        .any(|p| part.starts_with(p))
+        {
+            continue;
+        }
+        out.extend(expand(part));
+    }
+    out
+}
+
+/// `a/{b,c}.rs` → `a/b.rs`, `a/c.rs` (one brace group, which is all the map uses).
+fn expand(token: &str) -> Vec<String> {
+    match (token.find('{'), token.find('}')) {
+        (Some(open), Some(close)) if open < close => token[open + 1..close]
+            .split(',')
+            .map(|alt| format!("{}{}{}", &token[..open], alt, &token[close + 1..]))
+            .collect(),
+        _ => vec![token.to_string()],
+    }
+}
+
+/// Every file of the source folders the map must name: each crate's `src/` and the
+/// browser client.
+fn source_files(root: &Path) -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for p in entries.flatten().map(|e| e.path()) {
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    if let Ok(crates) = std::fs::read_dir(root.join("crates")) {
+        for c in crates.flatten() {
+            walk(&c.path().join("src"), &mut files);
+        }
+    }
+    walk(&root.join("web"), &mut files);
+    let mut names: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.strip_prefix(root).ok())
+        .map(|f| f.to_string_lossy().replace('\\', "/"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_architecture_map_names_every_source_file_and_nothing_that_is_gone() {
+    let root = workspace();
+    let doc = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let named = named_paths(&doc);
+    // A pattern (`tests/golden/*.png`) names its folder.
+    let exists = |p: &str| match p.find('*') {
+        Some(star) => root.join(&p[..p[..star].rfind('/').unwrap_or(0)]).is_dir(),
+        None => root.join(p.trim_end_matches('/')).exists(),
+    };
+    let missing: Vec<&String> = named.iter().filter(|p| !exists(p)).collect();
+    let unnamed: Vec<String> = source_files(&root)
+        .into_iter()
+        .filter(|f| !named.contains(f))
+        .collect();
+    assert!(
+        missing.is_empty() && unnamed.is_empty(),
+        "ARCHITECTURE.md names paths that do not exist:\n{}\nand does not name these source files:\n{}",
+        missing.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"),
+        unnamed.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"),
+    );
+}
+
+#[test]
+fn the_map_reader_expands_and_filters_tokens() {
+    let doc = "see `crates/a/src/{b,c}.rs` and `web/x.js`, not `a b/c` or `sin`";
+    assert_eq!(
+        named_paths(doc),
+        ["crates/a/src/b.rs", "crates/a/src/c.rs", "web/x.js"]
+    );
+}
