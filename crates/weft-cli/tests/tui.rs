@@ -91,23 +91,7 @@ fn the_tui_lists_renders_follows_edits_previews_and_quits() {
         env!("CARGO_BIN_EXE_weft"),
         dir.path().join("exit").display()
     );
-    let started = tmux
-        .cmd()
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            "tui",
-            "-x",
-            "110",
-            "-y",
-            "24",
-            &command,
-        ])
-        .env_remove("TMUX")
-        .status()
-        .expect("tmux is installed (scripts/setup.sh)");
-    assert!(started.success());
+    session(&tmux, &command);
     let s = tmux.wait("three pending segments", |s| s.matches("○").count() == 3);
     assert!(line(&s, "alpha").contains("0.50s"), "{s}");
 
@@ -172,23 +156,7 @@ fn an_edit_of_a_used_file_marks_the_segment_dirty() {
         dir.path().display(),
         env!("CARGO_BIN_EXE_weft"),
     );
-    let started = tmux
-        .cmd()
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            "tui",
-            "-x",
-            "110",
-            "-y",
-            "24",
-            &command,
-        ])
-        .env_remove("TMUX")
-        .status()
-        .expect("tmux is installed (scripts/setup.sh)");
-    assert!(started.success());
+    session(&tmux, &command);
     tmux.wait("one pending segment", |s| line(s, "solo").contains("○"));
     tmux.keys("R");
     tmux.wait("the segment cached", |s| line(s, "solo").contains("✓"));
@@ -199,12 +167,8 @@ fn an_edit_of_a_used_file_marks_the_segment_dirty() {
     tmux.keys("q");
 }
 
-fn start(tmux: &Tmux, dir: &Path, file: &str) {
-    let command = format!(
-        "cd '{}' && '{}' tui {file} --size 16x8 --fps 4 --jobs 1 --duration 1; sleep 30",
-        dir.display(),
-        env!("CARGO_BIN_EXE_weft"),
-    );
+/// Runs `command` in a new 110×24 tmux session named `tui`.
+fn session(tmux: &Tmux, command: &str) {
     let started = tmux
         .cmd()
         .args([
@@ -216,12 +180,21 @@ fn start(tmux: &Tmux, dir: &Path, file: &str) {
             "110",
             "-y",
             "24",
-            &command,
+            command,
         ])
         .env_remove("TMUX")
         .status()
         .expect("tmux is installed (scripts/setup.sh)");
     assert!(started.success());
+}
+
+fn start(tmux: &Tmux, dir: &Path, file: &str) {
+    let command = format!(
+        "cd '{}' && '{}' tui {file} --size 16x8 --fps 4 --jobs 1 --duration 1; sleep 30",
+        dir.display(),
+        env!("CARGO_BIN_EXE_weft"),
+    );
+    session(tmux, &command);
 }
 
 #[test]

@@ -3,10 +3,8 @@
 //! time. The live view's block thumbnails and waveforms come from here.
 
 use crate::backend::EngineError;
-use crate::registry::{DataRef, Getter, OutputKey};
-use std::sync::Arc;
 use weft_graph::NodeKind;
-use weft_kernel::{BlockPos, Fresh, Kernel, KernelBuilder, Lowering, Resolve, Scratch, LANES};
+use weft_kernel::{BlockPos, Fresh, FuseAll, Kernel, KernelBuilder, Lowering, Scratch, LANES};
 use weft_lang::ir::{CoordId, InstId, Program};
 use weft_sources::SourceSet;
 
@@ -16,20 +14,6 @@ use weft_sources::SourceSet;
 pub struct Sampler {
     kernel: Kernel,
     scratch: Scratch,
-}
-
-struct FuseAll;
-
-impl Resolve for FuseAll {
-    fn fused(&self, _inst: InstId) -> bool {
-        true
-    }
-    fn getter(&mut self, _key: OutputKey) -> Option<Arc<Getter>> {
-        None
-    }
-    fn wire(&mut self, _key: OutputKey, _same_point: bool) -> Option<DataRef> {
-        None
-    }
 }
 
 impl Sampler {

@@ -41,6 +41,23 @@ pub trait Resolve {
     fn wire(&mut self, key: OutputKey, same_point: bool) -> Option<DataRef>;
 }
 
+/// A resolver that fuses every instance a kernel reads into it: one-off kernels
+/// (block previews, tests) that stand alone, wired to no other batch.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FuseAll;
+
+impl Resolve for FuseAll {
+    fn fused(&self, _inst: InstId) -> bool {
+        true
+    }
+    fn getter(&mut self, _key: OutputKey) -> Option<Arc<Getter>> {
+        None
+    }
+    fn wire(&mut self, _key: OutputKey, _same_point: bool) -> Option<DataRef> {
+        None
+    }
+}
+
 type NodeId = u32;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -16,7 +16,7 @@ mod fragment;
 pub mod reference;
 mod substitute;
 
-pub use build::{BuildError, KernelBuilder, Lowering, Resolve};
+pub use build::{BuildError, FuseAll, KernelBuilder, Lowering, Resolve};
 pub use eval::Scratch;
 pub use fragment::{Fragment, Fragments, Fresh};
 

@@ -3,26 +3,10 @@
 //! an out-of-bounds write (this held only under `debug_assert!` before).
 
 use std::path::Path;
-use std::sync::Arc;
 use weft_graph::NodeKind;
-use weft_kernel::data::{DataRef, Getter, OutputKey};
-use weft_kernel::{BlockPos, Fresh, Kernel, KernelBuilder, Lowering, Resolve, Scratch};
+use weft_kernel::{BlockPos, Fresh, FuseAll, Kernel, KernelBuilder, Lowering, Scratch};
 use weft_lang::ir::{InstId, Program};
 use weft_sources::{SourceOptions, SourceSet};
-
-struct FuseAll;
-
-impl Resolve for FuseAll {
-    fn fused(&self, _inst: InstId) -> bool {
-        true
-    }
-    fn getter(&mut self, _key: OutputKey) -> Option<Arc<Getter>> {
-        None
-    }
-    fn wire(&mut self, _key: OutputKey, _same_point: bool) -> Option<DataRef> {
-        None
-    }
-}
 
 /// The kernel of the last instance of `text`.
 fn kernel(text: &str) -> Kernel {

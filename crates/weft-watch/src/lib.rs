@@ -333,7 +333,7 @@ impl Hints {
 }
 
 /// The folder to watch, resolved, or why it cannot be watched.
-fn resolve_root(root: &Path) -> Result<PathBuf, WatchError> {
+pub(crate) fn resolve_root(root: &Path) -> Result<PathBuf, WatchError> {
     let resolved = fs::canonicalize(root).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => WatchError::RootMissing {
             root: root.to_path_buf(),

@@ -113,15 +113,7 @@ fn resolve(file: &Path) -> Result<(PathBuf, PathBuf), WatchError> {
     let name = file.file_name().ok_or_else(|| WatchError::NotADirectory {
         root: file.to_path_buf(),
     })?;
-    let resolved = std::fs::canonicalize(folder).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => WatchError::RootMissing {
-            root: folder.to_path_buf(),
-        },
-        _ => WatchError::Unreadable {
-            root: folder.to_path_buf(),
-            source,
-        },
-    })?;
+    let resolved = crate::resolve_root(folder)?;
     let file = resolved.join(name);
     Ok((resolved, file))
 }
