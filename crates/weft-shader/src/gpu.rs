@@ -181,11 +181,7 @@ impl Gpu {
         height: u32,
         inputs: &FrameInputs<'_>,
     ) -> Result<Vec<u8>, GpuError> {
-        if width == 0 || height == 0 || width > 16384 || height > 16384 {
-            return Err(GpuError::BadSize(format!(
-                "{width}x{height} (each side 1 to 16384)"
-            )));
-        }
+        // `render_shader` checks the size.
         let shader = wgsl::emit(kernel, display)?;
         self.render_shader(&shader, width, height, inputs)
     }

@@ -30,6 +30,20 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Every argument lowered to one value each; every argument is lowered (so each
+    /// reports its own errors) before a failure gives `None`.
+    pub(super) fn scalars(&mut self, env: &Env, args: &[ast::Expr]) -> Option<Vec<ExprId>> {
+        let mut ids = Vec::with_capacity(args.len());
+        let mut ok = true;
+        for a in args {
+            match self.scalar(env, a) {
+                Some(id) => ids.push(id),
+                None => ok = false,
+            }
+        }
+        ok.then_some(ids)
+    }
+
     pub(super) fn scalar(&mut self, env: &Env, e: &ast::Expr) -> Option<ExprId> {
         let vals = self.expr(env, e)?;
         if vals.ids.len() == 1 {
@@ -388,17 +402,7 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
-            let mut ids = Vec::with_capacity(args.len());
-            let mut ok = true;
-            for a in args {
-                match self.scalar(env, a) {
-                    Some(id) => ids.push(id),
-                    None => ok = false,
-                }
-            }
-            if !ok {
-                return None;
-            }
+            let ids = self.scalars(env, args)?;
             return Some(Vals::one(self.push(Expr::Call(f, ids.into()))));
         }
         if let Some(kind) = SourceKind::from_name(name) {

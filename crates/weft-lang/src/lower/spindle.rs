@@ -56,17 +56,7 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        let mut ids = Vec::with_capacity(args.len());
-        let mut ok = true;
-        for a in args {
-            match self.scalar(env, a) {
-                Some(id) => ids.push(id),
-                None => ok = false,
-            }
-        }
-        if !ok {
-            return None;
-        }
+        let ids = self.scalars(env, args)?;
         self.inline_body(u, idx, &ids, callee.span)
     }
 
