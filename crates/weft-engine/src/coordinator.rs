@@ -8,7 +8,7 @@ use crate::node_cache::NodeCache;
 use crate::osc::{OscBackend, OscMessage};
 use crate::registry::{DataRef, Getter, OutputKey, Registry};
 use crate::swap::{self, SwapReport};
-use crate::visual::VisualBackend;
+use crate::visual::{Painter, Visual};
 use std::collections::HashMap;
 use std::sync::Arc;
 use weft_graph::{BackendKind, Graph};
@@ -102,7 +102,7 @@ pub struct Coordinator {
     sources: Arc<SourceSet>,
     graph: Option<Graph>,
     registry: Registry,
-    visual: VisualBackend,
+    visual: Box<dyn Visual>,
     audio: AudioBackend,
     osc: OscBackend,
     /// The lowered fragments of the running graph's nodes.
@@ -110,15 +110,28 @@ pub struct Coordinator {
 }
 
 impl Coordinator {
-    /// Compiles every batch of `graph` on its backend, in order.
+    /// Compiles every batch of `graph` on its backend, in order; pictures are
+    /// drawn on the CPU.
     pub fn new(
         program: Arc<Program>,
         sources: Arc<SourceSet>,
         graph: Graph,
         config: EngineConfig,
     ) -> Result<Coordinator, EngineError> {
+        Coordinator::with_painter(program, sources, graph, config, &Painter::Cpu)
+    }
+
+    /// Compiles every batch of `graph` on its backend, in order; pictures are
+    /// drawn by `painter`.
+    pub fn with_painter(
+        program: Arc<Program>,
+        sources: Arc<SourceSet>,
+        graph: Graph,
+        config: EngineConfig,
+        painter: &Painter,
+    ) -> Result<Coordinator, EngineError> {
         let mut c = Coordinator {
-            visual: VisualBackend::new(config.width, config.height)?,
+            visual: painter.visual(config.width, config.height)?,
             audio: AudioBackend::new(config.audio_block),
             osc: OscBackend::new(),
             registry: Registry::new(),
@@ -164,7 +177,7 @@ impl Coordinator {
         let mut staged = self.cache.stage(&program, &graph);
         for (index, batch) in graph.batches.iter().enumerate() {
             let backend: &dyn Backend = match batch.backend {
-                BackendKind::Visual => &self.visual,
+                BackendKind::Visual => &*self.visual,
                 BackendKind::Audio => &self.audio,
                 BackendKind::Osc => &self.osc,
             };
@@ -236,8 +249,8 @@ impl Coordinator {
     }
 
     /// The visual backend.
-    pub fn visual(&self) -> &VisualBackend {
-        &self.visual
+    pub fn visual(&self) -> &dyn Visual {
+        &*self.visual
     }
 
     /// The audio backend.
@@ -248,7 +261,7 @@ impl Coordinator {
     /// The backend of one kind.
     fn backend(&self, kind: BackendKind) -> &dyn Backend {
         match kind {
-            BackendKind::Visual => &self.visual,
+            BackendKind::Visual => &*self.visual,
             BackendKind::Audio => &self.audio,
             BackendKind::Osc => &self.osc,
         }

@@ -1,13 +1,109 @@
-//! The visual backend: evaluates its batches over every pixel of a frame, rows in
+//! The visual backends: the [`Visual`] trait every one implements (the CPU's here,
+//! the GPU's in `weft-shader`), the [`Painter`] a run chooses them with, and the CPU
+//! reference, which evaluates its batches over every pixel of a frame, rows in
 //! parallel on all cores, a block of pixels per kernel dispatch.
 
 use crate::backend::{self, Backend, CompiledBatch, Context, EngineError, Point, Request};
 use crate::registry::{DataRef, Layout, OutputKey};
 use rayon::prelude::*;
+use std::sync::Arc;
 use weft_graph::BackendKind;
 use weft_kernel::{BlockPos, Scratch, LANES};
 use weft_lang::ast::OutputKind;
 use weft_lang::ir::{coord, Program};
+
+/// A visual backend: compiles and runs its batches like every [`Backend`], and
+/// keeps the last frame.
+pub trait Visual: Backend + std::fmt::Debug {
+    /// The last frame, RGBA, row-major from the top.
+    fn frame(&self) -> &[u8];
+    /// Frame size.
+    fn size(&self) -> (u32, u32);
+    /// True when the scope has a display output.
+    fn has_display(&self) -> bool;
+    /// The kernel computing the display with its first display output and the
+    /// display's channel count.
+    fn display_kernel(&self) -> Option<(&Arc<weft_kernel::Kernel>, usize, usize)>;
+    /// What draws the installed program: `cpu`, or the device and why a program
+    /// it cannot draw fell back to the CPU.
+    fn drawn_by(&self) -> DrawnBy;
+}
+
+/// What draws the pictures of a program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DrawnBy {
+    /// The CPU reference.
+    Cpu,
+    /// A graphics device (its adapter's name).
+    Gpu(String),
+    /// The CPU, though a device was chosen: why (a kernel over the shader budget,
+    /// a device error), and where in the program when one batch is the cause.
+    Fallback {
+        /// What the device could not do.
+        reason: String,
+        /// The statement whose batch it could not draw.
+        span: Option<weft_diagnostics::Span>,
+    },
+}
+
+impl DrawnBy {
+    /// `cpu` or `gpu`: which of the two paths' results a frame holds (they may
+    /// differ in the last bit, so caches keep them apart).
+    pub fn path(&self) -> &'static str {
+        match self {
+            DrawnBy::Gpu(_) => "gpu",
+            DrawnBy::Cpu | DrawnBy::Fallback { .. } => "cpu",
+        }
+    }
+}
+
+impl std::fmt::Display for DrawnBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DrawnBy::Cpu => write!(f, "cpu"),
+            DrawnBy::Gpu(adapter) => write!(f, "gpu on {adapter}"),
+            DrawnBy::Fallback { reason, .. } => write!(f, "cpu ({reason})"),
+        }
+    }
+}
+
+/// A device that draws pictures (a GPU): makes the visual backend of each
+/// coordinator, sharing its compiled pipelines among them.
+pub trait VisualDevice: Send + Sync + std::fmt::Debug {
+    /// A visual backend for `width × height` frames on this device.
+    fn visual(self: Arc<Self>, width: u32, height: u32) -> Result<Box<dyn Visual>, EngineError>;
+    /// The adapter, for messages.
+    fn name(&self) -> String;
+}
+
+/// What a run draws its pictures with: the CPU reference, or a device. Cheap to
+/// clone (the device is shared).
+#[derive(Clone, Debug, Default)]
+pub enum Painter {
+    /// The CPU visual backend.
+    #[default]
+    Cpu,
+    /// A device's visual backend.
+    Device(Arc<dyn VisualDevice>),
+}
+
+impl Painter {
+    /// A visual backend for `width × height` frames.
+    pub fn visual(&self, width: u32, height: u32) -> Result<Box<dyn Visual>, EngineError> {
+        match self {
+            Painter::Cpu => Ok(Box::new(VisualBackend::new(width, height)?)),
+            Painter::Device(d) => d.clone().visual(width, height),
+        }
+    }
+
+    /// `cpu`, or `gpu on ADAPTER`.
+    pub fn describe(&self) -> String {
+        match self {
+            Painter::Cpu => "cpu".into(),
+            Painter::Device(d) => format!("gpu on {}", d.name()),
+        }
+    }
+}
 
 /// Converts a value to an 8-bit channel: `floor(clamp(v, 0, 1) * 255 + 0.5)`, NaN → 0.
 #[inline]
@@ -70,9 +166,9 @@ impl VisualBackend {
         Some((&self.batches[b].kernel, first, channels))
     }
 
-    /// The compiled batches (for inspection).
-    pub fn batches(&self) -> &[CompiledBatch] {
-        &self.batches
+    /// The display: (batch, first output, channel count), when there is one.
+    pub fn display(&self) -> Option<(usize, usize, usize)> {
+        self.display
     }
 
     /// Finds the display sink among the compiled batches.
@@ -85,6 +181,24 @@ impl VisualBackend {
                 }
             }
         }
+    }
+}
+
+impl Visual for VisualBackend {
+    fn frame(&self) -> &[u8] {
+        &self.frame
+    }
+    fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+    fn has_display(&self) -> bool {
+        self.display.is_some()
+    }
+    fn display_kernel(&self) -> Option<(&Arc<weft_kernel::Kernel>, usize, usize)> {
+        VisualBackend::display_kernel(self)
+    }
+    fn drawn_by(&self) -> DrawnBy {
+        DrawnBy::Cpu
     }
 }
 

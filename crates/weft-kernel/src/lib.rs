@@ -208,6 +208,16 @@ impl Kernel {
         self.buffers.len()
     }
 
+    /// The buffers `OpCode::Buffer` reads, by its `aux`.
+    pub fn buffers(&self) -> &[Arc<SharedBuffer>] {
+        &self.buffers
+    }
+
+    /// The sources `OpCode::Source` samples, by its `aux >> 8`.
+    pub fn sources(&self) -> &[Arc<SourceData>] {
+        &self.sources
+    }
+
     /// The instructions, in execution order (for other emitters, such as WGSL).
     pub fn instrs(&self) -> &[Instr] {
         &self.instrs

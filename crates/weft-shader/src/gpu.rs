@@ -1,17 +1,30 @@
 //! A headless `wgpu` runner: one device, compute pipelines cached by the emitted
-//! shader's content, frames drawn into a storage buffer and read back as RGBA.
+//! shader's content, sources uploaded once per content, and frames drawn by a list
+//! of passes (one per batch) into a storage buffer read back as RGBA.
 //!
 //! A frame larger than the device's largest storage binding is drawn in bands of
-//! rows (each band its own dispatch into the same buffer, copied to its place in
-//! the read-back buffer), so every size the CPU backend accepts draws here too.
+//! rows (every pass of a band, then the next band; the strands one batch leaves for
+//! the next are per point, so a band needs only its own), and each band is copied
+//! to its place in the read-back buffer, so every size the CPU backend accepts
+//! draws here too.
+//!
+//! Error scopes in wgpu 27 belong to the device, not to a thread, so a `Gpu` is used
+//! by one thread at a time (the device in `visual.rs` holds it in a mutex).
 
 use crate::wgsl::{self, Display, EmitError, Shader, HEADER_BYTES};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use weft_kernel::Kernel;
+use weft_sources::SourceData;
 
 /// What to install when no adapter is found.
 pub const INSTALL_HINT: &str = "install Mesa's Vulkan drivers (Debian/Ubuntu: `sudo apt-get install mesa-vulkan-drivers libvulkan1`, which include the lavapipe CPU driver), or run with `--backend cpu`";
+
+/// Pipelines kept beyond those in use; older unused ones are dropped.
+const KEEP_PIPELINES: usize = 256;
+
+/// Bytes of sources kept uploaded beyond those in use.
+const KEEP_UPLOAD_BYTES: u64 = 1 << 30;
 
 /// Why the GPU cannot draw.
 #[derive(Debug, thiserror::Error)]
@@ -51,9 +64,41 @@ pub struct FrameInputs<'a> {
     pub uniforms: &'a [f64],
 }
 
-struct Pipeline {
+/// A compiled pipeline.
+#[derive(Debug)]
+pub struct Pipeline {
     pipeline: wgpu::ComputePipeline,
+}
+
+/// The buffers one frame size draws into, reused frame after frame.
+#[derive(Debug)]
+pub struct Surface {
+    width: u32,
+    height: u32,
+    /// Rows per band.
+    band: u32,
+    /// Uniform slots (in vec4s) the header holds room for.
     slot_vec4s: usize,
+    uniform: wgpu::Buffer,
+    pixels: wgpu::Buffer,
+    strands: wgpu::Buffer,
+    readback: wgpu::Buffer,
+}
+
+impl Surface {
+    /// Frame size.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+}
+
+/// One batch as the GPU runs it: its pipeline bound to a surface and its sources.
+#[derive(Debug)]
+pub struct Pass {
+    pipeline: Arc<Pipeline>,
+    bind: wgpu::BindGroup,
+    /// Keeps the sources uploaded while the pass exists.
+    _sources: Option<Arc<wgpu::Buffer>>,
 }
 
 /// One GPU device and the pipelines compiled on it.
@@ -62,10 +107,15 @@ pub struct Gpu {
     queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
     max_binding: u64,
+    max_buffer: u64,
     layout: wgpu::BindGroupLayout,
     pipeline_layout: wgpu::PipelineLayout,
-    pipelines: HashMap<[u8; 32], Pipeline>,
+    pipelines: HashMap<[u8; 32], Arc<Pipeline>>,
+    uploads: HashMap<[u8; 32], Arc<wgpu::Buffer>>,
+    /// A tiny storage buffer bound where a pass reads no sources.
+    empty: wgpu::Buffer,
     compiled: usize,
+    uploaded: usize,
     /// Errors the device reports outside an error scope (it would panic otherwise).
     uncaptured: Arc<Mutex<Option<String>>>,
 }
@@ -137,6 +187,8 @@ impl Gpu {
             entries: &[
                 entry(0, wgpu::BufferBindingType::Uniform),
                 entry(1, wgpu::BufferBindingType::Storage { read_only: false }),
+                entry(2, wgpu::BufferBindingType::Storage { read_only: true }),
+                entry(3, wgpu::BufferBindingType::Storage { read_only: false }),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -144,16 +196,26 @@ impl Gpu {
             bind_group_layouts: &[&layout],
             push_constant_ranges: &[],
         });
+        let empty = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("weft no sources"),
+            size: 16,
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        });
         Ok(Gpu {
             device,
             queue,
             info,
             max_binding: u64::from(limits.max_storage_buffer_binding_size)
                 .min(limits.max_buffer_size),
+            max_buffer: limits.max_buffer_size,
             layout,
             pipeline_layout,
             pipelines: HashMap::new(),
+            uploads: HashMap::new(),
+            empty,
             compiled: 0,
+            uploaded: 0,
             uncaptured,
         })
     }
@@ -171,8 +233,13 @@ impl Gpu {
         self.compiled
     }
 
-    /// Draws `display` of `kernel` at `width × height`: RGBA rows from the top, as
-    /// the CPU visual backend's frame.
+    /// How many sources buffers this device has uploaded (cache misses) so far.
+    pub fn sources_uploaded(&self) -> usize {
+        self.uploaded
+    }
+
+    /// Draws `display` of `kernel` (one batch, reading no strands) at
+    /// `width × height`: RGBA rows from the top, as the CPU visual backend's frame.
     pub fn render(
         &mut self,
         kernel: &Kernel,
@@ -181,13 +248,11 @@ impl Gpu {
         height: u32,
         inputs: &FrameInputs<'_>,
     ) -> Result<Vec<u8>, GpuError> {
-        // `render_shader` checks the size.
         let shader = wgsl::emit(kernel, display)?;
         self.render_shader(&shader, width, height, inputs)
     }
 
-    /// Draws an already emitted shader (see [`wgsl::emit`]): what [`Gpu::render`]
-    /// does after emitting, for callers that check support before opening a device.
+    /// Draws an already emitted display shader (see [`wgsl::emit`]).
     pub fn render_shader(
         &mut self,
         shader: &Shader,
@@ -195,82 +260,175 @@ impl Gpu {
         height: u32,
         inputs: &FrameInputs<'_>,
     ) -> Result<Vec<u8>, GpuError> {
+        let surface = self.surface(width, height, 0, shader.slot_vec4s)?;
+        let pass = self.pass(shader, &surface)?;
+        let mut out = vec![0; width as usize * height as usize * 4];
+        self.draw(&[pass], &surface, inputs, &mut out)?;
+        Ok(out)
+    }
+
+    /// The buffers for `width × height` frames whose passes exchange `strands`
+    /// strands and read at most `slot_vec4s` vec4s of uniform slots.
+    pub fn surface(
+        &mut self,
+        width: u32,
+        height: u32,
+        strands: u32,
+        slot_vec4s: usize,
+    ) -> Result<Surface, GpuError> {
         if width == 0 || height == 0 || width > 16384 || height > 16384 {
             return Err(GpuError::BadSize(format!(
                 "{width}x{height} (each side 1 to 16384)"
             )));
         }
-        self.ensure_pipeline(shader)?;
-        let pipeline = &self.pipelines[&shader.key];
         let row_bytes = u64::from(width) * 4;
-        // Rows per band: what one storage binding holds, and what one dispatch reaches.
-        let band = (self.max_binding / row_bytes)
+        let total = row_bytes * u64::from(height);
+        if total > self.max_buffer {
+            return Err(GpuError::BadSize(format!(
+                "{width}x{height}: the frame is over the device's largest buffer"
+            )));
+        }
+        // Rows per band: what one storage binding holds (pixels, and every strand
+        // in one binding), and what one dispatch reaches.
+        let strand_row = row_bytes * u64::from(strands.max(1));
+        let band = (self.max_binding / strand_row)
+            .min(self.max_binding / row_bytes)
             .min(u64::from(height))
             .min(65535 * 8) as u32;
         if band == 0 {
             return Err(GpuError::BadSize(format!("{width} pixels wide")));
         }
-        let total = row_bytes * u64::from(height);
+        let slot_vec4s = slot_vec4s.max(1);
         self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let uniform = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("weft frame uniforms"),
-            size: (HEADER_BYTES + 16 * pipeline.slot_vec4s) as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let pixels = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("weft frame pixels"),
-            size: row_bytes * u64::from(band),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("weft frame read-back"),
-            size: total,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let buffer = |label, size, usage| {
+            self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let surface = Surface {
+            width,
+            height,
+            band,
+            slot_vec4s,
+            uniform: buffer(
+                "weft frame uniforms",
+                (HEADER_BYTES + 16 * slot_vec4s) as u64,
+                wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            ),
+            pixels: buffer(
+                "weft frame pixels",
+                row_bytes * u64::from(band),
+                wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            ),
+            strands: buffer(
+                "weft strands",
+                (strand_row * u64::from(band)).max(16),
+                wgpu::BufferUsages::STORAGE,
+            ),
+            readback: buffer(
+                "weft frame read-back",
+                total,
+                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            ),
+        };
+        self.check_scopes()?;
+        Ok(surface)
+    }
+
+    /// A pass running `shader` on `surface`: compiles its pipeline unless one with
+    /// the same content exists, and uploads its sources unless the same content is
+    /// on the device.
+    pub fn pass(&mut self, shader: &Shader, surface: &Surface) -> Result<Pass, GpuError> {
+        if shader.slot_vec4s > surface.slot_vec4s {
+            return Err(GpuError::Runtime(
+                "internal error: a shader reads more uniform slots than its surface holds".into(),
+            ));
+        }
+        let pipeline = self.pipeline(shader)?;
+        let sources = self.upload(&shader.sources)?;
         let bind = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("weft frame"),
+            label: Some("weft pass"),
             layout: &self.layout,
             entries: &[
                 wgpu::BindGroupEntry {
                     binding: 0,
-                    resource: uniform.as_entire_binding(),
+                    resource: surface.uniform.as_entire_binding(),
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
-                    resource: pixels.as_entire_binding(),
+                    resource: surface.pixels.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: sources
+                        .as_deref()
+                        .unwrap_or(&self.empty)
+                        .as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: surface.strands.as_entire_binding(),
                 },
             ],
         });
+        Ok(Pass {
+            pipeline,
+            bind,
+            _sources: sources,
+        })
+    }
+
+    /// Runs `passes` in order over every band of `surface` and reads the pixels
+    /// back into `out` (RGBA rows from the top; `width * height * 4` bytes).
+    pub fn draw(
+        &mut self,
+        passes: &[Pass],
+        surface: &Surface,
+        inputs: &FrameInputs<'_>,
+        out: &mut [u8],
+    ) -> Result<(), GpuError> {
+        let (width, height) = (surface.width, surface.height);
+        let row_bytes = u64::from(width) * 4;
+        if out.len() as u64 != row_bytes * u64::from(height) {
+            return Err(GpuError::BadSize(format!(
+                "a {width}x{height} frame into {} bytes",
+                out.len()
+            )));
+        }
+        self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let mut row0 = 0u32;
         while row0 < height {
-            let rows = band.min(height - row0);
-            let bytes = header(width, height, row0, rows, inputs, pipeline.slot_vec4s);
+            let rows = surface.band.min(height - row0);
+            let bytes = header(surface, row0, rows, inputs);
             // Ordered before the next submit, so each band sees its own header.
-            self.queue.write_buffer(&uniform, 0, &bytes);
+            self.queue.write_buffer(&surface.uniform, 0, &bytes);
             let mut enc = self
                 .device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-            {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-                pass.set_pipeline(&pipeline.pipeline);
-                pass.set_bind_group(0, &bind, &[]);
-                pass.dispatch_workgroups(width.div_ceil(8), rows.div_ceil(8), 1);
+            for pass in passes {
+                // One compute pass per batch: a pass boundary orders its strand
+                // writes before the next batch's reads.
+                let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+                cp.set_pipeline(&pass.pipeline.pipeline);
+                cp.set_bind_group(0, &pass.bind, &[]);
+                cp.dispatch_workgroups(width.div_ceil(8), rows.div_ceil(8), 1);
             }
             enc.copy_buffer_to_buffer(
-                &pixels,
+                &surface.pixels,
                 0,
-                &readback,
+                &surface.readback,
                 row_bytes * u64::from(row0),
                 row_bytes * u64::from(rows),
             );
             self.queue.submit([enc.finish()]);
             row0 += rows;
         }
-        let slice = readback.slice(..);
+        let slice = surface.readback.slice(..);
         let mapped: Arc<Mutex<Option<Result<(), wgpu::BufferAsyncError>>>> = Arc::default();
         let done = mapped.clone();
         slice.map_async(wgpu::MapMode::Read, move |r| {
@@ -286,15 +444,15 @@ impl Gpu {
             Some(Err(e)) => return Err(GpuError::Runtime(e.to_string())),
             None => return Err(GpuError::Runtime("the frame was never read back".into())),
         }
-        let out = slice.get_mapped_range().to_vec();
-        readback.unmap();
-        Ok(out)
+        out.copy_from_slice(&slice.get_mapped_range());
+        surface.readback.unmap();
+        Ok(())
     }
 
-    /// Compiles `shader`'s pipeline unless one with the same content exists.
-    fn ensure_pipeline(&mut self, shader: &Shader) -> Result<(), GpuError> {
-        if self.pipelines.contains_key(&shader.key) {
-            return Ok(());
+    /// `shader`'s pipeline, compiled unless one with the same content exists.
+    fn pipeline(&mut self, shader: &Shader) -> Result<Arc<Pipeline>, GpuError> {
+        if let Some(p) = self.pipelines.get(&shader.key) {
+            return Ok(p.clone());
         }
         self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
@@ -316,14 +474,48 @@ impl Gpu {
             });
         self.check_scopes()?;
         self.compiled += 1;
-        self.pipelines.insert(
-            shader.key,
-            Pipeline {
-                pipeline,
-                slot_vec4s: shader.slot_vec4s,
-            },
-        );
-        Ok(())
+        if self.pipelines.len() >= KEEP_PIPELINES {
+            self.pipelines.retain(|_, p| Arc::strong_count(p) > 1);
+        }
+        let p = Arc::new(Pipeline { pipeline });
+        self.pipelines.insert(shader.key, p.clone());
+        Ok(p)
+    }
+
+    /// The buffer holding `list` packed, uploaded unless the same content is on
+    /// the device; `None` when there is nothing to read.
+    fn upload(&mut self, list: &[Arc<SourceData>]) -> Result<Option<Arc<wgpu::Buffer>>, GpuError> {
+        let words: u64 = list.iter().map(|s| crate::sources::words(s)).sum();
+        if words == 0 {
+            return Ok(None);
+        }
+        if words * 4 > self.max_binding {
+            return Err(GpuError::Emit(EmitError::SourcesTooLarge(words)));
+        }
+        let key = crate::sources::key(list);
+        if let Some(b) = self.uploads.get(&key) {
+            return Ok(Some(b.clone()));
+        }
+        let kept: u64 = self.uploads.values().map(|b| b.size()).sum();
+        if kept + words * 4 > KEEP_UPLOAD_BYTES {
+            self.uploads.retain(|_, b| Arc::strong_count(b) > 1);
+        }
+        self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("weft sources"),
+            size: words * 4,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let packed = crate::sources::pack_all(list);
+        self.queue
+            .write_buffer(&buffer, 0, bytemuck::cast_slice(&packed));
+        self.check_scopes()?;
+        self.uploaded += 1;
+        let buffer = Arc::new(buffer);
+        self.uploads.insert(key, buffer.clone());
+        Ok(Some(buffer))
     }
 
     /// Pops the two scopes pushed before a step; any error (or one reported
@@ -343,26 +535,23 @@ impl Gpu {
 
 /// The uniform buffer's bytes: the header the shader's `Frame` struct declares,
 /// then the uniform slots in f32, zero past the ones given.
-fn header(
-    width: u32,
-    height: u32,
-    row0: u32,
-    rows: u32,
-    inputs: &FrameInputs<'_>,
-    slot_vec4s: usize,
-) -> Vec<u8> {
+fn header(surface: &Surface, row0: u32, rows: u32, inputs: &FrameInputs<'_>) -> Vec<u8> {
     let mut words: Vec<u32> = vec![
-        width,
-        height,
+        surface.width,
+        surface.height,
         row0,
         rows,
         (inputs.time as f32).to_bits(),
         (inputs.abstime as f32).to_bits(),
         (inputs.frame as f32).to_bits(),
         0,
+        surface.band * surface.width,
+        0,
+        0,
+        0,
     ];
     words.extend(
-        (0..slot_vec4s * 4)
+        (0..surface.slot_vec4s * 4)
             .map(|i| (inputs.uniforms.get(i).copied().unwrap_or(0.0) as f32).to_bits()),
     );
     bytemuck::cast_slice(&words).to_vec()

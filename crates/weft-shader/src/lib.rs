@@ -1,11 +1,15 @@
 //! The shader path of the visual backend: the same linked kernels the CPU runs,
-//! emitted as WGSL (`wgsl.rs`) and run through `wgpu` (`gpu.rs`). The CPU kernels
-//! stay the reference: the differential test draws every conformance program with
-//! a display on both and compares them within the tolerance `docs/language.md`
-//! states.
+//! emitted as WGSL (`wgsl.rs`, sources packed by `sources.rs`), run through `wgpu`
+//! (`gpu.rs`) by a visual backend behind the engine's trait (`visual.rs`). The CPU
+//! kernels stay the reference: the differential tests draw every conformance
+//! program with a display on both and compare them within the tolerance
+//! `docs/language.md` states.
 
 pub mod gpu;
+pub mod sources;
+pub mod visual;
 pub mod wgsl;
 
 pub use gpu::{FrameInputs, Gpu, GpuError, INSTALL_HINT};
-pub use wgsl::{emit, Display, EmitError, Shader};
+pub use visual::{BackendChoice, GpuDevice, GpuVisual};
+pub use wgsl::{emit, emit_target, Display, EmitError, Shader, Target};

@@ -1,8 +1,14 @@
-//! The second emitter: a linked [`Kernel`] written as one WGSL compute shader that
-//! evaluates the display of a frame, one invocation per pixel, in f32.
+//! The second emitter: a linked [`Kernel`] written as one WGSL compute shader, one
+//! invocation per pixel, in f32. A shader draws the display (packed RGBA pixels),
+//! writes the strands later batches read (storage buffers), or both.
 //!
 //! Every register is a function-local `var`, every instruction one assignment, so
 //! the shader is as long as the kernel and never nests (no recursion when parsing).
+//! A read of another batch through a value getter is a WGSL function holding the
+//! getter's own kernel, called with the coordinates the CPU would pass it; a read of
+//! an earlier batch's materialized strand indexes the strands buffer; a source is
+//! sampled by a function over the packed sources buffer (`sources.rs`).
+//!
 //! Time, the frame number and every uniform slot (pointer, tempo, parameters) are
 //! read from one uniform buffer: a new slider value is a buffer write, never a new
 //! shader. The CPU's semantics are kept where WGSL leaves them open: truth values
@@ -11,15 +17,22 @@
 //! redo `weft_lang::builtins`' splitmix64 on pairs of `u32`, and the 8-bit channel
 //! is `floor(clamp(v, 0, 1) * 255 + 0.5)` with NaN as 0, as the CPU converts.
 
+use crate::sources;
 use std::fmt::Write;
+use std::sync::Arc;
 use weft_kernel::{Kernel, OpCode};
+use weft_lang::ir::coord;
+use weft_sources::SourceData;
 
-/// The most instructions a kernel may have to be emitted: 8,192, which Prospero
-/// (7,866) fits. A budget for hostile programs: the shader compilers (`naga`, the
-/// driver) take time superlinear in a shader's length and recurse over it, so a
-/// 20,000-instruction chain took minutes and 100,000 overflowed the stack. A
-/// larger kernel is drawn on the CPU.
+/// The most instructions a shader may hold (its kernel and the getters it calls):
+/// 8,192, which Prospero (7,866) fits. A budget for hostile programs: the shader
+/// compilers (`naga`, the driver) take time superlinear in a shader's length and
+/// recurse over it, so a 20,000-instruction chain took minutes and 100,000
+/// overflowed the stack. A larger kernel is drawn on the CPU.
 pub const MAX_INSTRS: usize = 8_192;
+
+/// How deep getters may call getters (each a WGSL function).
+const MAX_CALL_DEPTH: usize = 32;
 
 /// Which kernel outputs the display reads: `channels` outputs from `first`; three
 /// are red, green and blue, any other count shows the first as grey (as the CPU
@@ -32,6 +45,17 @@ pub struct Display {
     pub channels: usize,
 }
 
+/// What one batch's shader computes, and where its materialized strands live.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    /// The display, when this batch draws it.
+    pub display: Option<Display>,
+    /// Kernel outputs written to strand slots, for later batches: (output, slot).
+    pub writes: Vec<(usize, u32)>,
+    /// The strand slot of each buffer the kernel reads (by `OpCode::Buffer`'s aux).
+    pub reads: Vec<u32>,
+}
+
 /// An emitted shader, ready for the GPU runner.
 #[derive(Clone, Debug)]
 pub struct Shader {
@@ -41,18 +65,25 @@ pub struct Shader {
     pub key: [u8; 32],
     /// How many `vec4<f32>` of uniform slots the shader's uniform buffer holds.
     pub slot_vec4s: usize,
+    /// The sources it samples, in the order they are packed.
+    pub sources: Vec<Arc<SourceData>>,
+    /// Instructions emitted (the kernel's and its getters').
+    pub instrs: usize,
 }
 
 /// Why a kernel has no shader.
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
-    /// The kernel reads something the shader path does not bind yet (a picture or
-    /// sound source, another batch's getter or buffer): draw it on the CPU.
-    #[error("the GPU path does not support {0} yet")]
+    /// The kernel reads something the shader path cannot bind (a strand with no
+    /// slot, a getter reading a buffer): draw it on the CPU.
+    #[error("the GPU path does not support {0}")]
     Unsupported(&'static str),
     /// More instructions than [`MAX_INSTRS`].
     #[error("kernel of {0} instructions is over the shader budget of {MAX_INSTRS}")]
     TooLarge(usize),
+    /// Sources over [`sources::MAX_WORDS`].
+    #[error("sources of {0} words are over the GPU budget of {max}", max = sources::MAX_WORDS)]
+    SourcesTooLarge(u64),
     /// The display names outputs the kernel does not have (a wiring bug).
     #[error("internal error: display outputs {first}..{end} outside the kernel's {outputs}")]
     BadDisplay {
@@ -70,138 +101,288 @@ pub enum EmitError {
 }
 
 /// Size in bytes of the uniform buffer's header (before the slots).
-pub const HEADER_BYTES: usize = 32;
+pub const HEADER_BYTES: usize = 48;
 
-/// Emits the shader drawing `display` of `kernel`, validated with naga.
+/// Emits the shader drawing `display` of `kernel` (a kernel that reads no strands),
+/// validated with naga.
 pub fn emit(kernel: &Kernel, display: Display) -> Result<Shader, EmitError> {
-    let outputs = kernel.output_regs();
-    let end = display.first + if display.channels == 3 { 3 } else { 1 };
-    if display.channels == 0 || end > outputs.len() {
-        return Err(EmitError::BadDisplay {
-            first: display.first,
-            end,
-            outputs: outputs.len(),
-        });
-    }
-    let instrs = kernel.instrs();
-    if instrs.len() > MAX_INSTRS {
-        return Err(EmitError::TooLarge(instrs.len()));
-    }
-    let slots = kernel
-        .uniform_regs()
-        .iter()
-        .map(|&(u, _)| u as usize + 1)
-        .max()
-        .unwrap_or(0);
-    let slot_vec4s = slots.div_ceil(4).max(1);
+    emit_target(
+        kernel,
+        &Target {
+            display: Some(display),
+            ..Target::default()
+        },
+    )
+}
 
-    let mut s = String::with_capacity(PRELUDE.len() + 48 * (instrs.len() + 16));
+/// Emits the shader computing `target` of `kernel`, validated with naga.
+pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError> {
+    let outputs = kernel.output_regs();
+    if let Some(d) = target.display {
+        let end = d.first + if d.channels == 3 { 3 } else { 1 };
+        if d.channels == 0 || end > outputs.len() {
+            return Err(EmitError::BadDisplay {
+                first: d.first,
+                end,
+                outputs: outputs.len(),
+            });
+        }
+    }
+    if target.writes.iter().any(|&(o, _)| o >= outputs.len()) {
+        return Err(EmitError::Unsupported("a strand written from no output"));
+    }
+    let mut e = Emitter::default();
+    let body = e.body(kernel, Coords::Frame, Some(&target.reads), 0)?;
+    let slots = e.slots.max(1).div_ceil(4);
+
+    let mut s = String::with_capacity(PRELUDE.len() + e.functions.len() + body.len() + 512);
     let _ = writeln!(
         s,
-        "struct Frame {{\n  width: u32, height: u32, row0: u32, rows: u32,\n  time: f32, abstime: f32, frame: f32, zero: u32,\n  slots: array<vec4<f32>, {slot_vec4s}>,\n}}"
+        "struct Frame {{\n  width: u32, height: u32, row0: u32, rows: u32,\n  time: f32, abstime: f32, frame: f32, zero: u32,\n  stride: u32, pad0: u32, pad1: u32, pad2: u32,\n  slots: array<vec4<f32>, {slots}>,\n}}"
     );
     s.push_str(PRELUDE);
+    let mut offset = 0u64;
+    for (n, src) in e.sources.iter().enumerate() {
+        s.push_str(&sources::sampler(n, src, offset));
+        offset += sources::words(src);
+    }
+    if offset > sources::MAX_WORDS {
+        return Err(EmitError::SourcesTooLarge(offset));
+    }
+    s.push_str(&e.functions);
     s.push_str(
         "@compute @workgroup_size(8, 8)\nfn main(@builtin(global_invocation_id) gid: vec3<u32>) {\n  \
          if (gid.x >= weft.width || gid.y >= weft.rows) { return; }\n  \
-         let row = gid.y + weft.row0;\n  if (row >= weft.height) { return; }\n",
+         let row = gid.y + weft.row0;\n  if (row >= weft.height) { return; }\n  \
+         let point = gid.y * weft.width + gid.x;\n",
     );
-    for r in 0..kernel.register_count().max(1) {
-        let _ = writeln!(s, "  var r{r}: f32;");
+    s.push_str(&body);
+    for &(o, slot) in &target.writes {
+        let _ = writeln!(
+            s,
+            "  strands[{slot}u * weft.stride + point] = r{};",
+            outputs[o]
+        );
     }
-    for &(r, v) in kernel.const_regs() {
-        let _ = writeln!(s, "  r{r} = {};", literal(v));
-    }
-    for &(c, r) in kernel.coord_regs() {
-        let v = match c {
-            weft_lang::ir::coord::X => "(f32(gid.x) + 0.5) / f32(weft.width)",
-            weft_lang::ir::coord::Y => "(f32(row) + 0.5) / f32(weft.height)",
-            weft_lang::ir::coord::TIME => "weft.time",
-            weft_lang::ir::coord::ABSTIME => "weft.abstime",
-            weft_lang::ir::coord::FRAME => "weft.frame",
-            _ => "0.0",
+    if let Some(d) = target.display {
+        let o = |k: usize| outputs[d.first + k];
+        let (r, g, b) = if d.channels == 3 {
+            (o(0), o(1), o(2))
+        } else {
+            (o(0), o(0), o(0))
         };
-        let _ = writeln!(s, "  r{r} = {v};");
+        let _ = writeln!(
+            s,
+            "  pixels[point] = channel(r{r}) | (channel(r{g}) << 8u) | (channel(r{b}) << 16u) | 0xff000000u;"
+        );
     }
-    for &(u, r) in kernel.uniform_regs() {
-        let _ = writeln!(s, "  r{r} = weft.slots[{}u][{}u];", u / 4, u % 4);
-    }
-    for i in instrs {
-        let (a, b, c) = (i.a, i.b, i.c);
-        let e = match i.op {
-            OpCode::Neg => format!("-r{a}"),
-            OpCode::Not => format!("select(0.0, 1.0, !nz(r{a}))"),
-            OpCode::Abs => format!("abs(r{a})"),
-            OpCode::Sqrt => format!("sqrt(r{a})"),
-            OpCode::Square => format!("r{a} * r{a}"),
-            OpCode::Floor => format!("floor(r{a})"),
-            OpCode::Ceil => format!("ceil(r{a})"),
-            OpCode::Round => format!("w_round(r{a})"),
-            OpCode::Fract => format!("r{a} - floor(r{a})"),
-            OpCode::Sign => format!("w_sign(r{a})"),
-            OpCode::Sin => format!("sin(r{a})"),
-            OpCode::Cos => format!("cos(r{a})"),
-            OpCode::Tan => format!("tan(r{a})"),
-            OpCode::Asin => format!("asin(r{a})"),
-            OpCode::Acos => format!("acos(r{a})"),
-            OpCode::Atan => format!("atan(r{a})"),
-            OpCode::Sinh => format!("sinh(r{a})"),
-            OpCode::Cosh => format!("cosh(r{a})"),
-            OpCode::Tanh => format!("w_tanh(r{a})"),
-            OpCode::Exp => format!("exp(r{a})"),
-            OpCode::Log => format!("log(r{a})"),
-            OpCode::Log2 => format!("log2(r{a})"),
-            OpCode::Log10 => format!("log2(r{a}) * 0.30102999566398120"),
-            OpCode::Hash => format!("w_hash(r{a})"),
-            OpCode::Add => format!("r{a} + r{b}"),
-            OpCode::Sub => format!("r{a} - r{b}"),
-            OpCode::Mul => format!("r{a} * r{b}"),
-            OpCode::Div => format!("r{a} / r{b}"),
-            OpCode::Rem => format!("r{a} - r{b} * floor(r{a} / r{b})"),
-            OpCode::Pow => format!("w_pow(r{a}, r{b})"),
-            OpCode::Min => format!("min(r{a}, r{b})"),
-            OpCode::Max => format!("max(r{a}, r{b})"),
-            OpCode::Lt => format!("select(0.0, 1.0, r{a} < r{b})"),
-            OpCode::Le => format!("select(0.0, 1.0, r{a} <= r{b})"),
-            OpCode::Gt => format!("select(0.0, 1.0, r{a} > r{b})"),
-            OpCode::Ge => format!("select(0.0, 1.0, r{a} >= r{b})"),
-            OpCode::Eq => format!("select(0.0, 1.0, r{a} == r{b})"),
-            // `!(a == b)`: naga's float `!=` is ordered (NaN != NaN false); the CPU's is not.
-            OpCode::Ne => format!("select(0.0, 1.0, !(r{a} == r{b}))"),
-            OpCode::And => format!("select(0.0, 1.0, nz(r{a}) && nz(r{b}))"),
-            OpCode::Or => format!("select(0.0, 1.0, nz(r{a}) || nz(r{b}))"),
-            OpCode::Atan2 => format!("atan2(r{a}, r{b})"),
-            OpCode::Step => format!("select(1.0, 0.0, r{b} < r{a})"),
-            OpCode::Clamp => format!("min(max(r{a}, r{b}), r{c})"),
-            OpCode::Mix => format!("r{a} + (r{b} - r{a}) * r{c}"),
-            OpCode::Smoothstep => format!("w_smoothstep(r{a}, r{b}, r{c})"),
-            OpCode::Select => format!("select(r{c}, r{b}, nz(r{a}))"),
-            OpCode::Noise => format!("w_noise(r{a}, r{b}, r{c})"),
-            OpCode::Source => {
-                return Err(EmitError::Unsupported("sources (pictures, video, sound)"))
-            }
-            OpCode::Call => return Err(EmitError::Unsupported("reading another batch (getter)")),
-            OpCode::Buffer => return Err(EmitError::Unsupported("reading another batch (buffer)")),
-        };
-        let _ = writeln!(s, "  r{} = {e};", i.dst);
-    }
-    let o = |k: usize| outputs[display.first + k];
-    let (r, g, b) = if display.channels == 3 {
-        (o(0), o(1), o(2))
-    } else {
-        (o(0), o(0), o(0))
-    };
-    let _ = writeln!(
-        s,
-        "  pixels[gid.y * weft.width + gid.x] = channel(r{r}) | (channel(r{g}) << 8u) | (channel(r{b}) << 16u) | 0xff000000u;\n}}"
-    );
+    s.push_str("}\n");
     validate(&s)?;
     let key = *blake3::hash(s.as_bytes()).as_bytes();
     Ok(Shader {
         wgsl: s,
         key,
-        slot_vec4s,
+        slot_vec4s: slots,
+        sources: e.sources,
+        instrs: e.instrs,
     })
+}
+
+/// Where a body's coordinates come from: the frame (the shader's own point) or
+/// the arguments of a getter function, in the callee's coordinate order.
+#[derive(Clone, Copy)]
+enum Coords {
+    Frame,
+    Args,
+}
+
+/// The state of one emission: the getter functions and sources gathered so far.
+#[derive(Default)]
+struct Emitter {
+    /// WGSL of the getter functions, each emitted once.
+    functions: String,
+    /// Each emitted function's kernel and output (the getter's identity).
+    emitted: Vec<(*const Kernel, usize)>,
+    /// Distinct sources, in first-use order (their packing order).
+    sources: Vec<Arc<SourceData>>,
+    /// Instructions emitted so far, against [`MAX_INSTRS`].
+    instrs: usize,
+    /// Uniform slots read (one past the highest).
+    slots: usize,
+}
+
+impl Emitter {
+    /// The statements computing `kernel`'s registers. `reads` gives the strand slot
+    /// of each buffer it reads (`None` in a getter, which has no point of its own).
+    fn body(
+        &mut self,
+        kernel: &Kernel,
+        coords: Coords,
+        reads: Option<&[u32]>,
+        depth: usize,
+    ) -> Result<String, EmitError> {
+        self.instrs += kernel.instrs().len();
+        if self.instrs > MAX_INSTRS {
+            return Err(EmitError::TooLarge(self.instrs));
+        }
+        let mut s = String::with_capacity(48 * (kernel.instrs().len() + 16));
+        for r in 0..kernel.register_count().max(1) {
+            let _ = writeln!(s, "  var r{r}: f32;");
+        }
+        for &(r, v) in kernel.const_regs() {
+            let _ = writeln!(s, "  r{r} = {};", literal(v));
+        }
+        for (k, &(c, r)) in kernel.coord_regs().iter().enumerate() {
+            let v = match coords {
+                Coords::Args => format!("a{k}"),
+                Coords::Frame => match c {
+                    coord::X => "(f32(gid.x) + 0.5) / f32(weft.width)",
+                    coord::Y => "(f32(row) + 0.5) / f32(weft.height)",
+                    coord::TIME => "weft.time",
+                    coord::ABSTIME => "weft.abstime",
+                    coord::FRAME => "weft.frame",
+                    _ => "0.0",
+                }
+                .to_string(),
+            };
+            let _ = writeln!(s, "  r{r} = {v};");
+        }
+        for &(u, r) in kernel.uniform_regs() {
+            self.slots = self.slots.max(u as usize + 1);
+            let _ = writeln!(s, "  r{r} = weft.slots[{}u][{}u];", u / 4, u % 4);
+        }
+        for i in kernel.instrs() {
+            let (a, b, c) = (i.a, i.b, i.c);
+            let e =
+                match i.op {
+                    OpCode::Neg => format!("-r{a}"),
+                    OpCode::Not => format!("select(0.0, 1.0, !nz(r{a}))"),
+                    OpCode::Abs => format!("abs(r{a})"),
+                    OpCode::Sqrt => format!("sqrt(r{a})"),
+                    OpCode::Square => format!("r{a} * r{a}"),
+                    OpCode::Floor => format!("floor(r{a})"),
+                    OpCode::Ceil => format!("ceil(r{a})"),
+                    OpCode::Round => format!("w_round(r{a})"),
+                    OpCode::Fract => format!("r{a} - floor(r{a})"),
+                    OpCode::Sign => format!("w_sign(r{a})"),
+                    OpCode::Sin => format!("sin(r{a})"),
+                    OpCode::Cos => format!("cos(r{a})"),
+                    OpCode::Tan => format!("tan(r{a})"),
+                    OpCode::Asin => format!("asin(r{a})"),
+                    OpCode::Acos => format!("acos(r{a})"),
+                    OpCode::Atan => format!("atan(r{a})"),
+                    OpCode::Sinh => format!("sinh(r{a})"),
+                    OpCode::Cosh => format!("cosh(r{a})"),
+                    OpCode::Tanh => format!("w_tanh(r{a})"),
+                    OpCode::Exp => format!("exp(r{a})"),
+                    OpCode::Log => format!("log(r{a})"),
+                    OpCode::Log2 => format!("log2(r{a})"),
+                    OpCode::Log10 => format!("log2(r{a}) * 0.30102999566398120"),
+                    OpCode::Hash => format!("w_hash(r{a})"),
+                    OpCode::Add => format!("r{a} + r{b}"),
+                    OpCode::Sub => format!("r{a} - r{b}"),
+                    OpCode::Mul => format!("r{a} * r{b}"),
+                    OpCode::Div => format!("r{a} / r{b}"),
+                    OpCode::Rem => format!("r{a} - r{b} * floor(r{a} / r{b})"),
+                    OpCode::Pow => format!("w_pow(r{a}, r{b})"),
+                    OpCode::Min => format!("min(r{a}, r{b})"),
+                    OpCode::Max => format!("max(r{a}, r{b})"),
+                    OpCode::Lt => format!("select(0.0, 1.0, r{a} < r{b})"),
+                    OpCode::Le => format!("select(0.0, 1.0, r{a} <= r{b})"),
+                    OpCode::Gt => format!("select(0.0, 1.0, r{a} > r{b})"),
+                    OpCode::Ge => format!("select(0.0, 1.0, r{a} >= r{b})"),
+                    OpCode::Eq => format!("select(0.0, 1.0, r{a} == r{b})"),
+                    // `!(a == b)`: naga's float `!=` is ordered (NaN != NaN false); the CPU's is not.
+                    OpCode::Ne => format!("select(0.0, 1.0, !(r{a} == r{b}))"),
+                    OpCode::And => format!("select(0.0, 1.0, nz(r{a}) && nz(r{b}))"),
+                    OpCode::Or => format!("select(0.0, 1.0, nz(r{a}) || nz(r{b}))"),
+                    OpCode::Atan2 => format!("atan2(r{a}, r{b})"),
+                    OpCode::Step => format!("select(1.0, 0.0, r{b} < r{a})"),
+                    OpCode::Clamp => format!("min(max(r{a}, r{b}), r{c})"),
+                    OpCode::Mix => format!("r{a} + (r{b} - r{a}) * r{c}"),
+                    OpCode::Smoothstep => format!("w_smoothstep(r{a}, r{b}, r{c})"),
+                    OpCode::Select => format!("select(r{c}, r{b}, nz(r{a}))"),
+                    OpCode::Noise => format!("w_noise(r{a}, r{b}, r{c})"),
+                    OpCode::Source => {
+                        let src = kernel
+                            .sources()
+                            .get((i.aux >> 8) as usize)
+                            .ok_or(EmitError::Unsupported("a source the kernel does not hold"))?;
+                        let n = self.source(src);
+                        format!("s{n}({}u, r{a}, r{b}, r{c})", i.aux & 0xff)
+                    }
+                    OpCode::Buffer => {
+                        let slot = match reads {
+                            Some(r) => r
+                                .get(i.aux as usize)
+                                .ok_or(EmitError::Unsupported("a strand with no slot"))?,
+                            None => {
+                                return Err(EmitError::Unsupported(
+                                    "a getter reading a materialized strand",
+                                ))
+                            }
+                        };
+                        format!("strands[{slot}u * weft.stride + point]")
+                    }
+                    OpCode::Call => {
+                        let site = kernel.call_sites().get(i.aux as usize).ok_or(
+                            EmitError::Unsupported("a call site the kernel does not hold"),
+                        )?;
+                        let f = self.function(&site.getter.kernel, site.getter.output, depth)?;
+                        let args: Vec<String> = site.args.iter().map(|r| format!("r{r}")).collect();
+                        format!("g{f}({})", args.join(", "))
+                    }
+                };
+            let _ = writeln!(s, "  r{} = {e};", i.dst);
+        }
+        Ok(s)
+    }
+
+    /// The number of the function evaluating output `output` of getter kernel
+    /// `kernel`, emitting it on first use.
+    fn function(
+        &mut self,
+        kernel: &Kernel,
+        output: usize,
+        depth: usize,
+    ) -> Result<usize, EmitError> {
+        let id = (kernel as *const Kernel, output);
+        if let Some(n) = self.emitted.iter().position(|e| *e == id) {
+            return Ok(n);
+        }
+        if depth >= MAX_CALL_DEPTH {
+            return Err(EmitError::TooLarge(self.instrs));
+        }
+        let out = *kernel
+            .output_regs()
+            .get(output)
+            .ok_or(EmitError::Unsupported(
+                "a getter of an output its kernel lacks",
+            ))?;
+        let body = self.body(kernel, Coords::Args, None, depth + 1)?;
+        let n = self.emitted.len();
+        self.emitted.push(id);
+        let params: Vec<String> = (0..kernel.coord_regs().len())
+            .map(|k| format!("a{k}: f32"))
+            .collect();
+        let _ = write!(
+            self.functions,
+            "fn g{n}({}) -> f32 {{\n{body}  return r{out};\n}}\n",
+            params.join(", ")
+        );
+        Ok(n)
+    }
+
+    /// The number of `src` among the shader's sources, adding it on first use.
+    fn source(&mut self, src: &Arc<SourceData>) -> usize {
+        match self.sources.iter().position(|s| Arc::ptr_eq(s, src)) {
+            Some(n) => n,
+            None => {
+                self.sources.push(src.clone());
+                self.sources.len() - 1
+            }
+        }
+    }
 }
 
 /// Parses and validates `wgsl` with naga.
@@ -229,141 +410,5 @@ fn literal(v: f64) -> String {
     }
 }
 
-/// Bindings and the helper functions, after the `Frame` struct.
-const PRELUDE: &str = r#"
-@group(0) @binding(0) var<uniform> weft: Frame;
-@group(0) @binding(1) var<storage, read_write> pixels: array<u32>;
-
-// Truth on the bits: anything but +0 and -0 is true, NaN included (as the CPU).
-fn nz(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) != 0u; }
-
-fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
-
-fn nan() -> f32 { return bitcast<f32>(0x7fc00000u | weft.zero); }
-
-// floor(clamp(v, 0, 1) * 255 + 0.5), NaN as 0: the CPU's `to_u8`.
-fn channel(v: f32) -> u32 {
-  if (is_nan(v)) { return 0u; }
-  return u32(floor(min(max(v, 0.0), 1.0) * 255.0 + 0.5));
-}
-
-// 1, -1, or the argument itself (keeps -0 and NaN).
-fn w_sign(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }
-
-// Half away from zero (WGSL's `round` is half to even).
-fn w_round(x: f32) -> f32 {
-  let t = trunc(x);
-  return select(t, t + w_sign(x), abs(x - t) >= 0.5);
-}
-
-// From exp(-2|x|), which never overflows (WGSL's tanh may give NaN for large x).
-fn w_tanh(x: f32) -> f32 {
-  let e = exp(-2.0 * abs(x));
-  let t = (1.0 - e) / (1.0 + e);
-  return select(t, -t, x < 0.0);
-}
-
-// C's pow: x^2 is x*x, x^0 and 1^y are 1, a negative base needs an integer
-// exponent (odd keeps the sign), WGSL's pow being undefined for a negative base.
-fn w_pow(a: f32, b: f32) -> f32 {
-  if (b == 2.0) { return a * a; }
-  if (b == 0.0 || a == 1.0) { return 1.0; }
-  let m = exp2(b * log2(abs(a)));
-  if (a < 0.0) {
-    if (floor(b) != b) { return nan(); }
-    let h = b * 0.5;
-    return select(m, -m, floor(h) != h);
-  }
-  return m;
-}
-
-fn w_smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
-  if (e0 == e1) { return select(1.0, 0.0, x < e0); }
-  let t = min(max((x - e0) / (e1 - e0), 0.0), 1.0);
-  return t * t * (3.0 - 2.0 * t);
-}
-
-// 64-bit integers as (low, high) pairs of u32, for splitmix64.
-fn u64_add(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
-  let lo = a.x + b.x;
-  return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
-}
-
-// a ^ (a >> n), 0 < n < 32.
-fn u64_xorshr(a: vec2<u32>, n: u32) -> vec2<u32> {
-  return a ^ vec2<u32>((a.x >> n) | (a.y << (32u - n)), a.y >> n);
-}
-
-// The full 64-bit product of two u32, from 16-bit halves.
-fn mul32(a: u32, b: u32) -> vec2<u32> {
-  let a0 = a & 0xffffu; let a1 = a >> 16u;
-  let b0 = b & 0xffffu; let b1 = b >> 16u;
-  let p00 = a0 * b0; let p01 = a0 * b1; let p10 = a1 * b0; let p11 = a1 * b1;
-  let mid = (p00 >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
-  return vec2<u32>((mid << 16u) | (p00 & 0xffffu), p11 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u));
-}
-
-fn u64_mul(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
-  let p = mul32(a.x, b.x);
-  return vec2<u32>(p.x, p.y + a.x * b.y + a.y * b.x);
-}
-
-// Rotation left by 0 < n < 32.
-fn u64_rotl(a: vec2<u32>, n: u32) -> vec2<u32> {
-  return vec2<u32>((a.x << n) | (a.y >> (32u - n)), (a.y << n) | (a.x >> (32u - n)));
-}
-
-fn mix64(z0: vec2<u32>) -> vec2<u32> {
-  var z = u64_add(z0, vec2<u32>(0x7f4a7c15u, 0x9e3779b9u));
-  z = u64_mul(u64_xorshr(z, 30u), vec2<u32>(0x1ce4e5b9u, 0xbf58476du));
-  z = u64_mul(u64_xorshr(z, 27u), vec2<u32>(0x133111ebu, 0x94d049bbu));
-  return u64_xorshr(z, 31u);
-}
-
-// The top 24 of the 53 bits the CPU takes: within 2^-24 of its value, below 1.
-fn unit(z: vec2<u32>) -> f32 { return f32(z.y >> 8u) * (1.0 / 16777216.0); }
-
-// The IEEE 754 double bits of an f32 (exact: every f32 is a double); -0 as 0.
-fn f64_bits(x: f32) -> vec2<u32> {
-  let b = bitcast<u32>(x);
-  let mag = b & 0x7fffffffu;
-  if (mag == 0u) { return vec2<u32>(0u, 0u); }
-  let e = mag >> 23u;
-  var m = mag & 0x7fffffu;
-  var e64 = e + 896u;
-  if (e == 255u) {
-    e64 = 0x7ffu;
-  } else if (e == 0u) {
-    let p = 31u - countLeadingZeros(m);
-    e64 = p + 874u;
-    m = (m << (23u - p)) & 0x7fffffu;
-  }
-  return vec2<u32>(m << 29u, (b & 0x80000000u) | (e64 << 20u) | (m >> 3u));
-}
-
-fn w_hash(x: f32) -> f32 { return unit(mix64(f64_bits(x))); }
-
-fn i64_of(i: i32) -> vec2<u32> { return vec2<u32>(bitcast<u32>(i), select(0u, 0xffffffffu, i < 0)); }
-
-fn lattice(i: i32, j: i32, k: i32) -> f32 {
-  let kk = u64_rotl(mix64(i64_of(k)), 17u);
-  let jj = u64_rotl(mix64(i64_of(j) ^ kk), 31u);
-  return unit(mix64(i64_of(i) ^ jj));
-}
-
-fn fade(t: f32) -> f32 { return t * t * (3.0 - 2.0 * t); }
-
-fn lerp(a: f32, b: f32, t: f32) -> f32 { return a + (b - a) * t; }
-
-fn w_noise(x: f32, y: f32, z: f32) -> f32 {
-  let fx = floor(x); let fy = floor(y); let fz = floor(z);
-  let i = i32(fx); let j = i32(fy); let k = i32(fz);
-  let u = fade(x - fx); let v = fade(y - fy); let w = fade(z - fz);
-  let x00 = lerp(lattice(i, j, k), lattice(i + 1, j, k), u);
-  let x10 = lerp(lattice(i, j + 1, k), lattice(i + 1, j + 1, k), u);
-  let x01 = lerp(lattice(i, j, k + 1), lattice(i + 1, j, k + 1), u);
-  let x11 = lerp(lattice(i, j + 1, k + 1), lattice(i + 1, j + 1, k + 1), u);
-  return lerp(lerp(x00, x10, v), lerp(x01, x11, v), w);
-}
-
-"#;
+/// The bindings and helper functions, after the `Frame` struct.
+const PRELUDE: &str = include_str!("prelude.wgsl");

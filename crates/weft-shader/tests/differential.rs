@@ -1,18 +1,19 @@
 //! The GPU path checked against its reference, as a JIT against its interpreter:
 //! every conformance program with a display (`tests/conformance/**/*.weft`, the
-//! libraries under `lib/` aside) is drawn by the CPU visual backend and by the
-//! shader on a small grid at a few times, and the two frames must agree within
-//! one step per 8-bit channel (the tolerance `docs/language.md` states). A program
-//! the shader path does not support yet (sources, reads of other batches) is
-//! counted and listed, not failed. Emitting needs no adapter, so every display's
+//! libraries under `lib/` aside) is drawn by the CPU visual backend and by the GPU
+//! visual backend on a small grid at a few times, and the two frames must agree
+//! within one step per 8-bit channel (the tolerance `docs/language.md` states);
+//! none may fall back to the CPU. Emitting needs no adapter, so every display's
 //! WGSL is validated by naga on any machine; drawing needs one: without it the
 //! test says so in one line and passes, unless `WEFT_REQUIRE_GPU` is set.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
+use weft_engine::visual::{DrawnBy, Painter};
+use weft_graph::Graph;
 use weft_graph::Scope;
-use weft_shader::{Display, EmitError, FrameInputs, Gpu, GpuError};
+use weft_shader::{Display, EmitError, GpuDevice, GpuError};
 use weft_sources::{SourceOptions, SourceSet};
 
 /// Most an 8-bit channel may differ between the two paths.
@@ -54,7 +55,19 @@ fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
 struct Case {
     name: String,
     program: Arc<weft_lang::ir::Program>,
+    sources: Arc<SourceSet>,
+    /// CPU coordinators, one per scope with a display.
     scopes: Vec<Coordinator>,
+    /// The graph of each of those scopes.
+    graphs: Vec<Graph>,
+}
+
+fn config() -> EngineConfig {
+    EngineConfig {
+        width: SIZE.0,
+        height: SIZE.1,
+        audio_block: 64,
+    }
 }
 
 fn load(path: &Path) -> Option<Case> {
@@ -70,16 +83,13 @@ fn load(path: &Path) -> Option<Case> {
     }
     let sources = Arc::new(sources);
     let mut scopes = Vec::new();
+    let mut graphs = Vec::new();
     for scope in Scope::all(&program) {
         let graph = weft_graph::build(&program, scope).ok()?;
-        let config = EngineConfig {
-            width: SIZE.0,
-            height: SIZE.1,
-            audio_block: 64,
-        };
-        let c = Coordinator::new(program.clone(), sources.clone(), graph, config).ok()?;
+        let c = Coordinator::new(program.clone(), sources.clone(), graph.clone(), config()).ok()?;
         if c.visual().has_display() {
             scopes.push(c);
+            graphs.push(graph);
         }
     }
     let name = path
@@ -91,7 +101,9 @@ fn load(path: &Path) -> Option<Case> {
     Some(Case {
         name,
         program,
+        sources,
         scopes,
+        graphs,
     })
 }
 
@@ -139,46 +151,58 @@ fn every_display_emits_wgsl_that_naga_validates_or_is_refused_by_type() {
     assert!(emitted > 20, "only {emitted} displays emitted");
 }
 
-#[test]
-fn gpu_frames_match_the_cpu_within_one_step() {
-    let mut gpu = match Gpu::new() {
-        Ok(g) => g,
+/// The GPU device, or `None` (after one line) on a machine without an adapter.
+fn device() -> Option<Arc<GpuDevice>> {
+    match GpuDevice::open() {
+        Ok(d) => Some(Arc::new(d)),
         Err(e @ GpuError::NoAdapter) => {
             println!("skipped: {e}");
             assert!(
                 std::env::var_os("WEFT_REQUIRE_GPU").is_none(),
                 "WEFT_REQUIRE_GPU is set and {e}"
             );
-            return;
+            None
         }
         Err(e) => panic!("{e}"),
-    };
-    println!("adapter: {}", gpu.adapter());
+    }
+}
+
+/// Every scope of every case drawn by the GPU backend (a coordinator with the
+/// device's painter, so multi-batch programs, getters and sources are the
+/// backend's own) and by the CPU, frame by frame.
+#[test]
+fn gpu_frames_match_the_cpu_within_one_step() {
+    let Some(device) = device() else { return };
+    let painter = Painter::Device(device.clone());
+    println!("adapter: {}", painter.describe());
     let (mut compared, mut worst) = (0usize, 0u8);
-    let mut unsupported = Vec::new();
+    let mut fell_back = Vec::new();
     let mut failures = Vec::new();
     let mut divergent = Vec::new();
     for mut case in all_cases() {
-        let fps = case.program.settings.fps();
         let uniforms = Uniforms::new(&case.program);
-        for c in &mut case.scopes {
-            let (kernel, display) = display_of(c);
+        for (c, graph) in case.scopes.iter_mut().zip(&case.graphs) {
+            let mut g = Coordinator::with_painter(
+                case.program.clone(),
+                case.sources.clone(),
+                graph.clone(),
+                config(),
+                &painter,
+            )
+            .expect("the GPU coordinator builds whatever the CPU one builds");
+            if let DrawnBy::Fallback { reason, .. } = g.visual().drawn_by() {
+                fell_back.push(format!("{} ({reason})", case.name));
+                continue;
+            }
             for t in TIMES {
                 let cpu = c.render_frame(t, t, &uniforms).to_vec();
-                let inputs = FrameInputs {
-                    time: t,
-                    abstime: t,
-                    frame: (t * fps).floor(),
-                    uniforms: uniforms.as_slice(),
-                };
-                let got = match gpu.render(&kernel, display, SIZE.0, SIZE.1, &inputs) {
-                    Ok(f) => f,
-                    Err(GpuError::Emit(EmitError::Unsupported(why))) => {
-                        unsupported.push(format!("{} ({why})", case.name));
-                        break;
-                    }
-                    Err(e) => panic!("{}: {e}", case.name),
-                };
+                let got = g.render_frame(t, t, &uniforms).to_vec();
+                assert!(
+                    matches!(g.visual().drawn_by(), DrawnBy::Gpu(_)),
+                    "{}: {}",
+                    case.name,
+                    g.visual().drawn_by()
+                );
                 assert_eq!(got.len(), cpu.len());
                 compared += 1;
                 let bad = cpu.iter().zip(&got).enumerate().find_map(|(i, (a, b))| {
@@ -202,34 +226,54 @@ fn gpu_frames_match_the_cpu_within_one_step() {
             }
         }
     }
-    unsupported.dedup();
     println!(
-        "{compared} frames compared, largest difference within tolerance {worst}; {} unsupported: {}",
-        unsupported.len(),
-        unsupported.join(", ")
+        "{compared} frames compared, largest difference within tolerance {worst}; {} drawn on the CPU: {}",
+        fell_back.len(),
+        fell_back.join(", ")
     );
     for d in &divergent {
         println!("known divergence: {d}");
     }
     assert!(compared > 20, "only {compared} frames compared");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // Same kernels, same shaders: drawing again compiles nothing new.
-    let before = gpu.pipelines_compiled();
-    for case in all_cases().iter().take(5) {
-        for c in &case.scopes {
-            let (kernel, display) = display_of(c);
-            let inputs = FrameInputs {
-                time: 0.5,
-                abstime: 0.5,
-                frame: 0.0,
-                uniforms: &[0.25; 8],
-            };
-            let _ = gpu.render(&kernel, display, 4, 3, &inputs);
+    assert!(
+        fell_back.is_empty(),
+        "every conformance display draws on the GPU: {}",
+        fell_back.join(", ")
+    );
+}
+
+/// Same kernels, same shaders: building the same programs again compiles no
+/// pipeline and uploads no source.
+#[test]
+fn rebuilding_compiles_no_new_pipeline() {
+    let Some(device) = device() else { return };
+    let painter = Painter::Device(device.clone());
+    let cases = all_cases();
+    let build = |case: &Case| {
+        for graph in &case.graphs {
+            let mut g = Coordinator::with_painter(
+                case.program.clone(),
+                case.sources.clone(),
+                graph.clone(),
+                config(),
+                &painter,
+            )
+            .expect("builds");
+            let uniforms = Uniforms::new(&case.program);
+            g.render_frame(0.5, 0.5, &uniforms);
         }
+    };
+    for case in &cases {
+        build(case);
+    }
+    let before = device.counts();
+    for case in &cases {
+        build(case);
     }
     assert_eq!(
-        gpu.pipelines_compiled(),
+        device.counts(),
         before,
-        "a cached pipeline was rebuilt"
+        "a cached pipeline or source was rebuilt"
     );
 }

@@ -98,8 +98,9 @@ impl SourceData {
         matches!(self, SourceData::Silence | SourceData::Black)
     }
 
-    /// The blake3 digest of the decoded content (kind, shape and samples).
-    fn digest(&self) -> [u8; 32] {
+    /// The blake3 digest of the decoded content (kind, shape and samples): equal
+    /// digests, equal samples (the GPU uploads a source once per digest).
+    pub fn digest(&self) -> [u8; 32] {
         let mut h = blake3::Hasher::new();
         h.update(b"weft-source-v1\0");
         let num = |h: &mut blake3::Hasher, v: u64| {

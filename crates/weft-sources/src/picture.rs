@@ -77,6 +77,11 @@ impl Image {
         self
     }
 
+    /// How many outputs it has: the rest sample as 0.
+    pub fn outputs(&self) -> u32 {
+        self.outputs
+    }
+
     /// Width in pixels.
     pub fn width(&self) -> usize {
         self.width

@@ -106,6 +106,11 @@ impl Audio {
         })
     }
 
+    /// How many outputs it has: the rest sample as 0.
+    pub fn outputs(&self) -> u32 {
+        self.outputs
+    }
+
     /// Channels kept (1 or 2).
     pub fn channels(&self) -> usize {
         self.channels
