@@ -29,6 +29,8 @@ enum Command {
     Audio(commands::audio::Args),
     /// Show the render graph: nodes, owners, batches, hashes and wiring.
     Graph(commands::graph::Args),
+    /// Say what draws pictures here (GPU adapter or CPU) and which tools weft finds.
+    Info(commands::info::Args),
     /// Play a file in the terminal: OSC out, a command prompt, reload on save.
     Run(commands::run::Args),
     /// Serve a folder to browsers: live results, picture and sound on every save.
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Frame(a) => commands::frame::run(a),
         Command::Audio(a) => commands::audio::run(a),
         Command::Graph(a) => commands::graph::run(a),
+        Command::Info(a) => commands::info::run(a),
         Command::Run(a) => commands::run::run(a),
         Command::Dev(a) => commands::dev::run(a),
         Command::Render(a) => commands::render::run(a),

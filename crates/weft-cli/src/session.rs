@@ -4,10 +4,12 @@
 use crate::failure::Failure;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use weft_diagnostics::{has_errors, render_all, Diagnostic, SourceMap};
+use weft_diagnostics::{has_errors, render_all, Code, Diagnostic, SourceMap};
+use weft_engine::visual::{DrawnBy, Painter};
 use weft_files::ReadFiles;
 use weft_graph::Scope;
 use weft_lang::ir::{Program, SegmentId};
+use weft_shader::BackendChoice;
 use weft_sources::{SourceOptions, SourceSet};
 
 /// Options shared by the commands that run a program.
@@ -19,6 +21,63 @@ pub struct Inputs {
     /// Image or video that `camera()` shows (default: black, with a warning).
     #[arg(long, value_name = "FILE")]
     pub camera: Option<PathBuf>,
+}
+
+/// `--backend`, shared by the commands that draw pictures.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Drawing {
+    /// What draws pictures: `auto` (the GPU when wgpu finds an adapter, Mesa's
+    /// lavapipe included, else the CPU with one note), `cpu` (the reference), or
+    /// `gpu` (no adapter is an error naming what to install, exit 3). A program the
+    /// GPU cannot draw is drawn on the CPU with warning W0802.
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    pub backend: BackendArg,
+}
+
+/// The values of `--backend`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BackendArg {
+    /// The GPU when there is an adapter, else the CPU.
+    #[default]
+    Auto,
+    /// The CPU kernels (the reference).
+    Cpu,
+    /// The GPU through wgpu.
+    Gpu,
+}
+
+impl Drawing {
+    /// Opens what draws pictures, printing the note `auto` gives when it falls
+    /// back to the CPU.
+    pub fn open(&self) -> Result<Painter, Failure> {
+        let choice = match self.backend {
+            BackendArg::Auto => BackendChoice::Auto,
+            BackendArg::Cpu => BackendChoice::Cpu,
+            BackendArg::Gpu => BackendChoice::Gpu,
+        };
+        let (painter, note) = choice.open().map_err(|e| Failure::Io(e.to_string()))?;
+        if let Some(note) = note {
+            crate::failure::err(&format!("note: {note}\n"));
+        }
+        Ok(painter)
+    }
+}
+
+/// Warning W0802 when a device was chosen but the CPU draws, at the statement the
+/// device could not draw when there is one.
+pub fn fallback_warning(drawn_by: &DrawnBy, map: &SourceMap) -> Option<String> {
+    let DrawnBy::Fallback { reason, span } = drawn_by else {
+        return None;
+    };
+    let message = format!("drawn on the CPU: {reason}");
+    let d = match span {
+        Some(span) => Diagnostic::warning(Code::CpuFallback, *span, message),
+        None => Diagnostic {
+            severity: weft_diagnostics::Severity::Warning,
+            ..Diagnostic::spanless(Code::CpuFallback, message)
+        },
+    };
+    Some(render_all(&[d], map))
 }
 
 /// A program ready to run.

@@ -90,6 +90,7 @@ codes! {
     CameraFallback = "W0602", "`camera()` without `--camera FILE` shows black";
     TooLarge = "E0801", "a program larger than weft compiles (the size budget in docs/language.md)";
     UnboundCoordinate = "W0301", "a `me@…` coordinate no backend binds and no remap sets, named like one that is bound";
+    CpuFallback = "W0802", "a picture the GPU was chosen for but cannot draw, drawn on the CPU";
 }
 
 #[cfg(test)]

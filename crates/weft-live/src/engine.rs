@@ -16,6 +16,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
 use weft_engine::swap::SwapReport;
+use weft_engine::visual::Painter;
 use weft_kernel::uniform;
 
 /// How the engine is set up.
@@ -35,6 +36,8 @@ pub struct EngineOptions {
     pub max_commands_per_tick: usize,
     /// Where time comes from: the system's clock, or a manual one in tests.
     pub clock: Clock,
+    /// What draws the pictures (the CPU reference or a GPU).
+    pub painter: Painter,
 }
 
 impl Default for EngineOptions {
@@ -47,6 +50,7 @@ impl Default for EngineOptions {
             osc: None,
             max_commands_per_tick: 1 << 20,
             clock: Clock::System,
+            painter: Painter::Cpu,
         }
     }
 }
@@ -235,6 +239,7 @@ impl Engine {
             bpm: weft_lang::ir::Settings::DEFAULT_BPM,
             pointer: (0.5, 0.5),
             last_error: osc_error.clone(),
+            drawn_by: options.painter.describe(),
             ..Snapshot::default()
         }));
         let frame: Latest<Frame> = Arc::new(arc_swap::ArcSwap::from_pointee(Frame::default()));
@@ -564,16 +569,22 @@ impl Live {
                         report.merge(r);
                         in_place.push(i);
                     }),
-                _ => Coordinator::new(program.clone(), p.sources.clone(), graph.clone(), config)
-                    .map(|c| {
-                        let g = c.graph();
-                        report.batches_compiled += g.batches.len();
-                        let names = g.order.iter().map(|n| g.node(*n).name.clone());
-                        report.nodes_changed.extend(names.clone());
-                        report.nodes_compiled.extend(names.clone());
-                        report.nodes_lowered.extend(names);
-                        replacements.push((i, c));
-                    }),
+                _ => Coordinator::with_painter(
+                    program.clone(),
+                    p.sources.clone(),
+                    graph.clone(),
+                    config,
+                    &self.options.painter,
+                )
+                .map(|c| {
+                    let g = c.graph();
+                    report.batches_compiled += g.batches.len();
+                    let names = g.order.iter().map(|n| g.node(*n).name.clone());
+                    report.nodes_changed.extend(names.clone());
+                    report.nodes_compiled.extend(names.clone());
+                    report.nodes_lowered.extend(names);
+                    replacements.push((i, c));
+                }),
             };
             if let Err(e) = result {
                 failure = Some(e.to_string());
@@ -644,6 +655,9 @@ impl Live {
             (Some(e), _) => Some(format!("{e}{}", p.warnings)),
         };
         self.state.last_swap = report;
+        if let Some(c) = self.scopes.first() {
+            self.state.drawn_by = c.visual().drawn_by().to_string();
+        }
         self.uniforms = Some(u);
         self.loaded = Some(p);
         self.frame_stale = true;

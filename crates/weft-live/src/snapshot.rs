@@ -121,6 +121,9 @@ pub struct Snapshot {
     pub fps: f64,
     /// Audio sample rate.
     pub rate: u32,
+    /// What draws the pictures: `cpu`, `gpu on ADAPTER`, or `cpu (why the GPU
+    /// cannot)`.
+    pub drawn_by: String,
 }
 
 impl Snapshot {
@@ -167,12 +170,13 @@ impl Snapshot {
     /// The `info` text.
     pub fn info(&self) -> String {
         let mut s = format!(
-            "transport {}\ntime {:.3} s\ntempo {} bpm\nprogram {} (version {})\nframes {}  samples {}  osc messages {}\n",
+            "transport {}\ntime {:.3} s\ntempo {} bpm\nprogram {} (version {})\npictures {}\nframes {}  samples {}  osc messages {}\n",
             self.transport.name(),
             self.time,
             self.bpm,
             self.program_path.as_deref().unwrap_or("none"),
             self.program_version,
+            self.drawn_by,
             self.frames,
             self.samples,
             self.osc_sent,

@@ -68,11 +68,12 @@ impl<'a> ChunkRenderer<'a> {
                     audio_block: AUDIO_BLOCK as u32,
                 }
             };
-            let c = Coordinator::new(
+            let c = Coordinator::with_painter(
                 self.piece.program.clone(),
                 self.piece.sources.clone(),
                 self.piece.graphs[segment].clone(),
                 config,
+                &self.piece.painter,
             )
             .map_err(|e| RenderError::Engine(e.to_string()))?;
             self.coordinators.insert(segment, c);

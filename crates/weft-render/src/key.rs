@@ -98,6 +98,9 @@ pub fn segment_basis(piece: &Piece, graph: &Graph, settings: &RenderSettings) ->
     if format.has_video() {
         h.update(&settings.width.to_le_bytes());
         h.update(&settings.height.to_le_bytes());
+        // The CPU and each GPU may differ in the last bit of a pixel.
+        h.update(piece.painter.describe().as_bytes());
+        h.update(&[0]);
     }
     if format == crate::settings::Format::Mp4 {
         h.update(crate::encode::VIDEO_ARGS.join(" ").as_bytes());

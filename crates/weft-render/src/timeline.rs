@@ -13,6 +13,7 @@ use crate::settings::{Format, RenderSettings};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use weft_engine::visual::Painter;
 use weft_graph::{Graph, Scope};
 use weft_lang::ast::OutputKind;
 use weft_lang::ir::Program;
@@ -31,9 +32,18 @@ pub struct Piece {
     pub sources: Arc<SourceSet>,
     /// One graph per segment (or one for a file without segments).
     pub graphs: Vec<Graph>,
+    /// What draws its frames (the CPU unless [`Piece::drawn_with`] says otherwise);
+    /// part of every chunk's key, since the two paths may differ in the last bit.
+    pub painter: Painter,
 }
 
 impl Piece {
+    /// The same piece drawn by `painter`.
+    pub fn drawn_with(mut self, painter: Painter) -> Piece {
+        self.painter = painter;
+        self
+    }
+
     /// Builds the graphs of every scope for a render with `settings`.
     pub fn new(
         path: &Path,
@@ -64,6 +74,7 @@ impl Piece {
             program: Arc::new(program),
             sources,
             graphs,
+            painter: Painter::Cpu,
         })
     }
 

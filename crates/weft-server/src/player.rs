@@ -85,15 +85,17 @@ impl std::fmt::Debug for Player {
 const PCM_FRAMES: usize = 960;
 
 impl Player {
-    /// Starts a player for `file` rendering frames of `size`; `send` receives
+    /// Starts a player for `file` rendering frames of `size` with `painter`; `send` receives
     /// what its watchers get (from the pump thread).
     pub fn start(
         file: String,
         size: (u32, u32),
+        painter: weft_engine::visual::Painter,
         send: impl Fn(PlayerEvent) + Send + 'static,
     ) -> Player {
         let (engine, mut audio) = Engine::start(EngineOptions {
             size: Some(size),
+            painter,
             ..EngineOptions::default()
         });
         let handle = engine.handle();

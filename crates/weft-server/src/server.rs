@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
+use weft_engine::visual::Painter;
 use weft_watch::{WatchError, Watcher};
 
 /// The browser client, embedded at build time.
@@ -47,6 +48,8 @@ pub struct ServerConfig {
     pub evict_after: Duration,
     /// Called before each block a build evaluates (tests hold a build here).
     pub before_block: Option<BlockHook>,
+    /// What draws the players' pictures.
+    pub painter: Painter,
 }
 
 impl ServerConfig {
@@ -66,6 +69,7 @@ impl ServerConfig {
             cache_bytes: crate::executor::DEFAULT_CACHE_BYTES,
             evict_after: Duration::from_secs(30),
             before_block: None,
+            painter: Painter::Cpu,
         }
     }
 }
@@ -148,6 +152,7 @@ impl Server {
                 evict_after: config.evict_after,
                 change_window: Duration::from_millis(100),
                 before_block: config.before_block.clone(),
+                painter: config.painter.clone(),
             },
             tx.clone(),
         )

@@ -3,6 +3,7 @@
 
 use crate::failure::{err, out, Failure};
 use crate::prompt::PromptLine;
+use crate::session::Drawing;
 use std::path::PathBuf;
 use std::time::Duration;
 use weft_server::{Server, ServerConfig};
@@ -28,6 +29,8 @@ pub struct Args {
     /// Byte limit of the block result cache, in MB.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     cache_mb: u64,
+    #[command(flatten)]
+    drawing: Drawing,
 }
 
 /// Serves until Ctrl-C.
@@ -38,6 +41,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             args.dir.display()
         )));
     }
+    let painter = args.drawing.open()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,6 +52,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         config.port = args.port;
         config.debounce = Duration::from_millis(args.debounce_ms);
         config.cache_bytes = (args.cache_mb as usize).saturating_mul(1 << 20);
+        let drawn_by = painter.describe();
+        config.painter = painter;
         if !config.is_local() {
             err(&format!(
                 "weft dev: warning: listening on {}, which other machines on the network may reach: \
@@ -64,6 +70,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "weft dev: serving {} at {url}\n",
             args.dir.display()
         ));
+        out(&format!("weft dev: pictures drawn by {drawn_by}\n"));
         out("type `help` for commands; Ctrl-C stops\n");
         if args.open {
             if let Err(e) = open::that_detached(&url) {

@@ -1,11 +1,10 @@
 //! `weft frame FILE [--time T] [--size WxH] [--backend auto|cpu|gpu] -o out.png`.
 
 use crate::failure::{write_atomic, Failure};
-use crate::session::{self, Inputs};
+use crate::session::{self, Drawing, Inputs};
 use std::path::PathBuf;
 use weft_diagnostics::{render, Code, Diagnostic};
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
-use weft_shader::{Display, FrameInputs, Gpu, GpuError};
 
 /// Arguments of `weft frame`.
 #[derive(clap::Args, Debug)]
@@ -25,24 +24,10 @@ pub struct Args {
     /// Where to write the PNG.
     #[arg(short, long, value_name = "OUT.png")]
     output: PathBuf,
-    /// Who draws: the GPU when there is an adapter and it supports the program
-    /// (`auto`, else the CPU with a note), always the CPU, or the GPU (`gpu`: no
-    /// adapter is an error; a program it does not support is drawn on the CPU).
-    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
-    backend: BackendChoice,
+    #[command(flatten)]
+    drawing: Drawing,
     #[command(flatten)]
     inputs: Inputs,
-}
-
-/// Which backend draws pictures.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BackendChoice {
-    /// The GPU when possible, else the CPU.
-    Auto,
-    /// The CPU kernels (the reference).
-    Cpu,
-    /// The GPU through wgpu.
-    Gpu,
 }
 
 /// Renders one frame and writes it as PNG (atomically).
@@ -71,8 +56,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         height,
         audio_block: 64,
     };
-    let mut c = Coordinator::new(program.clone(), s.sources.clone(), graph, config)
-        .map_err(|e| session::engine_failure(e, &s.map))?;
+    let painter = args.drawing.open()?;
+    let mut c =
+        Coordinator::with_painter(program.clone(), s.sources.clone(), graph, config, &painter)
+            .map_err(|e| session::engine_failure(e, &s.map))?;
     if !c.visual().has_display() {
         let d = Diagnostic::spanless(
             Code::NoOutput,
@@ -80,25 +67,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         );
         return Err(Failure::Program(render(&d, &s.map)));
     }
-    let rgba = match args.backend {
-        BackendChoice::Cpu => None,
-        choice => match gpu_frame(&c, width, height, time, args.time, &uniforms) {
-            Ok(rgba) => Some(rgba),
-            Err(e @ (GpuError::NoAdapter | GpuError::Device { .. }))
-                if choice == BackendChoice::Gpu =>
-            {
-                return Err(Failure::Io(e.to_string()));
-            }
-            Err(e) => {
-                eprintln!("note: drawing on the CPU: {e}");
-                None
-            }
-        },
-    };
-    let rgba = match rgba {
-        Some(rgba) => rgba,
-        None => c.render_frame(time, args.time, &uniforms).to_vec(),
-    };
+    let rgba = c.render_frame(time, args.time, &uniforms).to_vec();
+    if let Some(w) = session::fallback_warning(&c.visual().drawn_by(), &s.map) {
+        crate::failure::err(&w);
+    }
     write_atomic(&args.output, &s.reads, |tmp| {
         image::save_buffer_with_format(
             tmp,
@@ -110,32 +82,4 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )
         .map_err(|e| e.to_string())
     })
-}
-
-/// The display drawn on the GPU: the display kernel emitted as a shader, with the
-/// coordinator's time conventions (`me@frame` from the program's fps).
-fn gpu_frame(
-    c: &Coordinator,
-    width: u32,
-    height: u32,
-    time: f64,
-    abstime: f64,
-    uniforms: &Uniforms,
-) -> Result<Vec<u8>, GpuError> {
-    let (kernel, first, channels) =
-        c.visual()
-            .display_kernel()
-            .ok_or(GpuError::Emit(weft_shader::EmitError::Unsupported(
-                "a program without a display",
-            )))?;
-    // Support first: a program the GPU path cannot draw says so whatever the machine.
-    let shader = weft_shader::emit(kernel, Display { first, channels })?;
-    let mut gpu = Gpu::new()?;
-    let inputs = FrameInputs {
-        time,
-        abstime,
-        frame: (abstime * c.program().settings.fps()).floor(),
-        uniforms: uniforms.as_slice(),
-    };
-    gpu.render_shader(&shader, width, height, &inputs)
 }

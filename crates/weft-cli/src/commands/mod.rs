@@ -7,6 +7,7 @@ pub mod dev;
 pub mod eval;
 pub mod frame;
 pub mod graph;
+pub mod info;
 pub mod render;
 pub mod run;
 pub mod sound;

@@ -3,7 +3,7 @@
 //! (plain lines otherwise) and a report per segment (`--json` for machines).
 
 use crate::failure::{self, Failure};
-use crate::session::{self, Inputs};
+use crate::session::{self, Drawing, Inputs};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -53,6 +53,8 @@ pub struct Target {
     pub params: Vec<String>,
     #[command(flatten)]
     pub inputs: Inputs,
+    #[command(flatten)]
+    pub drawing: Drawing,
     /// Keep warnings in [`Prepared::warnings`] instead of printing them (a
     /// full-screen UI shows them itself).
     #[arg(skip)]
@@ -167,8 +169,10 @@ impl Target {
         let mut program = (*s.program).clone();
         session::set_params(&mut program, &self.params)?;
         let settings = RenderSettings::resolve(request, &program).map_err(failure)?;
-        let piece =
-            Piece::new(&self.file, &program, s.sources.clone(), &settings).map_err(failure)?;
+        let painter = self.drawing.open()?;
+        let piece = Piece::new(&self.file, &program, s.sources.clone(), &settings)
+            .map_err(failure)?
+            .drawn_with(painter);
         let timeline = Timeline::new(&piece, &settings);
         Ok(Prepared {
             piece,

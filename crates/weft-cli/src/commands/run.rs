@@ -5,7 +5,7 @@
 use crate::commands::sound;
 use crate::failure::Failure;
 use crate::prompt::PromptLine;
-use crate::session::Inputs;
+use crate::session::{Drawing, Inputs};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -34,6 +34,8 @@ pub struct Args {
     debounce_ms: u64,
     #[command(flatten)]
     inputs: Inputs,
+    #[command(flatten)]
+    drawing: Drawing,
 }
 
 enum Event {
@@ -54,12 +56,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "--debounce-ms: at most 10000 milliseconds".to_string(),
         ));
     }
+    let painter = args.drawing.open()?;
+    let drawn_by = painter.describe();
     let (engine, audio) = Engine::start(EngineOptions {
         osc: Some(args.osc.clone()),
+        painter,
         ..EngineOptions::default()
     });
     say(&format!(
-        "weft run {}: OSC to {}; type `help`",
+        "weft run {}: OSC to {}, pictures drawn by {drawn_by}; type `help`",
         args.file.display(),
         args.osc
     ));

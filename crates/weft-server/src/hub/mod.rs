@@ -167,6 +167,8 @@ pub struct HubConfig {
     pub change_window: Duration,
     /// Called before each block a build evaluates (tests hold a build here).
     pub before_block: Option<BlockHook>,
+    /// What draws the players' pictures.
+    pub painter: weft_engine::visual::Painter,
 }
 
 struct Client {

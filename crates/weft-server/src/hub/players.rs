@@ -79,7 +79,8 @@ impl Hub {
         self.generations += 1;
         let generation = self.generations;
         entry.generation = generation;
-        let player = Player::start(rel.to_string(), (w, h), move |event| {
+        let painter = self.config.painter.clone();
+        let player = Player::start(rel.to_string(), (w, h), painter, move |event| {
             let _ = tx.send(HubMsg::Player {
                 file: file.clone(),
                 generation,
