@@ -5,8 +5,24 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
+use weft_engine::backend::EngineError;
+use weft_engine::visual::{Painter, Visual, VisualBackend, VisualDevice};
 use weft_render::{ChunkKey, Format, Piece, Quality, RenderSettings, Request, Timeline};
 use weft_sources::{SourceOptions, SourceSet};
+
+/// A device that draws with the CPU backend under another name: what the key
+/// sees of a GPU (weft-render knows devices only through the engine's trait).
+#[derive(Debug)]
+struct OtherDevice;
+
+impl VisualDevice for OtherDevice {
+    fn visual(self: Arc<Self>, width: u32, height: u32) -> Result<Box<dyn Visual>, EngineError> {
+        Ok(Box::new(VisualBackend::new(width, height)?))
+    }
+    fn name(&self) -> String {
+        "another device".into()
+    }
+}
 
 const PIECE: &str = r#"// Eight segments; `wave` is shared by s2 and s5, `glow` by s7 alone.
 wave<v> = 0.5 + 0.5 * sin(me@time * tau)
@@ -50,6 +66,11 @@ fn write_png(path: &Path, shade: u8) {
 
 /// The keys of every segment's chunks for `source` under `request`.
 fn keys(dir: &Path, source: &str, request: &Request) -> Vec<Vec<ChunkKey>> {
+    keys_drawn(dir, source, request, Painter::Cpu)
+}
+
+/// [`keys`] with the frames drawn by `painter`.
+fn keys_drawn(dir: &Path, source: &str, request: &Request, painter: Painter) -> Vec<Vec<ChunkKey>> {
     let path = dir.join("piece.weft");
     std::fs::write(&path, source).expect("writing the piece");
     let built = weft_lang::build_program(&path, &weft_lang::BuildOptions).expect("reading");
@@ -61,7 +82,9 @@ fn keys(dir: &Path, source: &str, request: &Request) -> Vec<Vec<ChunkKey>> {
     let program = built.program.expect("a program");
     let (sources, _) = SourceSet::load(&program, &SourceOptions::default());
     let settings = RenderSettings::resolve(request, &program).expect("settings");
-    let piece = Piece::new(&path, &program, Arc::new(sources), &settings).expect("piece");
+    let piece = Piece::new(&path, &program, Arc::new(sources), &settings)
+        .expect("piece")
+        .drawn_with(painter);
     Timeline::new(&piece, &settings)
         .segments
         .iter()
@@ -257,4 +280,21 @@ fn the_sample_rate_changes_only_segments_with_sound_in_a_video() {
     );
     // The piece has sound (s4), so every chunk carries an audio track.
     assert_eq!(changed(&before, &after), (1..=8).collect());
+}
+
+#[test]
+fn what_draws_the_frames_changes_every_picture_key_and_no_sound_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_png(&dir.path().join("pic.png"), 10);
+    let other = || Painter::Device(Arc::new(OtherDevice));
+    let cpu = keys(dir.path(), PIECE, &base_request());
+    let gpu = keys_drawn(dir.path(), PIECE, &base_request(), other());
+    assert_eq!(changed(&cpu, &gpu), (1..=8).collect::<BTreeSet<_>>());
+    let wav = Request {
+        format: Some(Format::Wav),
+        ..base_request()
+    };
+    let cpu = keys(dir.path(), PIECE, &wav);
+    let gpu = keys_drawn(dir.path(), PIECE, &wav, other());
+    assert!(changed(&cpu, &gpu).is_empty(), "a WAV has no pictures");
 }
