@@ -320,20 +320,40 @@ impl Coordinator {
 
     /// Renders the display output at `time` (`me@time`) and `abstime`; RGBA rows.
     pub fn render_frame(&mut self, time: f64, abstime: f64, uniforms: &Uniforms) -> &[u8] {
-        let fps = self.program.settings.fps();
-        let req = Request {
+        self.render_frame_ahead(time, abstime, None, uniforms)
+    }
+
+    /// [`Coordinator::render_frame`], then starts the frame at `next` (`me@time`,
+    /// `me@abstime`) with the same uniforms, so a device draws it while the caller
+    /// encodes this one (a render's frames come in order).
+    pub fn render_frame_ahead(
+        &mut self,
+        time: f64,
+        abstime: f64,
+        next: Option<(f64, f64)>,
+        uniforms: &Uniforms,
+    ) -> &[u8] {
+        let req = self.frame_request(time, abstime, uniforms);
+        self.visual.execute(&req);
+        if let Some((t, a)) = next {
+            let req = self.frame_request(t, a, uniforms);
+            self.visual.prefetch(&req);
+        }
+        self.visual.frame()
+    }
+
+    fn frame_request<'u>(&self, time: f64, abstime: f64, uniforms: &'u Uniforms) -> Request<'u> {
+        Request {
             time,
             abstime,
-            frame: (abstime * fps).floor(),
+            frame: (abstime * self.program.settings.fps()).floor(),
             sample: 0,
             local_sample: 0,
             len: 0,
             uniforms: uniforms.as_slice(),
             loop_len: self.program.settings.loop_len,
             rate: self.program.settings.rate() as f64,
-        };
-        self.visual.execute(&req);
-        self.visual.frame()
+        }
     }
 
     /// Renders `len` samples (at most the block size) of the play output, starting

@@ -27,6 +27,11 @@ pub trait Visual: Backend + std::fmt::Debug {
     /// What draws the installed program: `cpu`, or the device and why a program
     /// it cannot draw fell back to the CPU.
     fn drawn_by(&self) -> DrawnBy;
+    /// Starts the frame `execute` will most likely be asked for next, so a device
+    /// draws it while the caller encodes the last one (the last frame stays in
+    /// [`Visual::frame`]). Asking for another frame instead only wastes the work.
+    /// The CPU does nothing ahead.
+    fn prefetch(&mut self, _req: &Request<'_>) {}
 }
 
 /// What draws the pictures of a program.

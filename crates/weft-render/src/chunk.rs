@@ -115,8 +115,11 @@ impl<'a> ChunkRenderer<'a> {
                     &out,
                     |k, w: &mut dyn Write| {
                         let (t, abs) = time_of(first + k);
+                        // The next frame is drawn while this one is encoded.
+                        let next =
+                            (first + k + 1 < chunk.frames.end).then(|| time_of(first + k + 1));
                         let frame = if c.visual().has_display() {
-                            c.render_frame(t, abs, &uniforms)
+                            c.render_frame_ahead(t, abs, next, &uniforms)
                         } else {
                             &black
                         };
@@ -137,8 +140,9 @@ impl<'a> ChunkRenderer<'a> {
                 let c = self.coordinator(chunk.segment)?;
                 for n in chunk.frames.clone() {
                     let (t, abs) = time_of(n);
+                    let next = (n + 1 < chunk.frames.end).then(|| time_of(n + 1));
                     let frame = if c.visual().has_display() {
-                        c.render_frame(t, abs, &uniforms)
+                        c.render_frame_ahead(t, abs, next, &uniforms)
                     } else {
                         &black
                     };

@@ -82,7 +82,8 @@ pub struct Surface {
     uniform: wgpu::Buffer,
     pixels: wgpu::Buffer,
     strands: wgpu::Buffer,
-    readback: wgpu::Buffer,
+    /// Two, so one frame can be drawn while the last is read back.
+    readback: [wgpu::Buffer; 2],
 }
 
 impl Surface {
@@ -90,6 +91,13 @@ impl Surface {
     pub fn size(&self) -> (u32, u32) {
         (self.width, self.height)
     }
+}
+
+/// A frame queued on the device, not yet read back.
+#[derive(Debug)]
+pub struct Submitted {
+    slot: usize,
+    index: Option<wgpu::SubmissionIndex>,
 }
 
 /// One batch as the GPU runs it: its pipeline bound to a surface and its sources.
@@ -329,11 +337,13 @@ impl Gpu {
                 (strand_row * u64::from(band)).max(16),
                 wgpu::BufferUsages::STORAGE,
             ),
-            readback: buffer(
-                "weft frame read-back",
-                total,
-                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            ),
+            readback: [0, 1].map(|_| {
+                buffer(
+                    "weft frame read-back",
+                    total,
+                    wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                )
+            }),
         };
         self.check_scopes()?;
         Ok(surface)
@@ -391,21 +401,32 @@ impl Gpu {
         inputs: &FrameInputs<'_>,
         out: &mut [u8],
     ) -> Result<(), GpuError> {
+        let drawn = self.submit(passes, surface, inputs, 0)?;
+        self.collect(surface, drawn, out)
+    }
+
+    /// Queues `passes` over every band of `surface`, copying the pixels into
+    /// read-back buffer `slot` (0 or 1), and returns without waiting: the caller
+    /// can encode the last frame meanwhile, then [`Gpu::collect`] this one.
+    pub fn submit(
+        &mut self,
+        passes: &[Pass],
+        surface: &Surface,
+        inputs: &FrameInputs<'_>,
+        slot: usize,
+    ) -> Result<Submitted, GpuError> {
         let (width, height) = (surface.width, surface.height);
         let row_bytes = u64::from(width) * 4;
-        if out.len() as u64 != row_bytes * u64::from(height) {
-            return Err(GpuError::BadSize(format!(
-                "a {width}x{height} frame into {} bytes",
-                out.len()
-            )));
-        }
+        let readback = &surface.readback[slot & 1];
         self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let mut row0 = 0u32;
+        let mut index = None;
         while row0 < height {
             let rows = surface.band.min(height - row0);
             let bytes = header(surface, row0, rows, inputs);
-            // Ordered before the next submit, so each band sees its own header.
+            // Ordered on the queue: each band, and each frame in flight, sees its
+            // own header.
             self.queue.write_buffer(&surface.uniform, 0, &bytes);
             let mut enc = self
                 .device
@@ -421,14 +442,37 @@ impl Gpu {
             enc.copy_buffer_to_buffer(
                 &surface.pixels,
                 0,
-                &surface.readback,
+                readback,
                 row_bytes * u64::from(row0),
                 row_bytes * u64::from(rows),
             );
-            self.queue.submit([enc.finish()]);
+            index = Some(self.queue.submit([enc.finish()]));
             row0 += rows;
         }
-        let slice = surface.readback.slice(..);
+        self.check_scopes()?;
+        Ok(Submitted {
+            slot: slot & 1,
+            index,
+        })
+    }
+
+    /// Waits for a submitted frame (only for it: a frame queued after it goes on)
+    /// and copies its pixels into `out`.
+    pub fn collect(
+        &mut self,
+        surface: &Surface,
+        drawn: Submitted,
+        out: &mut [u8],
+    ) -> Result<(), GpuError> {
+        let (width, height) = (surface.width, surface.height);
+        if out.len() as u64 != u64::from(width) * 4 * u64::from(height) {
+            return Err(GpuError::BadSize(format!(
+                "a {width}x{height} frame into {} bytes",
+                out.len()
+            )));
+        }
+        let readback = &surface.readback[drawn.slot];
+        let slice = readback.slice(..);
         let mapped: Arc<Mutex<Option<Result<(), wgpu::BufferAsyncError>>>> = Arc::default();
         let done = mapped.clone();
         slice.map_async(wgpu::MapMode::Read, move |r| {
@@ -436,8 +480,13 @@ impl Gpu {
                 *d = Some(r);
             }
         });
-        let polled = self.device.poll(wgpu::PollType::wait_indefinitely());
-        self.check_scopes()?;
+        let polled = self.device.poll(wgpu::PollType::Wait {
+            submission_index: drawn.index,
+            timeout: None,
+        });
+        if let Some(e) = self.uncaptured.lock().ok().and_then(|mut u| u.take()) {
+            return Err(GpuError::Runtime(e));
+        }
         polled.map_err(|e| GpuError::Runtime(e.to_string()))?;
         match mapped.lock().ok().and_then(|mut m| m.take()) {
             Some(Ok(())) => {}
@@ -445,7 +494,7 @@ impl Gpu {
             None => return Err(GpuError::Runtime("the frame was never read back".into())),
         }
         out.copy_from_slice(&slice.get_mapped_range());
-        surface.readback.unmap();
+        readback.unmap();
         Ok(())
     }
 

@@ -13,7 +13,7 @@
 //! pipeline cache (keyed by the shader's text) compiles only shaders it has not
 //! seen: unchanged batches keep their pipelines.
 
-use crate::gpu::{FrameInputs, Gpu, GpuError, Pass, Surface};
+use crate::gpu::{FrameInputs, Gpu, GpuError, Pass, Submitted, Surface};
 use crate::wgsl::{self, Display, Shader, Target};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -128,6 +128,45 @@ pub struct GpuVisual {
     frame: Vec<u8>,
     /// The last frame is in `frame` (else the CPU backend holds it).
     on_gpu: bool,
+    /// A frame queued ahead by [`Visual::prefetch`], with what it was asked for.
+    ahead: Option<(Submitted, Ahead)>,
+    /// The key a frame ahead is recorded in, kept between frames.
+    spare: Ahead,
+    /// The read-back slot the next frame goes to.
+    slot: usize,
+}
+
+/// What a frame drawn ahead was drawn for: equal, and it is the frame asked for.
+#[derive(Debug, Default, PartialEq)]
+struct Ahead {
+    time: u64,
+    abstime: u64,
+    frame: u64,
+    uniforms: Vec<u64>,
+}
+
+impl Ahead {
+    /// Refills `self` from `req` (no allocation once the uniforms fit).
+    fn set(&mut self, req: &Request<'_>) {
+        self.time = req.time.to_bits();
+        self.abstime = req.abstime.to_bits();
+        self.frame = req.frame.to_bits();
+        self.uniforms.clear();
+        self.uniforms
+            .extend(req.uniforms.iter().map(|u| u.to_bits()));
+    }
+
+    fn matches(&self, req: &Request<'_>) -> bool {
+        self.time == req.time.to_bits()
+            && self.abstime == req.abstime.to_bits()
+            && self.frame == req.frame.to_bits()
+            && self.uniforms.len() == req.uniforms.len()
+            && self
+                .uniforms
+                .iter()
+                .zip(req.uniforms)
+                .all(|(a, b)| *a == b.to_bits())
+    }
 }
 
 impl std::fmt::Debug for GpuVisual {
@@ -154,6 +193,9 @@ impl GpuVisual {
             timings: Vec::new(),
             frame: vec![0; width as usize * height as usize * 4],
             on_gpu: false,
+            ahead: None,
+            spare: Ahead::default(),
+            slot: 0,
         })
     }
 
@@ -239,8 +281,33 @@ impl GpuVisual {
         Ok(())
     }
 
+    /// Draws `req`'s frame into `self.frame`: the one queued ahead when it is
+    /// that frame, else a new one.
+    fn draw(&mut self, req: &Request<'_>) -> Result<(), GpuError> {
+        let Some(surface) = &self.surface else {
+            return Err(GpuError::Runtime("no surface".into()));
+        };
+        let mut gpu = self.device.lock()?;
+        let queued = match self.ahead.take() {
+            Some((drawn, key)) if key.matches(req) => {
+                self.spare = key;
+                drawn
+            }
+            other => {
+                if let Some((_, key)) = other {
+                    self.spare = key;
+                }
+                let inputs = inputs(req);
+                self.slot ^= 1;
+                gpu.submit(&self.passes, surface, &inputs, self.slot)?
+            }
+        };
+        gpu.collect(surface, queued, &mut self.frame)
+    }
+
     /// Draws on the CPU from now on, saying why.
     fn fall_back(&mut self, reason: String, span: Option<weft_diagnostics::Span>) {
+        self.ahead = None;
         self.passes.clear();
         self.surface = None;
         self.emitted.clear();
@@ -275,6 +342,38 @@ impl Visual for GpuVisual {
     fn drawn_by(&self) -> DrawnBy {
         self.drawn_by.clone()
     }
+    fn prefetch(&mut self, req: &Request<'_>) {
+        let Some(surface) = self.surface.as_ref().filter(|_| !self.passes.is_empty()) else {
+            return;
+        };
+        // A frame still queued was not asked for: its slot is reused.
+        if let Some((_, key)) = self.ahead.take() {
+            self.spare = key;
+        }
+        let queued = self.device.lock().and_then(|mut gpu| {
+            self.slot ^= 1;
+            gpu.submit(&self.passes, surface, &inputs(req), self.slot)
+        });
+        match queued {
+            Ok(drawn) => {
+                let mut key = std::mem::take(&mut self.spare);
+                key.set(req);
+                self.ahead = Some((drawn, key));
+            }
+            // The frame will be drawn (or fall back) when it is asked for.
+            Err(_) => self.ahead = None,
+        }
+    }
+}
+
+/// A request's time and uniforms as the shader reads them.
+fn inputs<'r>(req: &Request<'r>) -> FrameInputs<'r> {
+    FrameInputs {
+        time: req.time,
+        abstime: req.abstime,
+        frame: req.frame,
+        uniforms: req.uniforms,
+    }
 }
 
 impl Backend for GpuVisual {
@@ -297,6 +396,7 @@ impl Backend for GpuVisual {
             .collect();
         self.timings = vec![0.0; batches.len()];
         self.cpu.install(batches, program);
+        self.ahead = None;
         self.passes.clear();
         if matches!(self.drawn_by, DrawnBy::Fallback { .. }) {
             // A new program gets a new chance on the device.
@@ -317,19 +417,9 @@ impl Backend for GpuVisual {
     }
 
     fn execute(&mut self, req: &Request<'_>) {
-        if let (Some(surface), false) = (&self.surface, self.passes.is_empty()) {
+        if self.surface.is_some() && !self.passes.is_empty() {
             let started = std::time::Instant::now();
-            let inputs = FrameInputs {
-                time: req.time,
-                abstime: req.abstime,
-                frame: req.frame,
-                uniforms: req.uniforms,
-            };
-            let drawn = self
-                .device
-                .lock()
-                .and_then(|mut gpu| gpu.draw(&self.passes, surface, &inputs, &mut self.frame));
-            match drawn {
+            match self.draw(req) {
                 Ok(()) => {
                     let total = started.elapsed().as_secs_f64() * 1e6;
                     let sum: f64 = self.weights.iter().sum();
@@ -350,6 +440,7 @@ impl Backend for GpuVisual {
     }
 
     fn cleanup(&mut self) {
+        self.ahead = None;
         self.cpu.cleanup();
         self.passes.clear();
         self.surface = None;

@@ -109,3 +109,41 @@ fn a_swap_compiles_only_the_changed_batch() {
         .max();
     assert!(worst <= Some(1), "largest difference {worst:?}");
 }
+
+/// Frames drawn ahead (a render's order: each frame starts the next) are the
+/// frames drawn one by one, and asking for another frame than the one queued
+/// still gives the frame asked for.
+#[test]
+fn frames_drawn_ahead_are_the_frames_asked_for() {
+    let device = match GpuDevice::open() {
+        Ok(d) => Arc::new(d),
+        Err(e @ GpuError::NoAdapter) => {
+            println!("skipped: {e}");
+            assert!(std::env::var_os("WEFT_REQUIRE_GPU").is_none(), "{e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let painter = Painter::Device(device);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (p, s) = program(dir.path(), "fract(me@time * 3)");
+    let graph = weft_graph::build(&p, Scope::Main).expect("graph");
+    let build = || {
+        Coordinator::with_painter(p.clone(), s.clone(), graph.clone(), CONFIG, &painter)
+            .expect("builds")
+    };
+    let (mut one, mut ahead) = (build(), build());
+    let u = Uniforms::new(&p);
+    let times: Vec<f64> = (0..6).map(|n| n as f64 / 7.0).collect();
+    for (n, &t) in times.iter().enumerate() {
+        let want = one.render_frame(t, t, &u).to_vec();
+        let next = times.get(n + 1).map(|&t| (t, t));
+        let got = ahead.render_frame_ahead(t, t, next, &u).to_vec();
+        assert_eq!(got, want, "frame {n}");
+    }
+    // The frame queued was for t = 0.5; t = 0.25 is asked for instead.
+    ahead.render_frame_ahead(0.0, 0.0, Some((0.5, 0.5)), &u);
+    let want = one.render_frame(0.25, 0.25, &u).to_vec();
+    assert_eq!(ahead.render_frame(0.25, 0.25, &u), &want[..]);
+    assert!(matches!(ahead.visual().drawn_by(), DrawnBy::Gpu(_)));
+}
