@@ -456,11 +456,18 @@ fn conformance() {
 }
 
 /// Every diagnostic code is expected by at least one case (as `error[E0301]` or
-/// `warning[W0601]` in some `.out` file), so coverage cannot silently regress.
+/// `warning[W0601]` in some `.out` file, or in a command-line case's expected
+/// output for what only a command shows, such as W0802 when the GPU cannot draw),
+/// so coverage cannot silently regress.
 #[test]
 fn every_code_is_covered() {
     let mut files = Vec::new();
     self::files(&root(), "out", &mut files);
+    self::files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli"),
+        "cmd",
+        &mut files,
+    );
     let all: String = files
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap_or_default())
