@@ -1,13 +1,5 @@
-// The bindings and helper functions every emitted shader starts with (after its
-// `Frame` struct); see wgsl.rs.
-@group(0) @binding(0) var<uniform> weft: Frame;
-// The display's pixels of this band, packed RGBA.
-@group(0) @binding(1) var<storage, read_write> pixels: array<u32>;
-// The sources the kernel samples, packed (see sources.rs), uploaded once per content.
-@group(0) @binding(2) var<storage, read> sources: array<u32>;
-// Strands materialized for later batches: slot * weft.stride + point of the band.
-@group(0) @binding(3) var<storage, read_write> strands: array<f32>;
-
+// The helper functions every emitted shader holds (after its `Frame` struct and
+// its stage's bindings, which define `weft` and `word`); see wgsl.rs.
 // Truth on the bits: anything but +0 and -0 is true, NaN included (as the CPU).
 fn nz(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) != 0u; }
 
@@ -108,7 +100,10 @@ fn f64_bits(x: f32) -> vec2<u32> {
   if (e == 255u) {
     e64 = 0x7ffu;
   } else if (e == 0u) {
-    let p = 31u - countLeadingZeros(m);
+    // A subnormal: its highest bit from the exponent of f32(m), which is exact
+    // (m < 2^23) and normal, so neither a flush to zero nor findMSB (which GLSL
+    // ES 3.00 lacks) is involved.
+    let p = (bitcast<u32>(f32(m)) >> 23u) - 127u;
     e64 = p + 874u;
     m = (m << (23u - p)) & 0x7fffffu;
   }

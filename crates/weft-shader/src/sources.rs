@@ -73,7 +73,7 @@ pub fn sampler(n: usize, source: &SourceData, offset: u64) -> String {
             s,
             "  if (out >= {}u) {{ return 0.0; }}\n  \
              let at = {offset}u + nearest(y, {h}u) * {w}u + nearest(x, {w}u);\n  \
-             return byte_of(sources[at], out);",
+             return byte_of(word(at), out);",
             i.outputs(),
             w = i.width(),
             h = i.height(),
@@ -83,7 +83,7 @@ pub fn sampler(n: usize, source: &SourceData, offset: u64) -> String {
             "  if (out > 2u) {{ return 0.0; }}\n  \
              let f = clamp_index(time * {fps}, {frames}u);\n  \
              let at = {offset}u + (f * {h}u + nearest(y, {h}u)) * {w}u + nearest(x, {w}u);\n  \
-             return byte_of(sources[at], out);",
+             return byte_of(word(at), out);",
             fps = float(v.fps()),
             frames = v.frames(),
             w = v.width(),
@@ -95,7 +95,7 @@ pub fn sampler(n: usize, source: &SourceData, offset: u64) -> String {
              let n = w_round(time * {rate});\n  \
              if (!(n >= 0.0 && n < {frames}.0)) {{ return 0.0; }}\n  \
              let ch = min(out, {last}u);\n  \
-             return bitcast<f32>(sources[{offset}u + u32(n) * {channels}u + ch]);",
+             return bitcast<f32>(word({offset}u + u32(n) * {channels}u + ch));",
             a.outputs(),
             rate = float(a.rate()),
             frames = a.frames(),

@@ -117,6 +117,59 @@ pub fn emit(kernel: &Kernel, display: Display) -> Result<Shader, EmitError> {
 
 /// Emits the shader computing `target` of `kernel`, validated with naga.
 pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError> {
+    assemble(kernel, target, Stage::Compute)
+}
+
+/// Emits the display of a one-batch program as a fragment shader for the browser's
+/// WebGL2 (see `glsl.rs`): one fragment per pixel of any canvas size, the colour the
+/// compute shader would pack, sources read from one `u32` texture
+/// [`SOURCE_TEXTURE_WIDTH`] words wide. Strands between batches have no place
+/// there: such a program is `Unsupported` and the page shows streamed frames.
+pub fn emit_fragment(kernel: &Kernel, display: Display) -> Result<Shader, EmitError> {
+    if kernel.buffer_reads() > 0 {
+        return Err(EmitError::Unsupported(
+            "strands between batches in the browser",
+        ));
+    }
+    let target = Target {
+        display: Some(display),
+        ..Target::default()
+    };
+    assemble(kernel, &target, Stage::Fragment)
+}
+
+/// Width of the texture a fragment shader reads its sources from (a WebGL2
+/// implementation offers at least 2048).
+pub const SOURCE_TEXTURE_WIDTH: u32 = 2048;
+
+/// The two shapes of shader: a compute shader for `wgpu` (pixels and strands in
+/// storage buffers), a fragment shader for WebGL2.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Compute,
+    Fragment,
+}
+
+/// Bindings of the compute stage, and how it reads a source word.
+const COMPUTE_BINDINGS: &str = r#"@group(0) @binding(0) var<uniform> weft: Frame;
+// The display's pixels of this band, packed RGBA.
+@group(0) @binding(1) var<storage, read_write> pixels: array<u32>;
+// The sources the kernel samples, packed (see sources.rs), uploaded once per content.
+@group(0) @binding(2) var<storage, read> sources: array<u32>;
+// Strands materialized for later batches: slot * weft.stride + point of the band.
+@group(0) @binding(3) var<storage, read_write> strands: array<f32>;
+fn word(at: u32) -> u32 { return sources[at]; }
+"#;
+
+/// Bindings of the fragment stage: the sources are a texture of words.
+const FRAGMENT_BINDINGS: &str = r#"@group(0) @binding(0) var<uniform> weft: Frame;
+@group(0) @binding(2) var sources: texture_2d<u32>;
+fn word(at: u32) -> u32 {
+  return textureLoad(sources, vec2<i32>(i32(at % 2048u), i32(at / 2048u)), 0).x;
+}
+"#;
+
+fn assemble(kernel: &Kernel, target: &Target, stage: Stage) -> Result<Shader, EmitError> {
     let outputs = kernel.output_regs();
     if let Some(d) = target.display {
         let end = d.first + if d.channels == 3 { 3 } else { 1 };
@@ -135,11 +188,15 @@ pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError
     let body = e.body(kernel, Coords::Frame, Some(&target.reads), 0)?;
     let slots = e.slots.max(1).div_ceil(4);
 
-    let mut s = String::with_capacity(PRELUDE.len() + e.functions.len() + body.len() + 512);
+    let mut s = String::with_capacity(PRELUDE.len() + e.functions.len() + body.len() + 1024);
     let _ = writeln!(
         s,
-        "struct Frame {{\n  width: u32, height: u32, row0: u32, rows: u32,\n  time: f32, abstime: f32, frame: f32, zero: u32,\n  stride: u32, pad0: u32, pad1: u32, pad2: u32,\n  slots: array<vec4<f32>, {slots}>,\n}}"
+        "struct Frame {{\n  width: u32, height: u32, row0: u32, rows: u32,\n  time: f32, abstime: f32, frame: f32, zero: u32,\n  stride: u32, flip: u32, pad1: u32, pad2: u32,\n  slots: array<vec4<f32>, {slots}>,\n}}"
     );
+    s.push_str(match stage {
+        Stage::Compute => COMPUTE_BINDINGS,
+        Stage::Fragment => FRAGMENT_BINDINGS,
+    });
     s.push_str(PRELUDE);
     let mut offset = 0u64;
     for (n, src) in e.sources.iter().enumerate() {
@@ -150,12 +207,20 @@ pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError
         return Err(EmitError::SourcesTooLarge(offset));
     }
     s.push_str(&e.functions);
-    s.push_str(
-        "@compute @workgroup_size(8, 8)\nfn main(@builtin(global_invocation_id) gid: vec3<u32>) {\n  \
-         if (gid.x >= weft.width || gid.y >= weft.rows) { return; }\n  \
-         let row = gid.y + weft.row0;\n  if (row >= weft.height) { return; }\n  \
-         let point = gid.y * weft.width + gid.x;\n",
-    );
+    s.push_str(match stage {
+        Stage::Compute => {
+            "@compute @workgroup_size(8, 8)\nfn main(@builtin(global_invocation_id) gid: vec3<u32>) {\n  \
+             if (gid.x >= weft.width || gid.y >= weft.rows) { return; }\n  \
+             let col = gid.x;\n  let row = gid.y + weft.row0;\n  if (row >= weft.height) { return; }\n  \
+             let point = gid.y * weft.width + gid.x;\n"
+        }
+        // GL counts rows from the bottom: `flip` turns them so row 0 is the top.
+        Stage::Fragment => {
+            "@fragment\nfn main(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {\n  \
+             let col = u32(pos.x);\n  \
+             let row = select(u32(pos.y), weft.height - 1u - u32(pos.y), weft.flip != 0u);\n"
+        }
+    });
     s.push_str(&body);
     for &(o, slot) in &target.writes {
         let _ = writeln!(
@@ -171,10 +236,17 @@ pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError
         } else {
             (o(0), o(0), o(0))
         };
-        let _ = writeln!(
-            s,
-            "  pixels[point] = channel(r{r}) | (channel(r{g}) << 8u) | (channel(r{b}) << 16u) | 0xff000000u;"
-        );
+        let _ = match stage {
+            Stage::Compute => writeln!(
+                s,
+                "  pixels[point] = channel(r{r}) | (channel(r{g}) << 8u) | (channel(r{b}) << 16u) | 0xff000000u;"
+            ),
+            // k / 255 is stored as byte k exactly.
+            Stage::Fragment => writeln!(
+                s,
+                "  return vec4<f32>(f32(channel(r{r})), f32(channel(r{g})), f32(channel(r{b})), 255.0) / 255.0;"
+            ),
+        };
     }
     s.push_str("}\n");
     validate(&s)?;
@@ -236,7 +308,7 @@ impl Emitter {
             let v = match coords {
                 Coords::Args => format!("a{k}"),
                 Coords::Frame => match c {
-                    coord::X => "(f32(gid.x) + 0.5) / f32(weft.width)",
+                    coord::X => "(f32(col) + 0.5) / f32(weft.width)",
                     coord::Y => "(f32(row) + 0.5) / f32(weft.height)",
                     coord::TIME => "weft.time",
                     coord::ABSTIME => "weft.abstime",

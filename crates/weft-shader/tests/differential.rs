@@ -277,3 +277,28 @@ fn rebuilding_compiles_no_new_pipeline() {
         "a cached pipeline or source was rebuilt"
     );
 }
+
+/// Every display that is one batch translates to GLSL ES 3.00 for the browser
+/// (naga's writer refusing one is an internal error, never a panic).
+#[test]
+fn every_one_batch_display_translates_to_glsl_es() {
+    let (mut translated, mut refused) = (0, Vec::new());
+    for case in all_cases() {
+        for c in &case.scopes {
+            let (kernel, display) = display_of(c);
+            match weft_shader::glsl::emit(&kernel, display) {
+                Ok(w) => {
+                    assert!(w.fragment.starts_with("#version 300 es"), "{}", case.name);
+                    translated += 1;
+                }
+                Err(EmitError::Unsupported(why)) => refused.push(format!("{} ({why})", case.name)),
+                Err(e) => panic!("{}: {e}", case.name),
+            }
+        }
+    }
+    println!(
+        "{translated} translated; not for the browser: {}",
+        refused.join(", ")
+    );
+    assert!(translated > 30, "only {translated}");
+}
