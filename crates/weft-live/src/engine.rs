@@ -6,7 +6,7 @@ use super::command::{Command, CommandError, MAX_SEEK};
 use super::osc_out::OscOut;
 use super::program::{carry_params, LoadedProgram};
 use super::snapshot::{
-    BatchTiming, Frame, Latest, NodeTiming, ParamState, Snapshot, Transport, Version,
+    BatchTiming, DisplayKernel, Frame, Latest, NodeTiming, ParamState, Snapshot, Transport, Version,
 };
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 use std::collections::{HashMap, HashSet};
@@ -658,6 +658,25 @@ impl Live {
         if let Some(c) = self.scopes.first() {
             self.state.drawn_by = c.visual().drawn_by().to_string();
         }
+        self.state.display = match &self.scopes[..] {
+            [c] => c
+                .visual()
+                .display_kernel()
+                .map(|(k, first, channels)| DisplayKernel {
+                    kernel: k.clone(),
+                    first,
+                    channels,
+                    param_slots: program
+                        .params
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| (p.name.clone(), uniform::PARAMS + i as u32))
+                        .collect(),
+                    fps: program.settings.fps(),
+                    loop_len: program.settings.loop_len,
+                }),
+            _ => None,
+        };
         self.uniforms = Some(u);
         self.loaded = Some(p);
         self.frame_stale = true;

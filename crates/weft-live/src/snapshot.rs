@@ -124,6 +124,27 @@ pub struct Snapshot {
     /// What draws the pictures: `cpu`, `gpu on ADAPTER`, or `cpu (why the GPU
     /// cannot)`.
     pub drawn_by: String,
+    /// The running program's display, for a page that draws it itself: `None`
+    /// without a display, or with segments (each has its own).
+    pub display: Option<DisplayKernel>,
+}
+
+/// The kernel that computes a display: what another emitter (the browser's
+/// shader) starts from.
+#[derive(Clone, Debug)]
+pub struct DisplayKernel {
+    /// The kernel.
+    pub kernel: std::sync::Arc<weft_kernel::Kernel>,
+    /// Its first display output.
+    pub first: usize,
+    /// The display's channel count.
+    pub channels: usize,
+    /// Slot of each parameter in the uniforms (see `weft_kernel::uniform`), by id.
+    pub param_slots: Vec<(String, u32)>,
+    /// Frames per second (`me@frame` is `floor(abstime · fps)`).
+    pub fps: f64,
+    /// The loop length `me@time` wraps at, if any.
+    pub loop_len: Option<f64>,
 }
 
 impl Snapshot {

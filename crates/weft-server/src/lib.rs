@@ -25,5 +25,6 @@ pub mod player;
 pub mod preview;
 pub mod protocol;
 pub mod server;
+pub mod web_shader;
 
 pub use server::{Server, ServerConfig, ServerError};

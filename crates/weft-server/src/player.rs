@@ -73,6 +73,8 @@ pub struct Player {
     size: (u32, u32),
     stop: Arc<AtomicBool>,
     pump: Option<JoinHandle<()>>,
+    /// The last `display-shader` message, for a page that starts watching.
+    shader: Arc<arc_swap::ArcSwapOption<Arc<str>>>,
 }
 
 impl std::fmt::Debug for Player {
@@ -100,6 +102,8 @@ impl Player {
         });
         let handle = engine.handle();
         let stop = Arc::new(AtomicBool::new(false));
+        let shader: Arc<arc_swap::ArcSwapOption<Arc<str>>> = Arc::default();
+        let pump_shader = shader.clone();
         let pump_handle = handle.clone();
         let pump_stop = stop.clone();
         let pump = std::thread::Builder::new()
@@ -110,6 +114,7 @@ impl Player {
                 let mut last_version = u64::MAX;
                 let mut last_program = u64::MAX;
                 let mut last_params: Vec<(String, f64)> = Vec::new();
+                let mut last_display: Option<Option<Arc<weft_kernel::Kernel>>> = None;
                 let mut last_transport = None;
                 let mut last_state = Instant::now() - Duration::from_secs(1);
                 let mut last_meter = Instant::now();
@@ -118,6 +123,22 @@ impl Player {
                 let (mut peak, mut sum, mut count) = ([0f32; 2], [0f64; 2], 0usize);
                 while !pump_stop.load(Ordering::Relaxed) {
                     let snap = h.snapshot();
+                    // A new display kernel: its shader for pages that draw it.
+                    if snap.program_version > 0 {
+                        // Holding the kernel keeps its address from being reused.
+                        let kernel = snap.display.as_ref().map(|d| d.kernel.clone());
+                        let same = match (&last_display, &kernel) {
+                            (Some(Some(a)), Some(b)) => Arc::ptr_eq(a, b),
+                            (Some(None), None) => true,
+                            _ => false,
+                        };
+                        if !same {
+                            last_display = Some(kernel);
+                            let m = crate::web_shader::message(&file, snap.display.as_ref());
+                            pump_shader.store(Some(Arc::new(m.clone())));
+                            send(PlayerEvent::Text(m));
+                        }
+                    }
                     // No parameters before a program is in: a page would show none.
                     if snap.program_version != last_program && snap.program_version > 0 {
                         last_program = snap.program_version;
@@ -213,7 +234,13 @@ impl Player {
             size,
             stop,
             pump: Some(pump),
+            shader,
         }
+    }
+
+    /// The last `display-shader` message, once the program is in.
+    pub fn display_shader(&self) -> Option<Arc<str>> {
+        self.shader.load_full().map(|m| (*m).clone())
     }
 
     /// The engine's handle: commands go here.

@@ -507,6 +507,9 @@ impl Hub {
             if snap.program_version > 0 {
                 c.out.send(player::parameters_message(&rel, &snap));
             }
+            if let Some(shader) = player.display_shader() {
+                c.out.send(shader);
+            }
             c.out.send(player::state_message(&rel, &snap));
         }
     }

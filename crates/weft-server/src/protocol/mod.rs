@@ -5,7 +5,9 @@
 
 mod server;
 
-pub use server::{error, BlockBody, BlockReply, ParamInfo, Scalar, ServerMessage, View};
+pub use server::{
+    error, BlockBody, BlockReply, DisplayShader, ParamInfo, ParamSlot, Scalar, ServerMessage, View,
+};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -248,6 +248,9 @@ pub enum ServerMessage<'a> {
         /// Frames rendered.
         frames: u64,
     },
+    /// The display as a WebGL2 shader, for a page that draws it itself at its own
+    /// size and rate; or, with `unsupported`, why the page shows streamed frames.
+    DisplayShader(&'a DisplayShader),
     /// Sound levels since the last meter.
     Meter {
         /// The file.
@@ -278,6 +281,61 @@ pub enum ServerMessage<'a> {
         /// What went wrong.
         message: &'a str,
     },
+}
+
+/// The contents of a `display-shader` message (see `docs/protocol.md`).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisplayShader {
+    /// The file.
+    pub file: String,
+    /// The shader's content key (hex): equal keys, equal shaders.
+    pub key: String,
+    /// Why the page cannot draw this display itself (it shows the frames).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsupported: Option<String>,
+    /// GLSL ES 3.00 vertex shader.
+    pub vertex: String,
+    /// GLSL ES 3.00 fragment shader.
+    pub fragment: String,
+    /// The uniform block: 12 words of header (width, height, row0, rows as u32;
+    /// time, abstime, frame as f32; zero, stride, flip, two pads as u32), then
+    /// `slotVec4s` vec4s of f32 uniform slots.
+    pub uniform_block: String,
+    /// How many vec4s of slots the block holds.
+    pub slot_vec4s: usize,
+    /// The `usampler2D` of the sources' words, when it reads sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources_texture: Option<String>,
+    /// The sources' words (little-endian u32, base64), rows of `sourcesWidth`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<String>,
+    /// Words per row of the sources texture.
+    pub sources_width: u32,
+    /// Rows of the sources texture.
+    pub sources_rows: u32,
+    /// Uniform slot of the pointer's x, its y and the tempo.
+    pub mouse_x: u32,
+    /// Slot of the pointer's y.
+    pub mouse_y: u32,
+    /// Slot of the tempo.
+    pub bpm: u32,
+    /// Slot of each parameter.
+    pub params: Vec<ParamSlot>,
+    /// Frames per second (`me@frame`).
+    pub fps: f64,
+    /// The loop length `me@time` wraps at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loop_len: Option<f64>,
+}
+
+/// Where one parameter lives in the uniform slots.
+#[derive(Debug, Serialize)]
+pub struct ParamSlot {
+    /// The parameter's id.
+    pub id: String,
+    /// Its slot.
+    pub slot: u32,
 }
 
 impl ServerMessage<'_> {
