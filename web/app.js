@@ -13,7 +13,8 @@ import { renderTree, renderBreadcrumb, markCurrent, filePaths, fileHref, pathFro
 import { Params } from './params.js';
 import { Sound } from './audio.js';
 import { CommandBar } from './commandbar.js';
-import { Display } from './display.js';
+import { Display, trackPointer } from './display.js';
+import { GlDisplay } from './gl.js';
 
 const PREVIEW = { width: 320, height: 180 };
 
@@ -29,6 +30,10 @@ const ui = {
   tree: $('tree'),
   serverError: $('server-error'),
   canvas: $('canvas'),
+  glCanvas: $('gl-canvas'),
+  drawPath: $('draw-path'),
+  fullscreen: $('fullscreen'),
+  player: $('player'),
   transportState: $('transport-state'),
   time: $('time'),
   bpm: $('bpm'),
@@ -68,14 +73,24 @@ const state = {
   errors: [],
   runsCompleted: 0,
   followed: 0,
+  /** The file has a display (its last complete run showed one). */
+  hasDisplay: true,
+  /** The pointer as the page last saw it (what `mouse@x/y` read). */
+  pointer: { x: 0.5, y: 0.5 },
+  /** id → value of each parameter, changed locally at once. */
+  paramValues: new Map(),
 };
 session.set('weft.clientId', state.clientId);
 
 const runs = new Runs();
 const sound = new Sound();
-const display = new Display(ui.canvas, (pointer) => {
+function onPointer(pointer) {
+  state.pointer = pointer;
   if (state.file) send({ type: 'pointer', ...pointer });
-});
+}
+const display = new Display(ui.canvas, onPointer);
+const gl = new GlDisplay(ui.glCanvas);
+trackPointer(ui.glCanvas, onPointer);
 const params = new Params($('params'), setParam);
 const commandBar = new CommandBar(
   {
@@ -112,6 +127,7 @@ function send(message) {
 // A dragged slider sends at most one `set-param` per parameter per animation frame.
 const paramsToSend = new Map();
 function setParam(id, value) {
+  state.paramValues.set(id, value);
   if (paramsToSend.size === 0) {
     requestAnimationFrame(() => {
       for (const [pid, v] of paramsToSend) send({ type: 'set-param', id: pid, value: v });
@@ -174,7 +190,10 @@ function onMessage(message) {
       if (outcome === null) break;
       if (outcome !== 'cancelled') state.runsCompleted += 1;
       // A file without a display has no picture: no black box for it.
-      if (outcome === 'complete') ui.canvas.hidden = !runs.shown.some((entry) => entry.desc.kind === 'display');
+      if (outcome === 'complete') {
+        state.hasDisplay = runs.shown.some((entry) => entry.desc.kind === 'display');
+        showDisplay();
+      }
       drawBlocks();
       drawRunError();
       if (runs.missing) {
@@ -186,10 +205,22 @@ function onMessage(message) {
       break;
     }
     case 'parameters':
-      if (message.file === state.file) params.set(message.params);
+      if (message.file === state.file) {
+        params.set(message.params);
+        state.paramValues = new Map((message.params ?? []).map((p) => [p.id, p.value]));
+      }
       break;
     case 'parameter-changed':
-      if (message.file === state.file) params.update(message.id, message.value);
+      if (message.file === state.file) {
+        params.update(message.id, message.value);
+        state.paramValues.set(message.id, message.value);
+      }
+      break;
+    case 'display-shader':
+      if (message.file === state.file) {
+        gl.load(message);
+        showDisplay();
+      }
       break;
     case 'state':
       if (message.file === state.file) drawTransport(message);
@@ -249,6 +280,8 @@ function watch(path) {
   state.file = path;
   runs.reset(path);
   state.transport = null;
+  state.paramValues = new Map();
+  gl.fail('waiting for the display shader');
   params.set([]);
   hideServerError();
   display.clear();
@@ -308,7 +341,10 @@ for (const command of ['play', 'pause', 'stop']) {
 
 function drawTransport(message) {
   state.transport = message
-    ? { transport: message.transport, time: message.time, bpm: message.bpm, programVersion: message.programVersion, fps: message.fps, frames: message.frames }
+    ? {
+      transport: message.transport, time: message.time, bpm: message.bpm, programVersion: message.programVersion,
+      fps: message.fps, frames: message.frames, receivedAt: performance.now(),
+    }
     : null;
   if (message?.transport !== 'playing') ui.meter.style.width = '0%';
   ui.transportState.textContent = message?.transport ?? '';
@@ -325,6 +361,76 @@ ui.sound.addEventListener('click', async () => {
   else await sound.start();
   ui.sound.setAttribute('aria-pressed', String(sound.on));
   ui.sound.textContent = sound.on ? 'Sound off' : 'Sound on';
+});
+
+// ---- the picture ------------------------------------------------------------------
+
+/** Shows the canvas that draws: the page's own WebGL2, else the streamed frames. */
+function showDisplay() {
+  ui.glCanvas.hidden = !state.hasDisplay || !gl.active;
+  ui.canvas.hidden = !state.hasDisplay || gl.active;
+  if (gl.message && gl.active) ui.player.style.setProperty('--aspect', `${gl.message.width} / ${gl.message.height}`);
+  if (gl.message && gl.active) ui.glCanvas.style.aspectRatio = `${gl.message.width} / ${gl.message.height}`;
+  const stats = drawStats();
+  ui.drawPath.textContent = stats.path === 'webgl2'
+    ? `webgl2 ${stats.width}×${stats.height} · ${gl.lastMs.toFixed(1)} ms`
+    : 'frames';
+  ui.drawPath.title = stats.path === 'webgl2' ? 'drawn by this page (WebGL2)' : `streamed frames: ${gl.reason ?? ''}`;
+  ui.drawPath.dataset.path = stats.path;
+}
+
+/** me@time and me@abstime now: the transport's, advanced locally while playing. */
+function clock() {
+  const t = state.transport;
+  if (!t || typeof t.time !== 'number') return { time: 0, abstime: 0 };
+  const abstime = t.time + (t.transport === 'playing' ? (performance.now() - t.receivedAt) / 1000 : 0);
+  const loop = gl.message?.loopLen;
+  const time = loop > 0 ? abstime - loop * Math.floor(abstime / loop) : abstime;
+  return { time, abstime };
+}
+
+/** The uniform slots: pointer, tempo and parameters where the shader reads them. */
+const slots = [];
+function slotValues() {
+  const m = gl.message;
+  slots.length = 0;
+  slots[m.mouseX] = state.pointer.x;
+  slots[m.mouseY] = state.pointer.y;
+  slots[m.bpm] = state.transport?.bpm ?? 120;
+  for (const p of m.params ?? []) slots[p.slot] = state.paramValues.get(p.id) ?? 0;
+  return slots;
+}
+
+function drawStats() {
+  return gl.active
+    ? { path: 'webgl2', width: ui.glCanvas.width, height: ui.glCanvas.height, fps: gl.fps, reason: null }
+    : { path: 'frames', width: ui.canvas.width, height: ui.canvas.height, fps: null, reason: gl.reason };
+}
+
+let statsShown = 0;
+function animate(now) {
+  // Asked first, so nothing below can stop the loop.
+  requestAnimationFrame(animate);
+  if (gl.active && state.hasDisplay) gl.draw(clock(), slotValues());
+  if (ui.glCanvas.hidden === gl.active || now - statsShown > 250) {
+    statsShown = now;
+    showDisplay();
+  }
+}
+requestAnimationFrame(animate);
+
+function toggleFullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  else ui.player.requestFullscreen?.().catch(() => {});
+}
+ui.fullscreen.addEventListener('click', toggleFullscreen);
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'f' && event.key !== 'F') return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
+  event.preventDefault();
+  toggleFullscreen();
 });
 
 // ---- start ---------------------------------------------------------------------
@@ -359,6 +465,16 @@ window.weft = Object.freeze({
   },
   get params() { return params.values(); },
   get transport() { return state.transport ? { ...state.transport } : null; },
+  /** How the picture is drawn now: {path: 'webgl2' | 'frames', width, height, fps, reason}. */
+  drawStats() { return drawStats(); },
+  get glFramesDrawn() { return gl.framesDrawn; },
+  /** The uniform block of the last WebGL2 frame: 12 header words, then the slots (as floats). */
+  glUniforms() { return gl.floats ? Array.from(gl.floats) : null; },
+  /** The last frame the page drew with WebGL2: {width, height, data: RGBA rows from the top}, or null. */
+  readDisplay() {
+    const frame = gl.read();
+    return frame && { width: frame.width, height: frame.height, data: Array.from(frame.data) };
+  },
   get framesReceived() { return display.framesReceived; },
   get framesDrawn() { return display.framesDrawn; },
   get lastFrame() { return display.lastFrame ? { ...display.lastFrame } : null; },

@@ -11,20 +11,7 @@ export class Display {
     this.framesDrawn = 0;
     this.lastFrame = null;
     this.pending = null;
-    let pointer = null;
-    canvas.addEventListener('pointermove', (event) => {
-      const box = canvas.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0) return;
-      const clamp = (v) => Math.min(1, Math.max(0, v));
-      const first = pointer === null;
-      pointer = { x: clamp((event.clientX - box.left) / box.width), y: clamp((event.clientY - box.top) / box.height) };
-      if (first) {
-        requestAnimationFrame(() => {
-          onPointer(pointer);
-          pointer = null;
-        });
-      }
-    });
+    trackPointer(canvas, onPointer);
   }
 
   /** One decoded `WFRM` frame (protocol.js). */
@@ -56,4 +43,22 @@ export class Display {
     this.context.fillStyle = '#000';
     this.context.fillRect(0, 0, this.canvas.width, this.canvas.height);
   }
+}
+
+/** Calls onPointer({x, y}) (0…1 over `canvas`) for pointer moves, at most once an animation frame. */
+export function trackPointer(canvas, onPointer) {
+  let pointer = null;
+  canvas.addEventListener('pointermove', (event) => {
+    const box = canvas.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) return;
+    const clamp = (v) => Math.min(1, Math.max(0, v));
+    const first = pointer === null;
+    pointer = { x: clamp((event.clientX - box.left) / box.width), y: clamp((event.clientY - box.top) / box.height) };
+    if (first) {
+      requestAnimationFrame(() => {
+        onPointer(pointer);
+        pointer = null;
+      });
+    }
+  });
 }

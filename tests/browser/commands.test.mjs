@@ -94,7 +94,15 @@ test('the command bar jumps to a file and toggles the pin', async () => {
 });
 
 test('transport buttons play, pause and stop; frames reach the canvas', async () => {
-  const page = await openPage(browser, `${server.url}#/picture.weft`);
+  // WebGL2 switched off: the streamed frames are what the page shows.
+  const page = await openPage(browser, `${server.url}#/picture.weft`, {
+    init: () => {
+      const original = HTMLCanvasElement.prototype.getContext;
+      HTMLCanvasElement.prototype.getContext = function getContext(type, ...rest) {
+        return type === 'webgl2' ? null : original.call(this, type, ...rest);
+      };
+    },
+  });
   await waitLoaded(page, 'picture.weft');
   assert.equal(await page.getByRole('button', { name: 'Play' }).count(), 1);
   assert.equal(await page.getByTestId('canvas').isVisible(), true);

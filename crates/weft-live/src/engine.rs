@@ -674,6 +674,7 @@ impl Live {
                         .collect(),
                     fps: program.settings.fps(),
                     loop_len: program.settings.loop_len,
+                    size: program.settings.size(),
                 }),
             _ => None,
         };

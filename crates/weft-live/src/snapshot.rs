@@ -145,6 +145,8 @@ pub struct DisplayKernel {
     pub fps: f64,
     /// The loop length `me@time` wraps at, if any.
     pub loop_len: Option<f64>,
+    /// The program's own frame size (its aspect ratio is the picture's).
+    pub size: (u32, u32),
 }
 
 impl Snapshot {

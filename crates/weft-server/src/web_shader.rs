@@ -84,6 +84,7 @@ fn fill(m: &mut DisplayShader, d: &DisplayKernel) {
         })
         .collect();
     m.fps = d.fps;
+    (m.width, m.height) = d.size;
     m.loop_len = d.loop_len;
 }
 

@@ -324,6 +324,10 @@ pub struct DisplayShader {
     pub params: Vec<ParamSlot>,
     /// Frames per second (`me@frame`).
     pub fps: f64,
+    /// The program's frame width: with `height`, the picture's aspect ratio.
+    pub width: u32,
+    /// The program's frame height.
+    pub height: u32,
     /// The loop length `me@time` wraps at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loop_len: Option<f64>,

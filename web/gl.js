@@ -1,0 +1,213 @@
+// The display drawn by the page itself: the `display-shader` message's GLSL ES
+// program on a WebGL2 canvas at the canvas's own size (its CSS width times the
+// screen's pixel density), once per animation frame. Time, the pointer, the tempo
+// and the parameters are uniforms the page sets itself, so a slider moves the
+// picture in the same frame. Anything that keeps it from drawing — no WebGL2, a
+// shader the browser refuses, a lost context — is a reason, and the page shows
+// the streamed frames instead (display.js).
+
+const HEADER_WORDS = 12;
+
+export class GlDisplay {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.gl = null;
+    this.message = null;
+    this.program = null;
+    this.ubo = null;
+    this.texture = null;
+    this.words = null;
+    this.floats = null;
+    this.reason = 'waiting for the display shader';
+    this.lost = false;
+    this.framesDrawn = 0;
+    this.frameTimes = [];
+    this.lastMs = 0;
+    canvas.addEventListener('webglcontextlost', (event) => {
+      event.preventDefault();
+      this.lost = true;
+      // Every object of the lost context is gone with it.
+      this.program = null;
+      this.ubo = null;
+      this.texture = null;
+      this.reason = 'the WebGL2 context was lost; waiting for it to come back';
+    });
+    canvas.addEventListener('webglcontextrestored', () => {
+      this.lost = false;
+      this.program = null;
+      if (this.message) this.load(this.message);
+    });
+  }
+
+  /** True while the page draws the display itself. */
+  get active() {
+    return this.program !== null && !this.lost;
+  }
+
+  /** Loads a `display-shader` message; returns null when it draws, else why not. */
+  load(message) {
+    this.message = message;
+    this.program = null;
+    if (message.unsupported) return this.fail(message.unsupported);
+    const gl = this.context();
+    if (!gl) return this.fail('this browser has no WebGL2');
+    if (gl.isContextLost()) return this.fail('the WebGL2 context is lost');
+    const vertex = compile(gl, gl.VERTEX_SHADER, message.vertex);
+    const fragment = compile(gl, gl.FRAGMENT_SHADER, message.fragment);
+    if (typeof vertex === 'string') return this.fail(`the browser refused the vertex shader: ${vertex}`);
+    if (typeof fragment === 'string') return this.fail(`the browser refused the shader: ${fragment}`);
+    const program = gl.createProgram();
+    gl.attachShader(program, vertex);
+    gl.attachShader(program, fragment);
+    gl.linkProgram(program);
+    gl.deleteShader(vertex);
+    gl.deleteShader(fragment);
+    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+      const log = gl.getProgramInfoLog(program);
+      gl.deleteProgram(program);
+      return this.fail(`the browser refused the shader: ${firstLine(log)}`);
+    }
+    const block = gl.getUniformBlockIndex(program, message.uniformBlock);
+    if (block === gl.INVALID_INDEX) {
+      gl.deleteProgram(program);
+      return this.fail(`the shader has no uniform block ${message.uniformBlock}`);
+    }
+    gl.uniformBlockBinding(program, block, 0);
+    const words = HEADER_WORDS + 4 * Math.max(1, message.slotVec4s);
+    const buffer = new ArrayBuffer(words * 4);
+    this.words = new Uint32Array(buffer);
+    this.floats = new Float32Array(buffer);
+    if (!this.ubo) this.ubo = gl.createBuffer();
+    gl.bindBuffer(gl.UNIFORM_BUFFER, this.ubo);
+    gl.bufferData(gl.UNIFORM_BUFFER, buffer.byteLength, gl.DYNAMIC_DRAW);
+    const why = this.upload(gl, program, message);
+    if (why) {
+      gl.deleteProgram(program);
+      return this.fail(why);
+    }
+    if (this.program) gl.deleteProgram(this.program);
+    this.program = program;
+    this.reason = null;
+    return null;
+  }
+
+  /** The sources' words as an R32UI texture on unit 0 (a 1×1 one when there are none). */
+  upload(gl, program, message) {
+    if (!this.texture) this.texture = gl.createTexture();
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.texture);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+    if (message.sources) {
+      const max = gl.getParameter(gl.MAX_TEXTURE_SIZE);
+      if (message.sourcesWidth > max || message.sourcesRows > max) return `the sources need a texture larger than ${max}`;
+      const bytes = Uint8Array.from(atob(message.sources), (c) => c.charCodeAt(0));
+      const data = new Uint32Array(bytes.buffer);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, message.sourcesWidth, message.sourcesRows, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, data);
+    } else {
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, 1, 1, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, new Uint32Array(1));
+    }
+    if (message.sourcesTexture) {
+      gl.useProgram(program);
+      gl.uniform1i(gl.getUniformLocation(program, message.sourcesTexture), 0);
+    }
+    return null;
+  }
+
+  fail(reason) {
+    this.program = null;
+    this.reason = reason;
+    return reason;
+  }
+
+  context() {
+    if (!this.gl) {
+      this.gl = this.canvas.getContext('webgl2', {
+        alpha: false, antialias: false, depth: false, stencil: false, premultipliedAlpha: false, preserveDrawingBuffer: true,
+      });
+    }
+    return this.gl;
+  }
+
+  /**
+   * Draws one frame: `clock` gives {time, abstime} (me@time, me@abstime), `slots`
+   * the uniform slot values (pointer, tempo, parameters) by slot.
+   */
+  draw(clock, slots) {
+    if (!this.active) return;
+    const { canvas, gl, message } = this;
+    // Lost, and the event saying so not yet dispatched.
+    if (gl.isContextLost()) return;
+    const cssWidth = canvas.clientWidth;
+    if (cssWidth === 0) return;
+    const limit = Math.min(16384, gl.getParameter(gl.MAX_VIEWPORT_DIMS)?.[0] ?? 4096);
+    const width = Math.max(1, Math.min(limit, Math.round(cssWidth * (window.devicePixelRatio || 1))));
+    const height = Math.max(1, Math.min(limit, Math.round(width * message.height / message.width)));
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    const { words, floats } = this;
+    words[0] = width;
+    words[1] = height;
+    words[2] = 0;
+    words[3] = height;
+    floats[4] = clock.time;
+    floats[5] = clock.abstime;
+    floats[6] = Math.floor(clock.abstime * message.fps);
+    words[7] = 0;
+    words[8] = 0;
+    words[9] = 1; // flip: GL counts rows from the bottom
+    words[10] = 0;
+    words[11] = 0;
+    for (let i = HEADER_WORDS; i < floats.length; i += 1) floats[i] = slots[i - HEADER_WORDS] ?? 0;
+    const started = performance.now();
+    gl.viewport(0, 0, width, height);
+    gl.useProgram(this.program);
+    gl.bindBufferBase(gl.UNIFORM_BUFFER, 0, this.ubo);
+    gl.bufferSubData(gl.UNIFORM_BUFFER, 0, words);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.texture);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    this.lastMs = performance.now() - started;
+    this.framesDrawn += 1;
+    this.frameTimes.push(started);
+    while (this.frameTimes.length > 0 && started - this.frameTimes[0] > 1000) this.frameTimes.shift();
+  }
+
+  /**
+   * The last frame drawn, as RGBA rows from the top (what the canvas shows once
+   * composited): read from the drawing buffer itself, which the context keeps.
+   */
+  read() {
+    const { gl, canvas } = this;
+    if (!this.active || gl.isContextLost()) return null;
+    const { width, height } = canvas;
+    const rows = new Uint8Array(width * height * 4);
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, rows);
+    const top = new Uint8Array(rows.length);
+    const stride = width * 4;
+    for (let y = 0; y < height; y += 1) top.set(rows.subarray((height - 1 - y) * stride, (height - y) * stride), y * stride);
+    return { width, height, data: top };
+  }
+
+  /** Frames drawn in the last second. */
+  get fps() {
+    return this.frameTimes.length;
+  }
+}
+
+function compile(gl, type, text) {
+  const shader = gl.createShader(type);
+  gl.shaderSource(shader, text);
+  gl.compileShader(shader);
+  if (gl.getShaderParameter(shader, gl.COMPILE_STATUS)) return shader;
+  const log = gl.getShaderInfoLog(shader);
+  gl.deleteShader(shader);
+  return firstLine(log) || 'no reason given';
+}
+
+function firstLine(text) {
+  return String(text ?? '').split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+}
