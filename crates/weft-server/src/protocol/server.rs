@@ -290,17 +290,21 @@ pub struct DisplayShader {
     /// The file.
     pub file: String,
     /// The shader's content key (hex): equal keys, equal shaders.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub key: String,
     /// Why the page cannot draw this display itself (it shows the frames).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsupported: Option<String>,
     /// GLSL ES 3.00 vertex shader.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub vertex: String,
     /// GLSL ES 3.00 fragment shader.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub fragment: String,
     /// The uniform block: 12 words of header (width, height, row0, rows as u32;
     /// time, abstime, frame as f32; zero, stride, flip, two pads as u32), then
     /// `slotVec4s` vec4s of f32 uniform slots.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub uniform_block: String,
     /// How many vec4s of slots the block holds.
     pub slot_vec4s: usize,

@@ -1,0 +1,125 @@
+//! The `display-shader` message through a real WebSocket client: a page that
+//! watches a file gets the display as GLSL ES with its uniform slots and
+//! sources; an edit that leaves the display alone sends no new shader, one that
+//! changes it sends one with a new key; a program with segments is `unsupported`.
+
+mod common;
+
+use common::{Client, Served};
+use serde_json::{json, Value};
+
+const PIECE: &str = "level<v> = param(0.25, 0, 1)\npic<r, g, b, a> = load(\"quad.png\")\ndisplay(pic@r * level@v, me@x, 0)\nplay(0.1 * sin(me@time * 440))\n";
+
+fn png() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let px = [
+        255u8, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 51, 102, 153, 255,
+    ];
+    image::write_buffer_with_format(
+        &mut std::io::Cursor::new(&mut bytes),
+        &px,
+        2,
+        2,
+        image::ExtendedColorType::Rgba8,
+        image::ImageFormat::Png,
+    )
+    .expect("encoding the test picture");
+    bytes
+}
+
+async fn watch(c: &mut Client, path: &str) {
+    c.send(json!({"type": "watch-file", "path": path, "clientId": "test", "preview": {"width": 32, "height": 18}}))
+        .await;
+}
+
+/// Reads until the `parameters` of the next program, returning the
+/// `display-shader` messages that came before it.
+async fn shaders_until_parameters(c: &mut Client) -> Vec<Value> {
+    let mut shaders = Vec::new();
+    loop {
+        let v = c.next().await;
+        match v["type"].as_str() {
+            Some("display-shader") => shaders.push(v),
+            Some("parameters") => return shaders,
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_gets_the_display_as_glsl_es_and_a_new_one_only_when_it_changes() {
+    let served = Served::new(&[("piece.weft", PIECE)]).await;
+    std::fs::write(served.path("quad.png"), png()).expect("writing the picture");
+    let mut c = served.client().await;
+    watch(&mut c, "piece.weft").await;
+    let shaders = shaders_until_parameters(&mut c).await;
+    assert_eq!(shaders.len(), 1, "{shaders:?}");
+    let s = &shaders[0];
+    assert_eq!(s["file"], "piece.weft");
+    assert!(s.get("unsupported").is_none(), "{s}");
+    assert!(s["vertex"].as_str().unwrap().starts_with("#version 300 es"));
+    assert!(s["fragment"]
+        .as_str()
+        .unwrap()
+        .starts_with("#version 300 es"));
+    assert!(s["fragment"]
+        .as_str()
+        .unwrap()
+        .contains(s["uniformBlock"].as_str().unwrap()));
+    assert_eq!(s["params"], json!([{"id": "level", "slot": 3}]));
+    assert_eq!(
+        (
+            s["mouseX"].as_u64(),
+            s["mouseY"].as_u64(),
+            s["bpm"].as_u64()
+        ),
+        (Some(0), Some(1), Some(2))
+    );
+    assert_eq!(
+        (s["width"].as_u64(), s["height"].as_u64()),
+        (Some(640), Some(360))
+    );
+    assert_eq!(s["key"].as_str().unwrap().len(), 64);
+    // The picture's four pixels, one word each, in a 2048-word row.
+    assert_eq!(
+        (s["sourcesWidth"].as_u64(), s["sourcesRows"].as_u64()),
+        (Some(2048), Some(1))
+    );
+    assert!(s["sourcesTexture"].is_string(), "{s}");
+    use base64::Engine as _;
+    let words = base64::engine::general_purpose::STANDARD
+        .decode(s["sources"].as_str().unwrap())
+        .expect("base64");
+    assert_eq!(words.len(), 2048 * 4);
+    assert_eq!(&words[..8], &[255, 0, 0, 255, 0, 255, 0, 255]);
+
+    // The sound changes, the display does not: no new shader.
+    served.save("piece.weft", &PIECE.replace("440", "220"));
+    assert!(shaders_until_parameters(&mut c).await.is_empty());
+
+    // The display changes: a new shader, with a new key.
+    served.save("piece.weft", &PIECE.replace("me@x, 0)", "me@y, 0)"));
+    let next = shaders_until_parameters(&mut c).await;
+    assert_eq!(next.len(), 1, "{next:?}");
+    assert_ne!(next[0]["key"], s["key"]);
+
+    // A second page watching gets the current one at once.
+    let mut d = served.client().await;
+    watch(&mut d, "piece.weft").await;
+    let got = d.until("display-shader").await;
+    assert_eq!(got["key"], next[0]["key"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segments_are_drawn_as_frames_and_say_so() {
+    let text = "segment a(1) {\n  display(me@x)\n}\nsegment b(1) {\n  display(me@y)\n}\n";
+    let served = Served::new(&[("parts.weft", text)]).await;
+    let mut c = served.client().await;
+    watch(&mut c, "parts.weft").await;
+    let s = c.until("display-shader").await;
+    assert!(
+        s["unsupported"].as_str().unwrap().contains("segments"),
+        "{s}"
+    );
+    assert!(s.get("fragment").is_none_or(|f| f == ""), "{s}");
+}
