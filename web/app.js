@@ -144,7 +144,8 @@ function onOpen() {
   if (!state.file) return;
   // After a reconnect, say again what this page watches and what it holds.
   const clientRun = runs.completeRun;
-  send({ type: 'watch-file', path: state.file, clientId: state.clientId, preview: PREVIEW, clientRun });
+  const shaderKey = gl.message?.file === state.file && gl.message.key ? gl.message.key : undefined;
+  send({ type: 'watch-file', path: state.file, clientId: state.clientId, preview: PREVIEW, clientRun, shaderKey });
   if (clientRun > 0) send({ type: 'request-load', path: state.file, clientRun });
 }
 
@@ -217,10 +218,14 @@ function onMessage(message) {
       }
       break;
     case 'display-shader':
-      if (message.file === state.file) {
+      if (message.file !== state.file) break;
+      // `unchanged`: the page holds this shader already (after a reconnect).
+      if (message.unchanged) {
+        if (gl.message?.key === message.key && !gl.active) gl.load(gl.message);
+      } else {
         gl.load(message);
-        showDisplay();
       }
+      showDisplay();
       break;
     case 'state':
       if (message.file === state.file) drawTransport(message);

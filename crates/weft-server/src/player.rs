@@ -73,8 +73,9 @@ pub struct Player {
     size: (u32, u32),
     stop: Arc<AtomicBool>,
     pump: Option<JoinHandle<()>>,
-    /// The last `display-shader` message, for a page that starts watching.
-    shader: Arc<arc_swap::ArcSwapOption<Arc<str>>>,
+    /// The last `display-shader` message with its key, for a page that starts
+    /// watching.
+    shader: Arc<arc_swap::ArcSwapOption<(String, Arc<str>)>>,
 }
 
 impl std::fmt::Debug for Player {
@@ -102,7 +103,7 @@ impl Player {
         });
         let handle = engine.handle();
         let stop = Arc::new(AtomicBool::new(false));
-        let shader: Arc<arc_swap::ArcSwapOption<Arc<str>>> = Arc::default();
+        let shader: Arc<arc_swap::ArcSwapOption<(String, Arc<str>)>> = Arc::default();
         let pump_shader = shader.clone();
         let pump_handle = handle.clone();
         let pump_stop = stop.clone();
@@ -134,8 +135,8 @@ impl Player {
                         };
                         if !same {
                             last_display = Some(kernel);
-                            let m = crate::web_shader::message(&file, snap.display.as_ref());
-                            pump_shader.store(Some(Arc::new(m.clone())));
+                            let (key, m) = crate::web_shader::message(&file, snap.display.as_ref());
+                            pump_shader.store(Some(Arc::new((key, m.clone()))));
                             send(PlayerEvent::Text(m));
                         }
                     }
@@ -238,8 +239,9 @@ impl Player {
         }
     }
 
-    /// The last `display-shader` message, once the program is in.
-    pub fn display_shader(&self) -> Option<Arc<str>> {
+    /// The last `display-shader` message and its key (empty when it says
+    /// `unsupported`), once the program is in.
+    pub fn display_shader(&self) -> Option<(String, Arc<str>)> {
         self.shader.load_full().map(|m| (*m).clone())
     }
 

@@ -15,8 +15,8 @@ use weft_shader::wgsl::{Display, SOURCE_TEXTURE_WIDTH};
 pub const MAX_SOURCE_WORDS: u64 = SOURCE_TEXTURE_WIDTH as u64 * 2048;
 
 /// The message for `file`'s display (`None`: the program has no display, or
-/// has segments; the page shows frames).
-pub fn message(file: &str, display: Option<&DisplayKernel>) -> Arc<str> {
+/// has segments; the page shows frames), with its key (empty when unsupported).
+pub fn message(file: &str, display: Option<&DisplayKernel>) -> (String, Arc<str>) {
     let mut m = DisplayShader {
         file: file.to_string(),
         ..DisplayShader::default()
@@ -27,7 +27,10 @@ pub fn message(file: &str, display: Option<&DisplayKernel>) -> Arc<str> {
         }
         Some(d) => fill(&mut m, d),
     }
-    ServerMessage::DisplayShader(&m).text()
+    if m.unsupported.is_some() {
+        m.key.clear();
+    }
+    (m.key.clone(), ServerMessage::DisplayShader(&m).text())
 }
 
 fn fill(m: &mut DisplayShader, d: &DisplayKernel) {

@@ -108,6 +108,22 @@ async fn a_watcher_gets_the_display_as_glsl_es_and_a_new_one_only_when_it_change
     watch(&mut d, "piece.weft").await;
     let got = d.until("display-shader").await;
     assert_eq!(got["key"], next[0]["key"]);
+    assert!(got["fragment"].is_string());
+
+    // A page that holds it (a reconnect) is told it is unchanged; one holding an
+    // older one gets the new one.
+    for (held, unchanged) in [(&next[0]["key"], true), (&s["key"], false)] {
+        let mut e = served.client().await;
+        e.send(
+            json!({"type": "watch-file", "path": "piece.weft", "clientId": "test",
+            "preview": {"width": 32, "height": 18}, "shaderKey": held}),
+        )
+        .await;
+        let got = e.until("display-shader").await;
+        assert_eq!(got["key"], next[0]["key"]);
+        assert_eq!(got.get("unchanged").is_some(), unchanged, "{got}");
+        assert_eq!(got.get("fragment").is_none(), unchanged, "{got}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -370,9 +370,10 @@ impl Hub {
                 path,
                 client_run,
                 preview,
+                shader_key,
                 ..
             } => match self.dir.resolve(&path) {
-                Ok((rel, abs)) => self.watch(conn, rel, abs, client_run, preview),
+                Ok((rel, abs)) => self.watch(conn, rel, abs, client_run, preview, &shader_key),
                 Err(e) => self.reply_error(conn, e.code(), &e.to_string()),
             },
             ClientMessage::UnwatchFile { path } => {
@@ -462,6 +463,7 @@ impl Hub {
         abs: PathBuf,
         client_run: u64,
         preview: PreviewSize,
+        shader_key: &str,
     ) {
         let current = self.clients.get(&conn).and_then(|c| c.file.clone());
         if current.as_deref() != Some(rel.as_str()) {
@@ -507,8 +509,18 @@ impl Hub {
             if snap.program_version > 0 {
                 c.out.send(player::parameters_message(&rel, &snap));
             }
-            if let Some(shader) = player.display_shader() {
-                c.out.send(shader);
+            if let Some((key, shader)) = player.display_shader() {
+                match !key.is_empty() && *key == *shader_key {
+                    true => c.out.send(
+                        ServerMessage::DisplayShaderUnchanged {
+                            file: &rel,
+                            key: &key,
+                            unchanged: true,
+                        }
+                        .text(),
+                    ),
+                    false => c.out.send(shader),
+                }
             }
             c.out.send(player::state_message(&rel, &snap));
         }

@@ -45,6 +45,9 @@ pub enum ClientMessage {
         client_run: u64,
         /// Frame size wanted.
         preview: PreviewSize,
+        /// The key of the `display-shader` the client holds for this file (empty:
+        /// none); the same one now is answered `unchanged`.
+        shader_key: String,
     },
     /// Stop watching a file.
     UnwatchFile {
@@ -177,6 +180,10 @@ impl ClientMessage {
                 },
                 client_run: run_of(&v)?,
                 preview: preview_of(&v)?,
+                shader_key: match v.get("shaderKey") {
+                    None | Some(Value::Null) => String::new(),
+                    Some(_) => string(&v, "shaderKey")?,
+                },
             },
             "unwatch-file" => ClientMessage::UnwatchFile {
                 path: string(&v, "path")?,
@@ -286,7 +293,7 @@ mod tests {
     #[test]
     fn reads_every_client_message() {
         let m = ClientMessage::parse(
-            r#"{"type":"watch-file","path":"a.weft","clientId":"c1","clientRun":4,"preview":{"width":64,"height":32}}"#,
+            r#"{"type":"watch-file","path":"a.weft","clientId":"c1","clientRun":4,"preview":{"width":64,"height":32},"shaderKey":"ab12"}"#,
         )
         .unwrap();
         assert_eq!(
@@ -298,7 +305,8 @@ mod tests {
                 preview: PreviewSize {
                     width: 64,
                     height: 32
-                }
+                },
+                shader_key: "ab12".into(),
             }
         );
         assert!(matches!(

@@ -251,6 +251,17 @@ pub enum ServerMessage<'a> {
     /// The display as a WebGL2 shader, for a page that draws it itself at its own
     /// size and rate; or, with `unsupported`, why the page shows streamed frames.
     DisplayShader(&'a DisplayShader),
+    /// The answer to a page that starts watching with the `display-shader` key
+    /// the player has now: keep it.
+    #[serde(rename = "display-shader")]
+    DisplayShaderUnchanged {
+        /// The file.
+        file: &'a str,
+        /// The key the page holds.
+        key: &'a str,
+        /// Always true.
+        unchanged: bool,
+    },
     /// Sound levels since the last meter.
     Meter {
         /// The file.

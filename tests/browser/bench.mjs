@@ -1,0 +1,119 @@
+// Benchmark of the live view at full size, in headless Chromium (WebGL2 on
+// SwiftShader here): for every example, frames per second of the page's own
+// WebGL2 drawing at 1280×720 against the streamed frames (the baseline, WebGL2
+// switched off, the server rendering 1280×720 frames), measured in the same run;
+// and the time from a save to the new shader on screen.
+//
+//   WEFT_BIN=target/release/weft node tests/browser/bench.mjs
+//
+// (`cargo build --release` first; a debug weft measures the debug server.)
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeFolder, writeFile, startServer, launchBrowser, openPage, waitLoaded, delay } from './harness.mjs';
+
+const EXAMPLES = path.resolve(import.meta.dirname, '../../examples');
+const SECONDS = 3;
+/** WebGL2 switched off, and 1280×720 frames asked for: the streamed baseline. */
+const OFF = () => {
+  const original = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function getContext(type, ...rest) {
+    return type === 'webgl2' ? null : original.call(this, type, ...rest);
+  };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function sendBig(data) {
+    if (typeof data === 'string' && data.includes('"watch-file"')) {
+      const m = JSON.parse(data);
+      m.preview = { width: 1280, height: 720 };
+      return send.call(this, JSON.stringify(m));
+    }
+    return send.call(this, data);
+  };
+};
+
+/** A page whose canvas is 1280 CSS pixels wide at a pixel density of 1. */
+async function open(browser, url, init) {
+  const page = await openPage(browser, url, { init });
+  await page.setViewportSize({ width: 1600, height: 1200 });
+  await page.addStyleTag({ content: '.display { width: 1280px !important; }' });
+  return page;
+}
+
+async function play(page) {
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => window.weft.transport?.transport === 'playing');
+}
+
+/** Frames a second the page drew, over SECONDS. */
+async function glFps(page) {
+  const before = await page.evaluate(() => window.weft.glFramesDrawn);
+  await delay(SECONDS * 1000);
+  return ((await page.evaluate(() => window.weft.glFramesDrawn)) - before) / SECONDS;
+}
+
+async function framesFps(page) {
+  const before = await page.evaluate(() => window.weft.framesDrawn);
+  await delay(SECONDS * 1000);
+  return ((await page.evaluate(() => window.weft.framesDrawn)) - before) / SECONDS;
+}
+
+const examples = fs.readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.weft'))
+  .filter((f) => /^\s*display\s*\(/m.test(fs.readFileSync(path.join(EXAMPLES, f), 'utf8')))
+  .sort();
+const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
+fs.cpSync(EXAMPLES, copy, { recursive: true });
+const server = await startServer(copy);
+const browser = await launchBrowser();
+console.log(`live view at 1280x720 in headless Chromium (${SECONDS} s each): webgl2 against streamed frames`);
+try {
+  for (const name of examples) {
+    const gl = await open(browser, `${server.url}#/${name}`);
+    await waitLoaded(gl, name);
+    await gl.waitForFunction(() => window.weft.drawStats().path === 'webgl2');
+    await play(gl);
+    const drawn = await glFps(gl);
+    const { width, height } = await gl.evaluate(() => window.weft.drawStats());
+    await gl.close();
+    const frames = await open(browser, `${server.url}#/${name}`, OFF);
+    await waitLoaded(frames, name);
+    await play(frames);
+    const streamed = await framesFps(frames);
+    await frames.close();
+    const ratio = streamed > 0 ? (drawn / streamed).toFixed(1) : 'inf';
+    console.log(`${name.padEnd(16)} webgl2 ${drawn.toFixed(1).padStart(6)} fps at ${width}x${height}   frames ${streamed.toFixed(1).padStart(6)} fps   ratio ${ratio}`);
+  }
+
+  // Save → new shader on screen: the file's display changes, the clock is the
+  // test's, from the rename to the first frame drawn with the new key.
+  const dir = makeFolder({ 'latency.weft': 'display(me@x, 0.25, 0)\n' });
+  const second = await startServer(dir);
+  const page = await open(browser, `${second.url}#/latency.weft`);
+  await waitLoaded(page, 'latency.weft');
+  await page.waitForFunction(() => window.weft.drawStats().path === 'webgl2');
+  const times = [];
+  for (let i = 0; i < 10; i += 1) {
+    const before = await page.evaluate(() => window.weft.glFramesDrawn);
+    const keys = page.received.filter((m) => m.type === 'display-shader').length;
+    const started = performance.now();
+    writeFile(dir, 'latency.weft', `display(me@x, ${(0.3 + i / 100).toFixed(2)}, 0)\n`);
+    await page.waitForFunction(
+      ([n]) => window.weft.drawStats().path === 'webgl2' && window.weft.glFramesDrawn > n,
+      [before],
+      { polling: 'raf' },
+    );
+    while (page.received.filter((m) => m.type === 'display-shader').length === keys) {
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    }
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`save -> new shader on screen: median ${times[5].toFixed(0)} ms, worst ${times[9].toFixed(0)} ms (the debounce, 30 ms, included)`);
+  await page.close();
+  await second.stop();
+} finally {
+  await browser.close();
+  await server.stop();
+}
