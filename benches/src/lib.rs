@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
+use weft_engine::visual::Painter;
 use weft_graph::Scope;
 use weft_sources::{SourceOptions, SourceSet};
 
@@ -89,8 +90,13 @@ pub struct Compiled {
     pub compile_seconds: f64,
 }
 
-/// Builds and compiles WEFT text for `width × height` frames.
+/// Builds and compiles WEFT text for `width × height` frames, drawn on the CPU.
 pub fn compile(text: &str, width: u32, height: u32) -> Compiled {
+    compile_on(text, width, height, &Painter::Cpu)
+}
+
+/// Builds and compiles WEFT text for `width × height` frames drawn by `painter`.
+pub fn compile_on(text: &str, width: u32, height: u32, painter: &Painter) -> Compiled {
     let start = Instant::now();
     let path = std::env::temp_dir().join("weft-bench.weft");
     let built = weft_lang::build_source(&path, text);
@@ -104,7 +110,7 @@ pub fn compile(text: &str, width: u32, height: u32) -> Compiled {
     let graph = weft_graph::build(&program, Scope::Main).expect("acyclic");
     let (sources, _) = SourceSet::load(&program, &SourceOptions::default());
     let uniforms = Uniforms::new(&program);
-    let coordinator = Coordinator::new(
+    let coordinator = Coordinator::with_painter(
         Arc::new(program),
         Arc::new(sources),
         graph,
@@ -113,6 +119,7 @@ pub fn compile(text: &str, width: u32, height: u32) -> Compiled {
             height,
             audio_block: 4096,
         },
+        painter,
     )
     .expect("compiles");
     Compiled {
