@@ -185,7 +185,7 @@ fn assemble(kernel: &Kernel, target: &Target, stage: Stage) -> Result<Shader, Em
         return Err(EmitError::Unsupported("a strand written from no output"));
     }
     let mut e = Emitter::default();
-    let body = e.body(kernel, Coords::Frame, Some(&target.reads), 0)?;
+    let (body, regs) = e.body(kernel, Coords::Frame, Some(&target.reads), 0)?;
     let slots = e.slots.max(1).div_ceil(4);
 
     let mut s = String::with_capacity(PRELUDE.len() + e.functions.len() + body.len() + 1024);
@@ -225,12 +225,12 @@ fn assemble(kernel: &Kernel, target: &Target, stage: Stage) -> Result<Shader, Em
     for &(o, slot) in &target.writes {
         let _ = writeln!(
             s,
-            "  strands[{slot}u * weft.stride + point] = r{};",
-            outputs[o]
+            "  strands[{slot}u * weft.stride + point] = {};",
+            regs.get(outputs[o])
         );
     }
     if let Some(d) = target.display {
-        let o = |k: usize| outputs[d.first + k];
+        let o = |k: usize| regs.get(outputs[d.first + k]);
         let (r, g, b) = if d.channels == 3 {
             (o(0), o(1), o(2))
         } else {
@@ -239,12 +239,12 @@ fn assemble(kernel: &Kernel, target: &Target, stage: Stage) -> Result<Shader, Em
         let _ = match stage {
             Stage::Compute => writeln!(
                 s,
-                "  pixels[point] = channel(r{r}) | (channel(r{g}) << 8u) | (channel(r{b}) << 16u) | 0xff000000u;"
+                "  pixels[point] = channel({r}) | (channel({g}) << 8u) | (channel({b}) << 16u) | 0xff000000u;"
             ),
             // k / 255 is stored as byte k exactly.
             Stage::Fragment => writeln!(
                 s,
-                "  return vec4<f32>(f32(channel(r{r})), f32(channel(r{g})), f32(channel(r{b})), 255.0) / 255.0;"
+                "  return vec4<f32>(f32(channel({r})), f32(channel({g})), f32(channel({b})), 255.0) / 255.0;"
             ),
         };
     }
@@ -258,6 +258,42 @@ fn assemble(kernel: &Kernel, target: &Target, stage: Stage) -> Result<Shader, Em
         sources: e.sources,
         instrs: e.instrs,
     })
+}
+
+/// Registers as WGSL `let`s: every assignment binds a new name (`r5_12`), so the
+/// shader is in SSA form, as the driver's compiler wants it (registers reused by
+/// the kernel's allocator would otherwise be function-local `var`s).
+struct Ssa {
+    names: Vec<Option<String>>,
+    next: usize,
+}
+
+impl Ssa {
+    fn new(registers: usize) -> Ssa {
+        Ssa {
+            names: vec![None; registers.max(1)],
+            next: 0,
+        }
+    }
+
+    /// The current name of register `r` (`0.0` for one never written, as the
+    /// CPU's zeroed scratch reads it).
+    fn get(&self, r: u32) -> String {
+        self.names
+            .get(r as usize)
+            .and_then(|n| n.clone())
+            .unwrap_or_else(|| "0.0".into())
+    }
+
+    /// Binds `expr` to a fresh name for register `r`.
+    fn set(&mut self, s: &mut String, r: u32, expr: &str) {
+        let name = format!("r{r}_{}", self.next);
+        self.next += 1;
+        let _ = writeln!(s, "  let {name}: f32 = {expr};");
+        if let Some(slot) = self.names.get_mut(r as usize) {
+            *slot = Some(name);
+        }
+    }
 }
 
 /// Where a body's coordinates come from: the frame (the shader's own point) or
@@ -292,17 +328,15 @@ impl Emitter {
         coords: Coords,
         reads: Option<&[u32]>,
         depth: usize,
-    ) -> Result<String, EmitError> {
+    ) -> Result<(String, Ssa), EmitError> {
         self.instrs += kernel.instrs().len();
         if self.instrs > MAX_INSTRS {
             return Err(EmitError::TooLarge(self.instrs));
         }
         let mut s = String::with_capacity(48 * (kernel.instrs().len() + 16));
-        for r in 0..kernel.register_count().max(1) {
-            let _ = writeln!(s, "  var r{r}: f32;");
-        }
+        let mut regs = Ssa::new(kernel.register_count());
         for &(r, v) in kernel.const_regs() {
-            let _ = writeln!(s, "  r{r} = {};", literal(v));
+            regs.set(&mut s, r, &literal(v));
         }
         for (k, &(c, r)) in kernel.coord_regs().iter().enumerate() {
             let v = match coords {
@@ -317,71 +351,71 @@ impl Emitter {
                 }
                 .to_string(),
             };
-            let _ = writeln!(s, "  r{r} = {v};");
+            regs.set(&mut s, r, &v);
         }
         for &(u, r) in kernel.uniform_regs() {
             self.slots = self.slots.max(u as usize + 1);
-            let _ = writeln!(s, "  r{r} = weft.slots[{}u][{}u];", u / 4, u % 4);
+            regs.set(&mut s, r, &format!("weft.slots[{}u][{}u]", u / 4, u % 4));
         }
         for i in kernel.instrs() {
-            let (a, b, c) = (i.a, i.b, i.c);
+            let (a, b, c) = (regs.get(i.a), regs.get(i.b), regs.get(i.c));
             let e =
                 match i.op {
-                    OpCode::Neg => format!("-r{a}"),
-                    OpCode::Not => format!("select(0.0, 1.0, !nz(r{a}))"),
-                    OpCode::Abs => format!("abs(r{a})"),
-                    OpCode::Sqrt => format!("sqrt(r{a})"),
-                    OpCode::Square => format!("r{a} * r{a}"),
-                    OpCode::Floor => format!("floor(r{a})"),
-                    OpCode::Ceil => format!("ceil(r{a})"),
-                    OpCode::Round => format!("w_round(r{a})"),
-                    OpCode::Fract => format!("r{a} - floor(r{a})"),
-                    OpCode::Sign => format!("w_sign(r{a})"),
-                    OpCode::Sin => format!("sin(r{a})"),
-                    OpCode::Cos => format!("cos(r{a})"),
-                    OpCode::Tan => format!("tan(r{a})"),
-                    OpCode::Asin => format!("asin(r{a})"),
-                    OpCode::Acos => format!("acos(r{a})"),
-                    OpCode::Atan => format!("atan(r{a})"),
-                    OpCode::Sinh => format!("sinh(r{a})"),
-                    OpCode::Cosh => format!("cosh(r{a})"),
-                    OpCode::Tanh => format!("w_tanh(r{a})"),
-                    OpCode::Exp => format!("exp(r{a})"),
-                    OpCode::Log => format!("log(r{a})"),
-                    OpCode::Log2 => format!("log2(r{a})"),
-                    OpCode::Log10 => format!("log2(r{a}) * 0.30102999566398120"),
-                    OpCode::Hash => format!("w_hash(r{a})"),
-                    OpCode::Add => format!("r{a} + r{b}"),
-                    OpCode::Sub => format!("r{a} - r{b}"),
-                    OpCode::Mul => format!("r{a} * r{b}"),
-                    OpCode::Div => format!("r{a} / r{b}"),
-                    OpCode::Rem => format!("r{a} - r{b} * floor(r{a} / r{b})"),
-                    OpCode::Pow => format!("w_pow(r{a}, r{b})"),
-                    OpCode::Min => format!("min(r{a}, r{b})"),
-                    OpCode::Max => format!("max(r{a}, r{b})"),
-                    OpCode::Lt => format!("select(0.0, 1.0, r{a} < r{b})"),
-                    OpCode::Le => format!("select(0.0, 1.0, r{a} <= r{b})"),
-                    OpCode::Gt => format!("select(0.0, 1.0, r{a} > r{b})"),
-                    OpCode::Ge => format!("select(0.0, 1.0, r{a} >= r{b})"),
-                    OpCode::Eq => format!("select(0.0, 1.0, r{a} == r{b})"),
+                    OpCode::Neg => format!("-{a}"),
+                    OpCode::Not => format!("select(0.0, 1.0, !nz({a}))"),
+                    OpCode::Abs => format!("abs({a})"),
+                    OpCode::Sqrt => format!("sqrt({a})"),
+                    OpCode::Square => format!("{a} * {a}"),
+                    OpCode::Floor => format!("floor({a})"),
+                    OpCode::Ceil => format!("ceil({a})"),
+                    OpCode::Round => format!("w_round({a})"),
+                    OpCode::Fract => format!("{a} - floor({a})"),
+                    OpCode::Sign => format!("w_sign({a})"),
+                    OpCode::Sin => format!("sin({a})"),
+                    OpCode::Cos => format!("cos({a})"),
+                    OpCode::Tan => format!("tan({a})"),
+                    OpCode::Asin => format!("asin({a})"),
+                    OpCode::Acos => format!("acos({a})"),
+                    OpCode::Atan => format!("atan({a})"),
+                    OpCode::Sinh => format!("sinh({a})"),
+                    OpCode::Cosh => format!("cosh({a})"),
+                    OpCode::Tanh => format!("w_tanh({a})"),
+                    OpCode::Exp => format!("exp({a})"),
+                    OpCode::Log => format!("log({a})"),
+                    OpCode::Log2 => format!("log2({a})"),
+                    OpCode::Log10 => format!("log2({a}) * 0.30102999566398120"),
+                    OpCode::Hash => format!("w_hash({a})"),
+                    OpCode::Add => format!("{a} + {b}"),
+                    OpCode::Sub => format!("{a} - {b}"),
+                    OpCode::Mul => format!("{a} * {b}"),
+                    OpCode::Div => format!("{a} / {b}"),
+                    OpCode::Rem => format!("{a} - {b} * floor({a} / {b})"),
+                    OpCode::Pow => format!("w_pow({a}, {b})"),
+                    OpCode::Min => format!("min({a}, {b})"),
+                    OpCode::Max => format!("max({a}, {b})"),
+                    OpCode::Lt => format!("select(0.0, 1.0, {a} < {b})"),
+                    OpCode::Le => format!("select(0.0, 1.0, {a} <= {b})"),
+                    OpCode::Gt => format!("select(0.0, 1.0, {a} > {b})"),
+                    OpCode::Ge => format!("select(0.0, 1.0, {a} >= {b})"),
+                    OpCode::Eq => format!("select(0.0, 1.0, {a} == {b})"),
                     // `!(a == b)`: naga's float `!=` is ordered (NaN != NaN false); the CPU's is not.
-                    OpCode::Ne => format!("select(0.0, 1.0, !(r{a} == r{b}))"),
-                    OpCode::And => format!("select(0.0, 1.0, nz(r{a}) && nz(r{b}))"),
-                    OpCode::Or => format!("select(0.0, 1.0, nz(r{a}) || nz(r{b}))"),
-                    OpCode::Atan2 => format!("atan2(r{a}, r{b})"),
-                    OpCode::Step => format!("select(1.0, 0.0, r{b} < r{a})"),
-                    OpCode::Clamp => format!("min(max(r{a}, r{b}), r{c})"),
-                    OpCode::Mix => format!("r{a} + (r{b} - r{a}) * r{c}"),
-                    OpCode::Smoothstep => format!("w_smoothstep(r{a}, r{b}, r{c})"),
-                    OpCode::Select => format!("select(r{c}, r{b}, nz(r{a}))"),
-                    OpCode::Noise => format!("w_noise(r{a}, r{b}, r{c})"),
+                    OpCode::Ne => format!("select(0.0, 1.0, !({a} == {b}))"),
+                    OpCode::And => format!("select(0.0, 1.0, nz({a}) && nz({b}))"),
+                    OpCode::Or => format!("select(0.0, 1.0, nz({a}) || nz({b}))"),
+                    OpCode::Atan2 => format!("atan2({a}, {b})"),
+                    OpCode::Step => format!("select(1.0, 0.0, {b} < {a})"),
+                    OpCode::Clamp => format!("min(max({a}, {b}), {c})"),
+                    OpCode::Mix => format!("{a} + ({b} - {a}) * {c}"),
+                    OpCode::Smoothstep => format!("w_smoothstep({a}, {b}, {c})"),
+                    OpCode::Select => format!("select({c}, {b}, nz({a}))"),
+                    OpCode::Noise => format!("w_noise({a}, {b}, {c})"),
                     OpCode::Source => {
                         let src = kernel
                             .sources()
                             .get((i.aux >> 8) as usize)
                             .ok_or(EmitError::Unsupported("a source the kernel does not hold"))?;
                         let n = self.source(src);
-                        format!("s{n}({}u, r{a}, r{b}, r{c})", i.aux & 0xff)
+                        format!("s{n}({}u, {a}, {b}, {c})", i.aux & 0xff)
                     }
                     OpCode::Buffer => {
                         let slot = match reads {
@@ -401,13 +435,13 @@ impl Emitter {
                             EmitError::Unsupported("a call site the kernel does not hold"),
                         )?;
                         let f = self.function(&site.getter.kernel, site.getter.output, depth)?;
-                        let args: Vec<String> = site.args.iter().map(|r| format!("r{r}")).collect();
+                        let args: Vec<String> = site.args.iter().map(|&r| regs.get(r)).collect();
                         format!("g{f}({})", args.join(", "))
                     }
                 };
-            let _ = writeln!(s, "  r{} = {e};", i.dst);
+            regs.set(&mut s, i.dst, &e);
         }
-        Ok(s)
+        Ok((s, regs))
     }
 
     /// The number of the function evaluating output `output` of getter kernel
@@ -431,7 +465,7 @@ impl Emitter {
             .ok_or(EmitError::Unsupported(
                 "a getter of an output its kernel lacks",
             ))?;
-        let body = self.body(kernel, Coords::Args, None, depth + 1)?;
+        let (body, regs) = self.body(kernel, Coords::Args, None, depth + 1)?;
         let n = self.emitted.len();
         self.emitted.push(id);
         let params: Vec<String> = (0..kernel.coord_regs().len())
@@ -439,8 +473,9 @@ impl Emitter {
             .collect();
         let _ = write!(
             self.functions,
-            "fn g{n}({}) -> f32 {{\n{body}  return r{out};\n}}\n",
-            params.join(", ")
+            "fn g{n}({}) -> f32 {{\n{body}  return {};\n}}\n",
+            params.join(", "),
+            regs.get(out)
         );
         Ok(n)
     }
