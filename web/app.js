@@ -33,6 +33,7 @@ const ui = {
   glCanvas: $('gl-canvas'),
   drawPath: $('draw-path'),
   fullscreen: $('fullscreen'),
+  camera: $('camera'),
   player: $('player'),
   transportState: $('transport-state'),
   time: $('time'),
@@ -374,6 +375,7 @@ ui.sound.addEventListener('click', async () => {
 function showDisplay() {
   ui.glCanvas.hidden = !state.hasDisplay || !gl.active;
   ui.canvas.hidden = !state.hasDisplay || gl.active;
+  ui.camera.hidden = !(gl.active && gl.message?.cameraTexture);
   if (gl.message && gl.active) ui.player.style.setProperty('--aspect', `${gl.message.width} / ${gl.message.height}`);
   if (gl.message && gl.active) ui.glCanvas.style.aspectRatio = `${gl.message.width} / ${gl.message.height}`;
   const stats = drawStats();
@@ -423,6 +425,26 @@ function animate(now) {
   }
 }
 requestAnimationFrame(animate);
+
+// The browser's camera for camera(), after the user asks (the browser asks too).
+let cameraError = null;
+ui.camera.addEventListener('click', async () => {
+  if (gl.camera) return;
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+    const video = document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = stream;
+    await video.play();
+    gl.setCamera(video);
+    cameraError = null;
+    ui.camera.setAttribute('aria-pressed', 'true');
+  } catch (error) {
+    cameraError = `the camera is not available: ${error?.message ?? error}`;
+    ui.camera.title = cameraError;
+  }
+});
 
 function toggleFullscreen() {
   if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
@@ -475,6 +497,8 @@ window.weft = Object.freeze({
   get glFramesDrawn() { return gl.framesDrawn; },
   /** The uniform block of the last WebGL2 frame: 12 header words, then the slots (as floats). */
   glUniforms() { return gl.floats ? Array.from(gl.floats) : null; },
+  /** Whether camera() shows the browser's camera, and why not when it failed. */
+  get camera() { return { on: gl.camera !== null, error: cameraError }; },
   /** The last frame the page drew with WebGL2: {width, height, data: RGBA rows from the top}, or null. */
   readDisplay() {
     const frame = gl.read();

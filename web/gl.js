@@ -16,6 +16,9 @@ export class GlDisplay {
     this.program = null;
     this.ubo = null;
     this.texture = null;
+    this.cameraTexture = null;
+    /** The browser camera's <video>, once the user turned it on. */
+    this.camera = null;
     this.words = null;
     this.floats = null;
     this.reason = 'waiting for the display shader';
@@ -30,6 +33,7 @@ export class GlDisplay {
       this.program = null;
       this.ubo = null;
       this.texture = null;
+      this.cameraTexture = null;
       this.reason = 'the WebGL2 context was lost; waiting for it to come back';
     });
     canvas.addEventListener('webglcontextrestored', () => {
@@ -112,7 +116,25 @@ export class GlDisplay {
       gl.useProgram(program);
       gl.uniform1i(gl.getUniformLocation(program, message.sourcesTexture), 0);
     }
+    if (message.cameraTexture) {
+      if (!this.cameraTexture) {
+        this.cameraTexture = gl.createTexture();
+        gl.activeTexture(gl.TEXTURE1);
+        gl.bindTexture(gl.TEXTURE_2D, this.cameraTexture);
+        for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.NEAREST);
+        for (const p of [gl.TEXTURE_WRAP_S, gl.TEXTURE_WRAP_T]) gl.texParameteri(gl.TEXTURE_2D, p, gl.CLAMP_TO_EDGE);
+        // Black, as the server's camera() without --camera, until the camera is on.
+        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, 1, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array([0, 0, 0, 255]));
+      }
+      gl.useProgram(program);
+      gl.uniform1i(gl.getUniformLocation(program, message.cameraTexture), 1);
+    }
     return null;
+  }
+
+  /** Reads `camera()` from `video` (the browser's camera) from now on. */
+  setCamera(video) {
+    this.camera = video;
   }
 
   fail(reason) {
@@ -169,6 +191,14 @@ export class GlDisplay {
     gl.bufferSubData(gl.UNIFORM_BUFFER, 0, words);
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D, this.texture);
+    if (message.cameraTexture && this.cameraTexture) {
+      gl.activeTexture(gl.TEXTURE1);
+      gl.bindTexture(gl.TEXTURE_2D, this.cameraTexture);
+      // The camera's newest frame, rows from the top (as camera() reads them).
+      if (this.camera && this.camera.readyState >= this.camera.HAVE_CURRENT_DATA) {
+        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, this.camera);
+      }
+    }
     gl.drawArrays(gl.TRIANGLES, 0, 3);
     this.lastMs = performance.now() - started;
     this.framesDrawn += 1;

@@ -71,13 +71,15 @@ export async function startServer(dir, port = 0) {
   };
 }
 
-export async function launchBrowser() {
+/** Launches Chromium headless, with `extra` flags (such as fake media devices). */
+export async function launchBrowser(extra = []) {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run ./scripts/setup.sh`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync',
+      ...extra,
     ],
   });
 }

@@ -25,6 +25,9 @@ const EDGE_FRACTION = { 'image.weft': 0.0005 };
 const SLIDER = `level<v> = param(0.2, 0, 1)
 display(level@v, me@x, 0)
 `;
+const CAMERA = `cam<r, g, b> = camera()
+display(cam@r, cam@g, cam@b)
+`;
 const CLOCK = (g) => `display(fract(me@time), ${g}, 0)
 `;
 
@@ -37,7 +40,7 @@ let browser;
 before(async () => {
   examples = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-examples-'));
   fs.cpSync(EXAMPLES, examples, { recursive: true });
-  own = makeFolder({ 'slider.weft': SLIDER, 'clock.weft': CLOCK('0.25'), 'tabs.weft': CLOCK('me@y'), 'off.weft': CLOCK('0.5'), 'lost.weft': CLOCK('0.5'), 'full.weft': CLOCK('0.5') });
+  own = makeFolder({ 'camera.weft': CAMERA, 'slider.weft': SLIDER, 'clock.weft': CLOCK('0.25'), 'tabs.weft': CLOCK('me@y'), 'off.weft': CLOCK('0.5'), 'lost.weft': CLOCK('0.5'), 'full.weft': CLOCK('0.5') });
   server = await startServer(examples);
   ownServer = await startServer(own);
   browser = await launchBrowser();
@@ -261,4 +264,30 @@ test('F shows only the picture, full screen', async () => {
   await page.keyboard.press('f');
   await page.waitForFunction(() => document.fullscreenElement === null);
   await page.close();
+});
+
+test('camera() shows the browser camera once the user turns it on', async () => {
+  // Chromium's fake camera: a moving test pattern, allowed without a prompt.
+  const media = await launchBrowser(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
+  try {
+    const page = await openPage(media, `${ownServer.url}#/camera.weft`);
+    await page.setViewportSize({ width: 560, height: 600 });
+    await waitLoaded(page, 'camera.weft');
+    await waitWebgl(page);
+    await page.getByTestId('camera').waitFor({ state: 'visible' });
+    await frames(page, 2);
+    const lit = (d) => d.some((v, i) => i % 4 !== 3 && v > 0);
+    assert.equal(lit((await pixels(page)).data), false, 'black before the camera is on, as the server draws it');
+    await page.getByTestId('camera').click();
+    await page.waitForFunction(() => window.weft.camera.on);
+    await page.waitForFunction(() => {
+      const d = window.weft.readDisplay()?.data;
+      return d && d.some((v, i) => i % 4 !== 3 && v > 0);
+    });
+    assert.equal(await page.getByTestId('camera').getAttribute('aria-pressed'), 'true');
+    assert.deepEqual(page.consoleErrors, []);
+    await page.close();
+  } finally {
+    await media.close();
+  }
 });

@@ -675,6 +675,13 @@ impl Live {
                     fps: program.settings.fps(),
                     loop_len: program.settings.loop_len,
                     size: program.settings.size(),
+                    cameras: program
+                        .sources
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.kind == weft_lang::builtins::SourceKind::Camera)
+                        .map(|(i, _)| p.sources.get_arc(weft_lang::ir::SourceId(i as u32)))
+                        .collect(),
                 }),
             _ => None,
         };

@@ -147,6 +147,8 @@ pub struct DisplayKernel {
     pub loop_len: Option<f64>,
     /// The program's own frame size (its aspect ratio is the picture's).
     pub size: (u32, u32),
+    /// The data of its `camera()` sources (a page may show its own camera there).
+    pub cameras: Vec<std::sync::Arc<weft_sources::SourceData>>,
 }
 
 impl Snapshot {

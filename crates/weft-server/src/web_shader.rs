@@ -38,7 +38,7 @@ fn fill(m: &mut DisplayShader, d: &DisplayKernel) {
         first: d.first,
         channels: d.channels,
     };
-    let web = match weft_shader::glsl::emit(&d.kernel, display) {
+    let web = match weft_shader::glsl::emit(&d.kernel, display, &d.cameras) {
         Ok(w) => w,
         Err(e) => {
             m.unsupported = Some(e.to_string());
@@ -74,6 +74,7 @@ fn fill(m: &mut DisplayShader, d: &DisplayKernel) {
     m.fragment = web.fragment;
     m.uniform_block = web.uniform_block;
     m.sources_texture = web.sources_texture;
+    m.camera_texture = web.camera_texture;
     m.slot_vec4s = web.shader.slot_vec4s;
     m.mouse_x = uniform::MOUSE_X;
     m.mouse_y = uniform::MOUSE_Y;

@@ -3,7 +3,9 @@
 //! (the uniform block and the sources texture) and a full-screen vertex shader.
 
 use crate::wgsl::{self, Display, EmitError, Shader};
+use std::sync::Arc;
 use weft_kernel::Kernel;
+use weft_sources::SourceData;
 
 /// The vertex shader every display shares: one triangle covering the canvas.
 pub const VERTEX: &str = "#version 300 es\nvoid main() {\n  vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));\n  gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);\n}\n";
@@ -17,13 +19,20 @@ pub struct WebShader {
     pub uniform_block: String,
     /// The name of the `usampler2D` holding the sources' words, when it reads one.
     pub sources_texture: Option<String>,
+    /// The name of the `sampler2D` of the browser's camera, when it reads one.
+    pub camera_texture: Option<String>,
     /// The WGSL it was translated from (its key, uniform size and sources).
     pub shader: Shader,
 }
 
-/// The display of `kernel` as a WebGL2 fragment shader.
-pub fn emit(kernel: &Kernel, display: Display) -> Result<WebShader, EmitError> {
-    let shader = wgsl::emit_fragment(kernel, display)?;
+/// The display of `kernel` as a WebGL2 fragment shader; `cameras` are the
+/// program's `camera()` sources, which the page reads from the browser's camera.
+pub fn emit(
+    kernel: &Kernel,
+    display: Display,
+    cameras: &[Arc<SourceData>],
+) -> Result<WebShader, EmitError> {
+    let shader = wgsl::emit_fragment(kernel, display, cameras)?;
     let module = naga::front::wgsl::parse_str(&shader.wgsl)
         .map_err(|e| EmitError::Invalid(e.emit_to_string(&shader.wgsl)))?;
     let info = naga::valid::Validator::new(
@@ -65,11 +74,21 @@ pub fn emit(kernel: &Kernel, display: Display) -> Result<WebShader, EmitError> {
         .next()
         .cloned()
         .ok_or_else(|| EmitError::Invalid("GLSL ES: no uniform block".into()))?;
-    let sources_texture = reflection.texture_mapping.keys().next().cloned();
+    // The texture names naga chose, told apart by the WGSL variable behind each.
+    let named = |wgsl: &str| {
+        reflection
+            .texture_mapping
+            .iter()
+            .find(|(_, m)| module.global_variables[m.texture].name.as_deref() == Some(wgsl))
+            .map(|(name, _)| name.clone())
+    };
+    let sources_texture = named("sources");
+    let camera_texture = named("camera");
     Ok(WebShader {
         fragment,
         uniform_block,
         sources_texture,
+        camera_texture,
         shader,
     })
 }

@@ -117,7 +117,7 @@ pub fn emit(kernel: &Kernel, display: Display) -> Result<Shader, EmitError> {
 
 /// Emits the shader computing `target` of `kernel`, validated with naga.
 pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError> {
-    assemble(kernel, target, Stage::Compute)
+    assemble(kernel, target, Stage::Compute, &[])
 }
 
 /// Emits the display of a one-batch program as a fragment shader for the browser's
@@ -125,7 +125,14 @@ pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError
 /// compute shader would pack, sources read from one `u32` texture
 /// [`SOURCE_TEXTURE_WIDTH`] words wide. Strands between batches have no place
 /// there: such a program is `Unsupported` and the page shows streamed frames.
-pub fn emit_fragment(kernel: &Kernel, display: Display) -> Result<Shader, EmitError> {
+///
+/// A source in `cameras` (the program's `camera()`) is read from a texture of its
+/// own, which the page fills from the browser's camera.
+pub fn emit_fragment(
+    kernel: &Kernel,
+    display: Display,
+    cameras: &[Arc<SourceData>],
+) -> Result<Shader, EmitError> {
     if kernel.buffer_reads() > 0 {
         return Err(EmitError::Unsupported(
             "strands between batches in the browser",
@@ -135,7 +142,7 @@ pub fn emit_fragment(kernel: &Kernel, display: Display) -> Result<Shader, EmitEr
         display: Some(display),
         ..Target::default()
     };
-    assemble(kernel, &target, Stage::Fragment)
+    assemble(kernel, &target, Stage::Fragment, cameras)
 }
 
 /// Width of the texture a fragment shader reads its sources from (a WebGL2
@@ -167,9 +174,25 @@ const FRAGMENT_BINDINGS: &str = r#"@group(0) @binding(0) var<uniform> weft: Fram
 fn word(at: u32) -> u32 {
   return textureLoad(sources, vec2<i32>(i32(at % 2048u), i32(at / 2048u)), 0).x;
 }
+// The browser's camera (black until the user turns it on), rows from the top.
+@group(0) @binding(4) var camera: texture_2d<f32>;
 "#;
 
-fn assemble(kernel: &Kernel, target: &Target, stage: Stage) -> Result<Shader, EmitError> {
+/// `camera()` in the browser: the nearest pixel of the camera texture.
+const CAMERA_SAMPLER: &str = r#"fn cam(out: u32, x: f32, y: f32) -> f32 {
+  if (out > 2u) { return 0.0; }
+  let size = textureDimensions(camera, 0);
+  let p = textureLoad(camera, vec2<i32>(i32(nearest(x, size.x)), i32(nearest(y, size.y))), 0);
+  return p[out];
+}
+"#;
+
+fn assemble(
+    kernel: &Kernel,
+    target: &Target,
+    stage: Stage,
+    cameras: &[Arc<SourceData>],
+) -> Result<Shader, EmitError> {
     let outputs = kernel.output_regs();
     if let Some(d) = target.display {
         let end = d.first + if d.channels == 3 { 3 } else { 1 };
@@ -184,7 +207,10 @@ fn assemble(kernel: &Kernel, target: &Target, stage: Stage) -> Result<Shader, Em
     if target.writes.iter().any(|&(o, _)| o >= outputs.len()) {
         return Err(EmitError::Unsupported("a strand written from no output"));
     }
-    let mut e = Emitter::default();
+    let mut e = Emitter {
+        cameras: cameras.to_vec(),
+        ..Emitter::default()
+    };
     let (body, regs) = e.body(kernel, Coords::Frame, Some(&target.reads), 0)?;
     let slots = e.slots.max(1).div_ceil(4);
 
@@ -205,6 +231,9 @@ fn assemble(kernel: &Kernel, target: &Target, stage: Stage) -> Result<Shader, Em
     }
     if offset > sources::MAX_WORDS {
         return Err(EmitError::SourcesTooLarge(offset));
+    }
+    if e.uses_camera {
+        s.push_str(CAMERA_SAMPLER);
     }
     s.push_str(&e.functions);
     s.push_str(match stage {
@@ -317,6 +346,10 @@ struct Emitter {
     instrs: usize,
     /// Uniform slots read (one past the highest).
     slots: usize,
+    /// Sources read from the browser's camera instead (fragment stage).
+    cameras: Vec<Arc<SourceData>>,
+    /// Whether one of them is read.
+    uses_camera: bool,
 }
 
 impl Emitter {
@@ -414,8 +447,13 @@ impl Emitter {
                             .sources()
                             .get((i.aux >> 8) as usize)
                             .ok_or(EmitError::Unsupported("a source the kernel does not hold"))?;
-                        let n = self.source(src);
-                        format!("s{n}({}u, {a}, {b}, {c})", i.aux & 0xff)
+                        if self.cameras.iter().any(|c| Arc::ptr_eq(c, src)) {
+                            self.uses_camera = true;
+                            format!("cam({}u, {a}, {b})", i.aux & 0xff)
+                        } else {
+                            let n = self.source(src);
+                            format!("s{n}({}u, {a}, {b}, {c})", i.aux & 0xff)
+                        }
                     }
                     OpCode::Buffer => {
                         let slot = match reads {

@@ -286,7 +286,7 @@ fn every_one_batch_display_translates_to_glsl_es() {
     for case in all_cases() {
         for c in &case.scopes {
             let (kernel, display) = display_of(c);
-            match weft_shader::glsl::emit(&kernel, display) {
+            match weft_shader::glsl::emit(&kernel, display, &[]) {
                 Ok(w) => {
                     assert!(w.fragment.starts_with("#version 300 es"), "{}", case.name);
                     translated += 1;

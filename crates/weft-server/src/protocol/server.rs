@@ -322,6 +322,10 @@ pub struct DisplayShader {
     /// The `usampler2D` of the sources' words, when it reads sources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sources_texture: Option<String>,
+    /// The `sampler2D` the page fills from the browser's camera (`camera()`),
+    /// when the display reads one; black until the user turns the camera on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub camera_texture: Option<String>,
     /// The sources' words (little-endian u32, base64), rows of `sourcesWidth`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<String>,
