@@ -302,7 +302,7 @@ impl Gpu {
         let band = (self.max_binding / strand_row)
             .min(self.max_binding / row_bytes)
             .min(u64::from(height))
-            .min(65535 * 8) as u32;
+            .min(65535 * u64::from(wgsl::WORKGROUP)) as u32;
         if band == 0 {
             return Err(GpuError::BadSize(format!("{width} pixels wide")));
         }
@@ -437,7 +437,11 @@ impl Gpu {
                 let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
                 cp.set_pipeline(&pass.pipeline.pipeline);
                 cp.set_bind_group(0, &pass.bind, &[]);
-                cp.dispatch_workgroups(width.div_ceil(8), rows.div_ceil(8), 1);
+                cp.dispatch_workgroups(
+                    width.div_ceil(wgsl::WORKGROUP),
+                    rows.div_ceil(wgsl::WORKGROUP),
+                    1,
+                );
             }
             enc.copy_buffer_to_buffer(
                 &surface.pixels,
