@@ -26,6 +26,7 @@ export class GlDisplay {
     this.framesDrawn = 0;
     this.frameTimes = [];
     this.lastMs = 0;
+    this.loadMs = 0;
     canvas.addEventListener('webglcontextlost', (event) => {
       event.preventDefault();
       this.lost = true;
@@ -50,6 +51,14 @@ export class GlDisplay {
 
   /** Loads a `display-shader` message; returns null when it draws, else why not. */
   load(message) {
+    const started = performance.now();
+    const why = this.compileProgram(message);
+    /** How long the browser took to compile and link the last shader, in ms. */
+    this.loadMs = performance.now() - started;
+    return why;
+  }
+
+  compileProgram(message) {
     this.message = message;
     this.program = null;
     if (message.unsupported) return this.fail(message.unsupported);

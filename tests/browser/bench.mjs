@@ -36,7 +36,8 @@ const OFF = () => {
 async function open(browser, url, init) {
   const page = await openPage(browser, url, { init });
   await page.setViewportSize({ width: 1600, height: 1200 });
-  await page.addStyleTag({ content: '.display { width: 1280px !important; }' });
+  // Through the CSSOM: the page's CSP allows no inline style sheet.
+  await page.evaluate(() => document.querySelectorAll('.display').forEach((c) => { c.style.width = '1280px'; }));
   return page;
 }
 
@@ -93,6 +94,7 @@ try {
   await waitLoaded(page, 'latency.weft');
   await page.waitForFunction(() => window.weft.drawStats().path === 'webgl2');
   const times = [];
+  const compiles = [];
   for (let i = 0; i < 10; i += 1) {
     const before = await page.evaluate(() => window.weft.glFramesDrawn);
     const keys = page.received.filter((m) => m.type === 'display-shader').length;
@@ -108,9 +110,11 @@ try {
     }
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
     times.push(performance.now() - started);
+    compiles.push(await page.evaluate(() => window.weft.drawStats().compileMs));
   }
+  compiles.sort((a, b) => a - b);
   times.sort((a, b) => a - b);
-  console.log(`save -> new shader on screen: median ${times[5].toFixed(0)} ms, worst ${times[9].toFixed(0)} ms (the debounce, 30 ms, included)`);
+  console.log(`save -> new shader on screen: median ${times[5].toFixed(0)} ms, worst ${times[9].toFixed(0)} ms (the debounce, 30 ms, included; the browser's compile and link, median ${compiles[5].toFixed(0)} ms)`);
   await page.close();
   await second.stop();
 } finally {

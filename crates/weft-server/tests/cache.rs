@@ -53,7 +53,8 @@ fn an_unchanged_file_runs_nothing_and_a_forgotten_one_keeps_nothing() {
     let mut ex = Executor::new(usize::MAX);
     let mut events = 0;
     ex.run("f.weft", &path, &cancel, false, &mut |_| events += 1);
-    assert_eq!(events, 1 + 3 + 1);
+    // Built, start, one result per statement, end.
+    assert_eq!(events, 1 + 1 + 3 + 1);
     let mut again = 0;
     ex.run("f.weft", &path, &cancel, false, &mut |_| again += 1);
     assert_eq!(again, 0, "unchanged content sends nothing");

@@ -27,6 +27,8 @@ pub const DEFAULT_CACHE_BYTES: usize = 500 * 1024 * 1024;
 /// What a run tells the clients, in order.
 #[derive(Clone, Debug)]
 pub enum RunEvent {
+    /// The program built, before its blocks are evaluated (the player takes it).
+    Built(Box<LoadedProgram>),
     /// The blocks, and which of them this run evaluates.
     Start {
         /// Every block in document order.
@@ -317,6 +319,7 @@ impl Executor {
             .collect();
         let infos: Vec<BlockInfo> = blocks.iter().map(|b| b.info.clone()).collect();
         state.shown = infos.clone();
+        emit(RunEvent::Built(Box::new(loaded.clone())));
         emit(RunEvent::Start {
             blocks: infos,
             dirty,

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+use weft_live::program::LoadedProgram;
 use weft_watch::Change;
 
 fn run_start(file: &str, log: &RunLog, dirty: &[String]) -> Arc<str> {
@@ -161,6 +162,9 @@ impl Hub {
             .values_mut()
             .filter(|c| c.file.as_deref() == Some(file));
         match event {
+            RunEvent::Built(program) => {
+                self.take_program(file, *program);
+            }
             RunEvent::Start { blocks, dirty } => {
                 let log = RunLog {
                     run,
@@ -224,20 +228,7 @@ impl Hub {
         }
         match outcome {
             Outcome::Unchanged => {}
-            Outcome::Ran(program) => {
-                entry.failed = false;
-                let first = entry.program.is_none();
-                if let Some(p) = &entry.player {
-                    p.swap(Self::for_player(self.dir.root(), file, &program));
-                    if first {
-                        match entry.carry.take() {
-                            Some(c) => p.resume(&c),
-                            None => p.play(),
-                        }
-                    }
-                }
-                entry.program = Some(*program);
-            }
+            Outcome::Ran(program) => self.take_program(file, *program),
             Outcome::Failed { key, error } => {
                 entry.failed = true;
                 if let Some(p) = &entry.player {
@@ -245,5 +236,29 @@ impl Hub {
                 }
             }
         }
+    }
+
+    /// A file's newly built program: its player plays it at once (before the
+    /// blocks are evaluated, so the picture and the page's shader follow a save
+    /// as soon as it builds). Taking the same program twice does nothing.
+    pub(super) fn take_program(&mut self, file: &str, program: LoadedProgram) {
+        let Some(entry) = self.files.get_mut(file) else {
+            return;
+        };
+        entry.failed = false;
+        if entry.program.as_ref().is_some_and(|p| p.key == program.key) {
+            return;
+        }
+        let first = entry.program.is_none();
+        if let Some(p) = &entry.player {
+            p.swap(Self::for_player(self.dir.root(), file, &program));
+            if first {
+                match entry.carry.take() {
+                    Some(c) => p.resume(&c),
+                    None => p.play(),
+                }
+            }
+        }
+        entry.program = Some(program);
     }
 }
