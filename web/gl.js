@@ -27,6 +27,8 @@ export class GlDisplay {
     this.frameTimes = [];
     this.lastMs = 0;
     this.loadMs = 0;
+    this.shownKey = null;
+    this.shownAt = 0;
     canvas.addEventListener('webglcontextlost', (event) => {
       event.preventDefault();
       this.lost = true;
@@ -211,6 +213,11 @@ export class GlDisplay {
     gl.drawArrays(gl.TRIANGLES, 0, 3);
     this.lastMs = performance.now() - started;
     this.framesDrawn += 1;
+    if (this.shownKey !== message.key) {
+      this.shownKey = message.key;
+      /** When the current shader's first frame was drawn (performance.now()). */
+      this.shownAt = started;
+    }
     this.frameTimes.push(started);
     while (this.frameTimes.length > 0 && started - this.frameTimes[0] > 1000) this.frameTimes.shift();
   }
