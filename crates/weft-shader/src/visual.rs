@@ -37,16 +37,6 @@ pub enum BackendChoice {
 }
 
 impl BackendChoice {
-    /// `auto`, `cpu` or `gpu`.
-    pub fn parse(text: &str) -> Option<BackendChoice> {
-        match text {
-            "auto" => Some(BackendChoice::Auto),
-            "cpu" => Some(BackendChoice::Cpu),
-            "gpu" => Some(BackendChoice::Gpu),
-            _ => None,
-        }
-    }
-
     /// Opens what draws: the painter, and for `auto` without a usable adapter the
     /// one line saying why pictures are drawn on the CPU.
     pub fn open(self) -> Result<(Painter, Option<String>), GpuError> {
