@@ -115,7 +115,7 @@ impl Player {
                 let mut last_version = u64::MAX;
                 let mut last_program = u64::MAX;
                 let mut last_params: Vec<(String, f64)> = Vec::new();
-                let mut last_display: Option<Option<Arc<weft_kernel::Kernel>>> = None;
+                let mut last_display: Option<Option<weft_live::DisplayKernel>> = None;
                 let mut last_transport = None;
                 let mut last_state = Instant::now() - Duration::from_secs(1);
                 let mut last_meter = Instant::now();
@@ -126,15 +126,21 @@ impl Player {
                     let snap = h.snapshot();
                     // A new display kernel: its shader for pages that draw it.
                     if snap.program_version > 0 {
-                        // Holding the kernel keeps its address from being reused.
-                        let kernel = snap.display.as_ref().map(|d| d.kernel.clone());
-                        let same = match (&last_display, &kernel) {
-                            (Some(Some(a)), Some(b)) => Arc::ptr_eq(a, b),
+                        // Holding the display keeps its kernel's address from being
+                        // reused; the settings the page reads count too.
+                        let same = match (&last_display, &snap.display) {
+                            (Some(Some(a)), Some(b)) => {
+                                Arc::ptr_eq(&a.kernel, &b.kernel)
+                                    && a.fps == b.fps
+                                    && a.loop_len == b.loop_len
+                                    && a.size == b.size
+                                    && a.param_slots == b.param_slots
+                            }
                             (Some(None), None) => true,
                             _ => false,
                         };
                         if !same {
-                            last_display = Some(kernel);
+                            last_display = Some(snap.display.clone());
                             let (key, m) = crate::web_shader::message(&file, snap.display.as_ref());
                             pump_shader.store(Some(Arc::new((key, m.clone()))));
                             send(PlayerEvent::Text(m));

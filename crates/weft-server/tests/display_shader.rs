@@ -103,6 +103,19 @@ async fn a_watcher_gets_the_display_as_glsl_es_and_a_new_one_only_when_it_change
     assert_eq!(next.len(), 1, "{next:?}");
     assert_ne!(next[0]["key"], s["key"]);
 
+    // The frame rate alone: the page's `me@frame` changes, so a new message.
+    served.save(
+        "piece.weft",
+        &format!("me<fps> = 12\n{}", PIECE.replace("me@x, 0)", "me@y, 0)")),
+    );
+    let fps = shaders_until_parameters(&mut c).await;
+    assert_eq!(fps.len(), 1, "{fps:?}");
+    assert_eq!(fps[0]["fps"], 12.0);
+    served.save("piece.weft", &PIECE.replace("me@x, 0)", "me@y, 0)"));
+    let back = shaders_until_parameters(&mut c).await;
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0]["key"], next[0]["key"]);
+
     // A second page watching gets the current one at once.
     let mut d = served.client().await;
     watch(&mut d, "piece.weft").await;
