@@ -9,22 +9,16 @@
 //! draws here too.
 //!
 //! Error scopes in wgpu 27 belong to the device, not to a thread, so a `Gpu` is used
-//! by one thread at a time (the device in `visual.rs` holds it in a mutex).
+//! by one thread at a time (the device in `visual.rs` holds it in a mutex). What it
+//! keeps by content — pipelines, uploaded sources — is in `cache.rs`.
 
 use crate::wgsl::{self, Display, EmitError, Shader, HEADER_BYTES};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use weft_kernel::Kernel;
-use weft_sources::SourceData;
 
 /// What to install when no adapter is found.
 pub const INSTALL_HINT: &str = "install Mesa's Vulkan drivers (Debian/Ubuntu: `sudo apt-get install mesa-vulkan-drivers libvulkan1`, which include the lavapipe CPU driver), or run with `--backend cpu`";
-
-/// Pipelines kept beyond those in use; older unused ones are dropped.
-const KEEP_PIPELINES: usize = 256;
-
-/// Bytes of sources kept uploaded beyond those in use.
-const KEEP_UPLOAD_BYTES: u64 = 1 << 30;
 
 /// Why the GPU cannot draw.
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +61,7 @@ pub struct FrameInputs<'a> {
 /// A compiled pipeline.
 #[derive(Debug)]
 pub struct Pipeline {
-    pipeline: wgpu::ComputePipeline,
+    pub(crate) pipeline: wgpu::ComputePipeline,
 }
 
 /// The buffers one frame size draws into, reused frame after frame.
@@ -111,19 +105,19 @@ pub struct Pass {
 
 /// One GPU device and the pipelines compiled on it.
 pub struct Gpu {
-    device: wgpu::Device,
-    queue: wgpu::Queue,
+    pub(crate) device: wgpu::Device,
+    pub(crate) queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
-    max_binding: u64,
+    pub(crate) max_binding: u64,
     max_buffer: u64,
     layout: wgpu::BindGroupLayout,
-    pipeline_layout: wgpu::PipelineLayout,
-    pipelines: HashMap<[u8; 32], Arc<Pipeline>>,
-    uploads: HashMap<[u8; 32], Arc<wgpu::Buffer>>,
+    pub(crate) pipeline_layout: wgpu::PipelineLayout,
+    pub(crate) pipelines: HashMap<[u8; 32], Arc<Pipeline>>,
+    pub(crate) uploads: HashMap<[u8; 32], Arc<wgpu::Buffer>>,
     /// A tiny storage buffer bound where a pass reads no sources.
     empty: wgpu::Buffer,
-    compiled: usize,
-    uploaded: usize,
+    pub(crate) compiled: usize,
+    pub(crate) uploaded: usize,
     /// Errors the device reports outside an error scope (it would panic otherwise).
     uncaptured: Arc<Mutex<Option<String>>>,
 }
@@ -502,78 +496,9 @@ impl Gpu {
         Ok(())
     }
 
-    /// `shader`'s pipeline, compiled unless one with the same content exists.
-    fn pipeline(&mut self, shader: &Shader) -> Result<Arc<Pipeline>, GpuError> {
-        if let Some(p) = self.pipelines.get(&shader.key) {
-            return Ok(p.clone());
-        }
-        self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let module = self
-            .device
-            .create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("weft kernel"),
-                source: wgpu::ShaderSource::Wgsl(shader.wgsl.as_str().into()),
-            });
-        let pipeline = self
-            .device
-            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some("weft kernel"),
-                layout: Some(&self.pipeline_layout),
-                module: &module,
-                entry_point: Some("main"),
-                compilation_options: Default::default(),
-                cache: None,
-            });
-        self.check_scopes()?;
-        self.compiled += 1;
-        if self.pipelines.len() >= KEEP_PIPELINES {
-            self.pipelines.retain(|_, p| Arc::strong_count(p) > 1);
-        }
-        let p = Arc::new(Pipeline { pipeline });
-        self.pipelines.insert(shader.key, p.clone());
-        Ok(p)
-    }
-
-    /// The buffer holding `list` packed, uploaded unless the same content is on
-    /// the device; `None` when there is nothing to read.
-    fn upload(&mut self, list: &[Arc<SourceData>]) -> Result<Option<Arc<wgpu::Buffer>>, GpuError> {
-        let words: u64 = list.iter().map(|s| crate::sources::words(s)).sum();
-        if words == 0 {
-            return Ok(None);
-        }
-        if words * 4 > self.max_binding {
-            return Err(GpuError::Emit(EmitError::SourcesTooLarge(words)));
-        }
-        let key = crate::sources::key(list);
-        if let Some(b) = self.uploads.get(&key) {
-            return Ok(Some(b.clone()));
-        }
-        let kept: u64 = self.uploads.values().map(|b| b.size()).sum();
-        if kept + words * 4 > KEEP_UPLOAD_BYTES {
-            self.uploads.retain(|_, b| Arc::strong_count(b) > 1);
-        }
-        self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("weft sources"),
-            size: words * 4,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let packed = crate::sources::pack_all(list);
-        self.queue
-            .write_buffer(&buffer, 0, bytemuck::cast_slice(&packed));
-        self.check_scopes()?;
-        self.uploaded += 1;
-        let buffer = Arc::new(buffer);
-        self.uploads.insert(key, buffer.clone());
-        Ok(Some(buffer))
-    }
-
     /// Pops the two scopes pushed before a step; any error (or one reported
     /// outside a scope meanwhile) fails the step.
-    fn check_scopes(&self) -> Result<(), GpuError> {
+    pub(crate) fn check_scopes(&self) -> Result<(), GpuError> {
         let oom = pollster::block_on(self.device.pop_error_scope());
         let invalid = pollster::block_on(self.device.pop_error_scope());
         if let Some(e) = oom.or(invalid) {

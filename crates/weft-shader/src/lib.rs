@@ -5,6 +5,7 @@
 //! program with a display on both and compare them within the tolerance
 //! `docs/language.md` states.
 
+mod cache;
 pub mod glsl;
 pub mod gpu;
 pub mod sources;
