@@ -7,13 +7,15 @@
 //! WGSL is validated by naga on any machine; drawing needs one: without it the
 //! test says so in one line and passes, unless `WEFT_REQUIRE_GPU` is set.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
 use weft_engine::visual::{DrawnBy, Painter};
 use weft_graph::Graph;
 use weft_graph::Scope;
-use weft_shader::{Display, EmitError, GpuDevice, GpuError};
+use weft_shader::{Display, EmitError, GpuDevice};
 use weft_sources::{SourceOptions, SourceSet};
 
 /// Most an 8-bit channel may differ between the two paths.
@@ -153,18 +155,24 @@ fn every_display_emits_wgsl_that_naga_validates_or_is_refused_by_type() {
 
 /// The GPU device, or `None` (after one line) on a machine without an adapter.
 fn device() -> Option<Arc<GpuDevice>> {
-    match GpuDevice::open() {
-        Ok(d) => Some(Arc::new(d)),
-        Err(e @ GpuError::NoAdapter) => {
-            println!("skipped: {e}");
-            assert!(
-                std::env::var_os("WEFT_REQUIRE_GPU").is_none(),
-                "WEFT_REQUIRE_GPU is set and {e}"
-            );
-            None
-        }
-        Err(e) => panic!("{e}"),
-    }
+    common::adapter_or_skip(GpuDevice::open(), "drawing").map(Arc::new)
+}
+
+/// A coordinator for the scope `graph` of a case, drawing with `painter`.
+fn gpu_coordinator(
+    program: &Arc<weft_lang::ir::Program>,
+    sources: &Arc<SourceSet>,
+    graph: &Graph,
+    painter: &Painter,
+) -> Coordinator {
+    Coordinator::with_painter(
+        program.clone(),
+        sources.clone(),
+        graph.clone(),
+        config(),
+        painter,
+    )
+    .expect("the GPU coordinator builds whatever the CPU one builds")
 }
 
 /// Every scope of every case drawn by the GPU backend (a coordinator with the
@@ -182,14 +190,7 @@ fn gpu_frames_match_the_cpu_within_one_step() {
     for mut case in all_cases() {
         let uniforms = Uniforms::new(&case.program);
         for (c, graph) in case.scopes.iter_mut().zip(&case.graphs) {
-            let mut g = Coordinator::with_painter(
-                case.program.clone(),
-                case.sources.clone(),
-                graph.clone(),
-                config(),
-                &painter,
-            )
-            .expect("the GPU coordinator builds whatever the CPU one builds");
+            let mut g = gpu_coordinator(&case.program, &case.sources, graph, &painter);
             if let DrawnBy::Fallback { reason, .. } = g.visual().drawn_by() {
                 fell_back.push(format!("{} ({reason})", case.name));
                 continue;
@@ -252,14 +253,7 @@ fn rebuilding_compiles_no_new_pipeline() {
     let cases = all_cases();
     let build = |case: &Case| {
         for graph in &case.graphs {
-            let mut g = Coordinator::with_painter(
-                case.program.clone(),
-                case.sources.clone(),
-                graph.clone(),
-                config(),
-                &painter,
-            )
-            .expect("builds");
+            let mut g = gpu_coordinator(&case.program, &case.sources, graph, &painter);
             let uniforms = Uniforms::new(&case.program);
             g.render_frame(0.5, 0.5, &uniforms);
         }

@@ -35,6 +35,7 @@
 //! program's WGSL is validated by naga on any machine; drawing needs one: without
 //! it the test says so in one line and passes, unless `WEFT_REQUIRE_GPU` is set.
 
+mod common;
 #[path = "random_programs/model.rs"]
 mod model;
 #[path = "random_programs/program.rs"]
@@ -46,7 +47,7 @@ use std::path::Path;
 use std::sync::Arc;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
 use weft_graph::Scope;
-use weft_shader::{Display, FrameInputs, Gpu, GpuError};
+use weft_shader::{Display, FrameInputs, Gpu};
 use weft_sources::{SourceOptions, SourceSet};
 
 /// Most an 8-bit channel may differ between the two paths.
@@ -159,21 +160,10 @@ fn check(p: &program::Program, gpu: Option<&mut Gpu>, tally: &mut Tally) -> Resu
 
 #[test]
 fn random_programs_draw_alike_on_the_gpu_and_the_cpu() {
-    let gpu = match Gpu::new() {
-        Ok(g) => {
-            println!("adapter: {}", g.adapter());
-            Some(g)
-        }
-        Err(e @ GpuError::NoAdapter) => {
-            println!("skipped drawing (emitting and validating only): {e}");
-            assert!(
-                std::env::var_os("WEFT_REQUIRE_GPU").is_none(),
-                "WEFT_REQUIRE_GPU is set and {e}"
-            );
-            None
-        }
-        Err(e) => panic!("{e}"),
-    };
+    let gpu = common::adapter_or_skip(Gpu::new(), "drawing (emitting and validating only)");
+    if let Some(g) = &gpu {
+        println!("adapter: {}", g.adapter());
+    }
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -2,13 +2,15 @@
 //! batches whose code is the same keep their pipelines (counted on the device),
 //! and the frames stay equal to the CPU's.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
 use weft_engine::visual::{DrawnBy, Painter};
 use weft_graph::Scope;
 use weft_lang::ir::Program;
-use weft_shader::{GpuDevice, GpuError};
+use weft_shader::GpuDevice;
 use weft_sources::{SourceOptions, SourceSet};
 
 const CONFIG: EngineConfig = EngineConfig {
@@ -52,15 +54,10 @@ fn frame(c: &mut Coordinator, program: &Program) -> Vec<u8> {
 
 #[test]
 fn a_swap_compiles_only_the_changed_batch() {
-    let device = match GpuDevice::open() {
-        Ok(d) => Arc::new(d),
-        Err(e @ GpuError::NoAdapter) => {
-            println!("skipped: {e}");
-            assert!(std::env::var_os("WEFT_REQUIRE_GPU").is_none(), "{e}");
-            return;
-        }
-        Err(e) => panic!("{e}"),
+    let Some(device) = common::adapter_or_skip(GpuDevice::open(), "drawing") else {
+        return;
     };
+    let device = Arc::new(device);
     let painter = Painter::Device(device.clone());
     let dir = tempfile::tempdir().expect("temp dir");
     let (p1, s1) = program(dir.path(), "0");
@@ -115,15 +112,10 @@ fn a_swap_compiles_only_the_changed_batch() {
 /// still gives the frame asked for.
 #[test]
 fn frames_drawn_ahead_are_the_frames_asked_for() {
-    let device = match GpuDevice::open() {
-        Ok(d) => Arc::new(d),
-        Err(e @ GpuError::NoAdapter) => {
-            println!("skipped: {e}");
-            assert!(std::env::var_os("WEFT_REQUIRE_GPU").is_none(), "{e}");
-            return;
-        }
-        Err(e) => panic!("{e}"),
+    let Some(device) = common::adapter_or_skip(GpuDevice::open(), "drawing") else {
+        return;
     };
+    let device = Arc::new(device);
     let painter = Painter::Device(device);
     let dir = tempfile::tempdir().expect("temp dir");
     let (p, s) = program(dir.path(), "fract(me@time * 3)");
