@@ -11,6 +11,7 @@
 //!   a backend (except the visual one when the frame size changes); a program that
 //!   fails leaves the running one untouched, with the error in the snapshot.
 
+mod badges;
 mod clock;
 pub mod command;
 mod engine;

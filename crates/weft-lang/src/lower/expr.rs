@@ -148,6 +148,18 @@ impl Lowerer<'_> {
                         ok = false;
                         continue;
                     }
+                    if matches!(arg.dim.name.as_str(), "width" | "height") {
+                        self.error(
+                            Code::BadRemap,
+                            arg.dim.span,
+                            format!(
+                                "`me@{}` is the size of the picture being drawn and cannot be remapped",
+                                arg.dim.name
+                            ),
+                        );
+                        ok = false;
+                        continue;
+                    }
                     let c = self.coord(&arg.dim.name);
                     self.coords_remapped.insert(arg.dim.name.clone());
                     match self.scalar(env, &arg.value) {
@@ -294,6 +306,11 @@ impl Lowerer<'_> {
                     let sixty = self.push(Expr::Const(60.0));
                     let per = self.push(Expr::Binary(ast::BinOp::Div, bpm, sixty));
                     return Some(self.push(Expr::Binary(ast::BinOp::Mul, t, per)));
+                }
+                match out.name.as_str() {
+                    "width" => return Some(self.push(Expr::Uniform(Uniform::Width))),
+                    "height" => return Some(self.push(Expr::Uniform(Uniform::Height))),
+                    _ => {}
                 }
                 let c = self.coord(&out.name);
                 self.coord_reads.entry(out.name.clone()).or_insert(out.span);
@@ -569,6 +586,7 @@ impl Lowerer<'_> {
             min,
             max,
             span,
+            control: None,
         });
         let id = ParamId(self.prog.params.len() as u32 - 1);
         Some(self.push(Expr::Param(id)))

@@ -89,6 +89,9 @@ pub(crate) enum Tok {
     StarEq,
     /// `/=`
     SlashEq,
+    /// `#` opening a line, right before a name: a control pragma (`#slider …`).
+    /// Anywhere else `#` starts no token.
+    Hash,
     /// Something already reported by the lexer.
     Error,
     /// The end of the text (always the last token).
@@ -271,6 +274,10 @@ impl Lexer<'_> {
                 '/' if next == Some('/') => self.line_comment(),
                 '/' if next == Some('*') => self.block_comment(),
                 '"' => self.string(),
+                '#' if next.is_some_and(is_ident_start) && self.line_start(start) => {
+                    self.pos += 1;
+                    self.push(Tok::Hash, start, self.pos);
+                }
                 c if c.is_ascii_digit()
                     || (c == '.' && next.is_some_and(|n| n.is_ascii_digit())) =>
                 {
@@ -287,6 +294,15 @@ impl Lexer<'_> {
                 _ => self.unexpected(),
             }
         }
+    }
+
+    /// True when only blanks stand between the start of the line and `at`.
+    fn line_start(&self, at: usize) -> bool {
+        self.text[..at]
+            .bytes()
+            .rev()
+            .take_while(|&b| b != b'\n')
+            .all(|b| b == b' ' || b == b'\t')
     }
 
     fn line_comment(&mut self) {

@@ -6,7 +6,7 @@
 mod server;
 
 pub use server::{
-    error, BlockBody, BlockReply, DisplayShader, ParamInfo, ParamSlot, Scalar, ServerMessage, View,
+    error, BlockBody, BlockReply, DisplayShader, BadgeInfo, ControlInfo, ParamInfo, ParamSlot, Scalar, ServerMessage, View,
 };
 
 use serde::{Deserialize, Serialize};

@@ -142,6 +142,35 @@ pub struct ParamInfo<'a> {
     pub default: f64,
     /// The value now.
     pub value: f64,
+    /// The widget a control pragma gives it (none: a plain slider).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<ControlInfo<'a>>,
+}
+
+/// The widget of a parameter made by a control pragma.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ControlInfo<'a> {
+    /// `slider`, `color`, `xy`, `toggle` or `curve`.
+    pub kind: &'static str,
+    /// The control's instance: its parameters share it.
+    pub group: &'a str,
+    /// Which of the control's values.
+    pub index: u32,
+    /// The label written in the pragma.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'a str>,
+}
+
+/// A badge's live value in a `state` message.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct BadgeInfo<'a> {
+    /// `inst@out`.
+    pub name: &'a str,
+    /// Its label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'a str>,
+    /// The value at the centre of the latest picture (null before one).
+    pub value: Option<f64>,
 }
 
 /// Every message the server sends (`docs/protocol.md`, "Server to client"). Built
@@ -247,6 +276,9 @@ pub enum ServerMessage<'a> {
         rate: u32,
         /// Frames rendered.
         frames: u64,
+        /// The `#badge` strands' values.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        badges: Vec<BadgeInfo<'a>>,
     },
     /// The display as a WebGL2 shader, for a page that draws it itself at its own
     /// size and rate; or, with `unsupported`, why the page shows streamed frames.
@@ -339,6 +371,10 @@ pub struct DisplayShader {
     pub mouse_y: u32,
     /// Slot of the tempo.
     pub bpm: u32,
+    /// Slot of `me@width`: the page writes the width it draws at.
+    pub width_slot: u32,
+    /// Slot of `me@height`.
+    pub height_slot: u32,
     /// Slot of each parameter.
     pub params: Vec<ParamSlot>,
     /// Frames per second (`me@frame`).
