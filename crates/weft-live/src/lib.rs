@@ -15,6 +15,7 @@ mod badges;
 mod clock;
 pub mod command;
 mod engine;
+pub mod osc_in;
 pub mod osc_out;
 pub mod program;
 pub mod script;

@@ -27,4 +27,4 @@ pub mod protocol;
 pub mod server;
 pub mod web_shader;
 
-pub use server::{Server, ServerConfig, ServerError};
+pub use server::{Remote, Server, ServerConfig, ServerError};

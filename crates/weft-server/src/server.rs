@@ -107,6 +107,19 @@ struct AppState {
     next_conn: Arc<AtomicU64>,
 }
 
+/// Applies commands to every file a server plays, from any thread.
+#[derive(Clone, Debug)]
+pub struct Remote {
+    hub: mpsc::UnboundedSender<HubMsg>,
+}
+
+impl Remote {
+    /// Queues `command` for every playing file (nothing once the server stopped).
+    pub fn apply(&self, command: weft_live::command::Command) {
+        let _ = self.hub.send(HubMsg::Remote(command));
+    }
+}
+
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
@@ -209,6 +222,13 @@ impl Server {
     }
 
     /// Runs a line of the command language on the file watched most recently.
+    /// A handle that applies typed commands to every file that plays (OSC in).
+    pub fn remote(&self) -> Remote {
+        Remote {
+            hub: self.hub.clone(),
+        }
+    }
+
     pub async fn command(&self, text: &str) -> String {
         let (tx, rx) = oneshot::channel();
         let _ = self.hub.send(HubMsg::Terminal {

@@ -148,6 +148,9 @@ pub enum HubMsg {
         /// The answer.
         reply: oneshot::Sender<String>,
     },
+    /// A command from outside the pages and the terminal (OSC in): applied to
+    /// every file that plays.
+    Remote(weft_live::command::Command),
     /// Report the counters.
     Stats(oneshot::Sender<HubStats>),
     /// Time passes (the change window, eviction).
@@ -332,6 +335,15 @@ impl Hub {
                         reply.send("error: no file is watched yet: open one in the browser".into());
                 }
             },
+            HubMsg::Remote(command) => {
+                for f in self.files.values() {
+                    if let (Some(player), Some(c)) = (&f.player, command.copy_values()) {
+                        // Posted, not waited for: a refusal (an unknown id) is
+                        // the sender's to notice, as over any OSC link.
+                        let _ = player.handle().post(c);
+                    }
+                }
+            }
             HubMsg::Shutdown => {}
             HubMsg::Stats(reply) => {
                 // A published snapshot: a build in progress is never waited for.
