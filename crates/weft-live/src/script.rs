@@ -121,7 +121,7 @@ fn param_name(s: &str) -> Result<String, ScriptError> {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '#');
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '#' | '@'));
     if ok {
         Ok(s.to_string())
     } else {
