@@ -9,6 +9,11 @@ use weft_diagnostics::{did_you_mean, Code, Span};
 
 impl Lowerer<'_> {
     pub(super) fn definition(&mut self, env: &Env, def: &ast::StrandDef) -> Option<Vec<ExprId>> {
+        if def.outputs.len() > 1 && !matches!(def.value.kind, ast::ExprKind::Tuple(_)) {
+            if let Some(spread) = self.componentwise(env, def) {
+                return spread;
+            }
+        }
         let vals = self.expr(env, &def.value)?;
         let want = def.outputs.len();
         let got = vals.ids.len();
@@ -28,6 +33,49 @@ impl Lowerer<'_> {
             );
             None
         }
+    }
+
+    /// The playground's component-wise definition: `c<r, g, b> = img * 0.5`, where
+    /// `img` (a bare name of an instance with several outputs) means `img@r` in
+    /// `c@r`, `img@g` in `c@g` …; `None` when the value names no such instance.
+    fn componentwise(&mut self, env: &Env, def: &ast::StrandDef) -> Option<Option<Vec<ExprId>>> {
+        let mut spread: Vec<String> = Vec::new();
+        let mut stack = vec![&def.value];
+        while let Some(e) = stack.pop() {
+            match &e.kind {
+                ast::ExprKind::Name(n) if !env.locals.contains_key(n) => {
+                    if let Some(Binding::Inst(id)) = self.scopes[env.unit].get(n) {
+                        if self.prog.instances[id.0 as usize].outputs.len() > 1 && !spread.contains(n) {
+                            spread.push(n.clone());
+                        }
+                    }
+                }
+                ast::ExprKind::Unary { expr, .. } => stack.push(expr),
+                ast::ExprKind::Binary { lhs, rest } => {
+                    stack.push(lhs);
+                    stack.extend(rest.iter().map(|(_, e)| e));
+                }
+                ast::ExprKind::Call { args, .. } => stack.extend(args.iter()),
+                ast::ExprKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => stack.extend([&**cond, &**then, &**otherwise]),
+                _ => {}
+            }
+        }
+        if spread.is_empty() {
+            return None;
+        }
+        let mut ids = Vec::with_capacity(def.outputs.len());
+        for out in &def.outputs {
+            let value = read_at(&def.value, &spread, out);
+            match self.scalar(env, &value) {
+                Some(id) => ids.push(id),
+                None => return Some(None),
+            }
+        }
+        Some(Some(ids))
     }
 
     /// Every argument lowered to one value each; every argument is lowered (so each
@@ -600,4 +648,48 @@ fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     v.sort_unstable();
     v.dedup();
     v
+}
+
+/// `e` with every bare name in `spread` read at output `out` (`img` → `img@out`).
+fn read_at(e: &ast::Expr, spread: &[String], out: &Ident) -> ast::Expr {
+    use ast::ExprKind as K;
+    let at = |e: &ast::Expr| Box::new(read_at(e, spread, out));
+    let kind = match &e.kind {
+        K::Name(n) if spread.contains(n) => K::Access {
+            inst: Ident {
+                name: n.clone(),
+                span: e.span,
+            },
+            out: Ident {
+                name: out.name.clone(),
+                span: e.span,
+            },
+        },
+        K::Unary { op, expr } => K::Unary {
+            op: *op,
+            expr: at(expr),
+        },
+        K::Binary { lhs, rest } => K::Binary {
+            lhs: at(lhs),
+            rest: rest
+                .iter()
+                .map(|(op, e)| (*op, read_at(e, spread, out)))
+                .collect(),
+        },
+        K::Call { callee, args } => K::Call {
+            callee: callee.clone(),
+            args: args.iter().map(|a| read_at(a, spread, out)).collect(),
+        },
+        K::If {
+            cond,
+            then,
+            otherwise,
+        } => K::If {
+            cond: at(cond),
+            then: at(then),
+            otherwise: at(otherwise),
+        },
+        other => other.clone(),
+    };
+    ast::Expr { kind, span: e.span }
 }

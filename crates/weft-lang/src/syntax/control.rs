@@ -1,12 +1,15 @@
 //! The playground's statement forms that are not expressions: control pragmas
-//! (`#slider name<o> = 0, 1, 0.5 "label"`) and the multi-call binding
-//! `f<3>(a, <b1, b2, b3>)::inst<p, q, r>`, which is normalized here into one
-//! definition of three calls.
+//! (`#slider name<o> = 0, 1, 0.5 "label"`), the multi-call binding
+//! `f<3>(a, <b1, b2, b3>)::inst<p, q, r>` (normalized here into one definition of
+//! three calls) and named display arguments `display(r: e1, b: e2)` (normalized
+//! into `display(e1, 0, e2)`).
 
 use super::expr::{unbox, Ctx};
 use super::lexer::Tok;
 use super::parser::{PResult, Parser};
-use crate::ast::{ControlDef, ControlKind, Expr, ExprKind, Ident, ItemKind, StrandDef};
+use crate::ast::{
+    ControlDef, ControlKind, Expr, ExprKind, Ident, ItemKind, OutputKind, StrandDef,
+};
 use weft_diagnostics::{Code, Span};
 
 /// How many calls one multi-call binding may make.
@@ -74,6 +77,72 @@ impl Parser<'_> {
         let span = self.span();
         self.bump();
         Some((text, span))
+    }
+
+    /// True at `(name:`, output arguments given by name.
+    pub(super) fn at_named_output(&self) -> bool {
+        matches!(self.kind(), Tok::LParen)
+            && matches!(self.kind_at(1), Tok::Ident)
+            && matches!(self.kind_at(2), Tok::Colon)
+    }
+
+    /// `(r: e, g: e, b: e)` or `(rgb: e)` after `display`/`render` (the `(` is
+    /// current): the three channels in order, a missing one 0.
+    pub(super) fn named_output_args(
+        &mut self,
+        keyword: &Ident,
+        kind: OutputKind,
+    ) -> PResult<Vec<Expr>> {
+        let open = self.span();
+        self.bump();
+        let mut channels: [Option<Expr>; 3] = [None, None, None];
+        loop {
+            if self.eat(&Tok::RParen) {
+                break;
+            }
+            let name = self.name("an output argument's name (`r`, `g`, `b` or `rgb`)")?;
+            if !self.eat(&Tok::Colon) {
+                return Err(self.expected(&format!("`:` after `{}`", name.name)));
+            }
+            let value = *self.expr(Ctx::default())?.expr;
+            let slots: &[usize] = match name.name.as_str() {
+                "r" => &[0],
+                "g" => &[1],
+                "b" => &[2],
+                "rgb" => &[0, 1, 2],
+                _ => &[],
+            };
+            if kind != OutputKind::Display || slots.is_empty() {
+                return Err(self.error(
+                    Code::OutputArgs,
+                    name.span,
+                    format!(
+                        "`{}` takes no argument named `{}`: only `display` (and `render`) name theirs, `r`, `g`, `b` or `rgb`",
+                        keyword.name, name.name
+                    ),
+                ));
+            }
+            for &i in slots {
+                if channels[i].is_some() {
+                    return Err(self.error(
+                        Code::OutputArgs,
+                        name.span,
+                        format!("the channel `{}` is given twice", ["r", "g", "b"][i]),
+                    ));
+                }
+                channels[i] = Some(value.clone());
+            }
+            if self.eat(&Tok::Comma) {
+                continue;
+            }
+            self.close(&Tok::RParen, open, "the argument list")?;
+            break;
+        }
+        let zero = Expr {
+            kind: ExprKind::Number(0.0),
+            span: keyword.span,
+        };
+        Ok(channels.into_iter().map(|c| c.unwrap_or_else(|| zero.clone())).collect())
     }
 
     /// True at `name<3>(`, the start of a multi-call binding.

@@ -281,6 +281,15 @@ impl Parser<'_> {
         let kind = output_kind(&keyword.name).unwrap_or(OutputKind::Display);
         self.bump();
         let is_osc = kind == OutputKind::Osc;
+        if self.at_named_output() {
+            let args = self.named_output_args(&keyword, kind)?;
+            return Ok(OutputStmt {
+                kind,
+                keyword,
+                address: None,
+                args,
+            });
+        }
         let (mut args, _) = super::expr::unbox(self.arguments(is_osc)?);
         let mut address = None;
         if is_osc {
