@@ -41,7 +41,9 @@ impl Lowerer<'_> {
     fn componentwise(&mut self, env: &Env, def: &ast::StrandDef) -> Option<Option<Vec<ExprId>>> {
         let mut spread: Vec<String> = Vec::new();
         let mut stack = vec![&def.value];
+        let mut size = 0usize;
         while let Some(e) = stack.pop() {
+            size += 1;
             match &e.kind {
                 ast::ExprKind::Name(n) if !env.locals.contains_key(n) => {
                     if let Some(Binding::Inst(id)) = self.scopes[env.unit].get(n) {
@@ -66,6 +68,19 @@ impl Lowerer<'_> {
         }
         if spread.is_empty() {
             return None;
+        }
+        // Each output gets its own copy of the value: bound before copying.
+        if size.saturating_mul(def.outputs.len()) > crate::ir::MAX_NODES {
+            self.diags.push(super::too_large(
+                def.value.span,
+                format!(
+                    "`{}` spreads a value of {size} operations over {} outputs, more than {} in all",
+                    def.name.name,
+                    def.outputs.len(),
+                    crate::ir::MAX_NODES
+                ),
+            ));
+            return Some(None);
         }
         let mut ids = Vec::with_capacity(def.outputs.len());
         for out in &def.outputs {
