@@ -9,6 +9,7 @@ pub mod frame;
 pub mod graph;
 pub mod info;
 pub mod render;
+pub mod render_watch;
 pub mod run;
 pub mod sound;
 pub mod status;
