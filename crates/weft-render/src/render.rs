@@ -104,16 +104,13 @@ pub fn render(
     } else {
         options.jobs
     };
-    let outcomes = schedule::run(
-        piece,
-        timeline,
-        &chunks,
+    let workers = schedule::Workers {
         cache,
-        ffmpeg.as_ref(),
+        ffmpeg: ffmpeg.as_ref(),
         jobs,
-        options.live.as_deref(),
-        observer,
-    );
+        live: options.live.as_deref(),
+    };
+    let outcomes = schedule::run(piece, timeline, &chunks, &workers, observer);
     cache.save_record(&piece.path, &crate::status::record(&piece.path, timeline))?;
     let mut report = Report::new(
         &piece.path.to_string_lossy(),

@@ -103,18 +103,34 @@ pub enum Event {
     },
 }
 
+/// What the workers share.
+#[derive(Clone, Copy)]
+pub struct Workers<'a> {
+    /// Where finished chunks go (and are looked up first).
+    pub cache: &'a Cache,
+    /// The encoder, for MP4.
+    pub ffmpeg: Option<&'a Ffmpeg>,
+    /// How many.
+    pub jobs: usize,
+    /// The keys still wanted, when a newer save may make chunks stale.
+    pub live: Option<&'a LiveKeys>,
+}
+
 /// Renders `chunks` of `timeline` over `jobs` workers, storing each in `cache`;
 /// the outcome of each, in the order they finished.
 pub fn run(
     piece: &Piece,
     timeline: &Timeline,
     chunks: &[&Chunk],
-    cache: &Cache,
-    ffmpeg: Option<&Ffmpeg>,
-    jobs: usize,
-    live: Option<&LiveKeys>,
+    workers: &Workers<'_>,
     observer: &(dyn Fn(&Event) + Sync),
 ) -> Vec<Outcome> {
+    let Workers {
+        cache,
+        ffmpeg,
+        jobs,
+        live,
+    } = *workers;
     let jobs = jobs.clamp(1, chunks.len().max(1));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
