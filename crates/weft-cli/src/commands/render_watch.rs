@@ -23,7 +23,7 @@ enum Note {
     /// A file the piece reads changed.
     Changed,
     /// A round ended.
-    Done(u64, Result<Report, RenderError>),
+    Done(u64, Box<Result<Report, RenderError>>),
 }
 
 /// The rendering side of the loop: what a round needs besides the piece.
@@ -55,7 +55,7 @@ impl Rounds {
             .spawn(move || {
                 let report =
                     weft_render::render::render(&p.piece, &p.timeline, &cache, &options, &|_| {});
-                let _ = tx.send(Note::Done(round, report));
+                let _ = tx.send(Note::Done(round, Box::new(report)));
             })
             .map(|_| ())
             .unwrap_or_else(|e| err(&format!("error: cannot start a render: {e}\n")));
