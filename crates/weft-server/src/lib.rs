@@ -16,6 +16,7 @@
 //!   disconnected (it reconnects and asks again).
 
 pub mod blocks;
+pub mod desk;
 pub mod executor;
 pub mod guard;
 pub mod hub;

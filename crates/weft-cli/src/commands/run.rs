@@ -221,6 +221,9 @@ fn execute(engine: &EngineHandle, text: &str) {
             Ok(text) => say(&text),
             Err(e) => say(&format!("error: {e}")),
         },
+        Ok(Line::Render(_)) => say(
+            "error: `weft run` plays; render with `weft render FILE` (or `--watch`), or from `weft dev`'s page",
+        ),
         Err(e) => say(&format!("error: {e}")),
     }
 }
