@@ -331,6 +331,7 @@ pub fn run(
                 },
                 reads: Default::default(),
                 live: Some(live),
+                shard: None,
             };
             if let Some(dir) = p.output.parent() {
                 let _ = std::fs::create_dir_all(dir);
