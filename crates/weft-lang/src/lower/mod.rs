@@ -13,6 +13,7 @@ mod control;
 mod expr;
 mod root;
 mod spindle;
+mod spread;
 
 use crate::ast::{self, ItemKind};
 use crate::ir::{
