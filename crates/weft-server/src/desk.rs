@@ -75,8 +75,8 @@ pub fn prepare(file: &str, loaded: &LoadedProgram) -> Result<Prepared, String> {
     let piece = Piece::new(&loaded.path, program, loaded.sources.clone(), &settings)
         .map_err(|e| e.to_string())?;
     let timeline = Timeline::new(&piece, &settings);
-    let dir = Cache::default_dir(&loaded.path);
-    let cache = Cache::open(&dir, weft_render::DEFAULT_LIMIT).map_err(|e| e.to_string())?;
+    // Not created until something renders: watching a file leaves no folder.
+    let cache = Cache::at(&Cache::default_dir(&loaded.path), weft_render::DEFAULT_LIMIT);
     let renders = renders_dir(&loaded.path);
     let name = stem(&loaded.path);
     Ok(Prepared {
@@ -306,6 +306,11 @@ pub fn run(
     live: Arc<LiveKeys>,
     send: &(dyn Fn(Arc<str>) + Sync),
 ) -> Arc<str> {
+    let mut p = p;
+    match Cache::open(p.cache.dir(), p.cache.limit()) {
+        Ok(c) => p.cache = c,
+        Err(e) => return view(&p, None, Some(format!("cannot open the render cache: {e}"))),
+    }
     let segment_only = |i: usize| {
         let mut reads = weft_files::ReadFiles::default();
         reads.push(p.output.clone());

@@ -59,6 +59,7 @@ async fn a_render_from_the_page_fills_the_timeline_and_serves_the_video() {
     assert_eq!(t["segments"][1]["name"], "drop");
     assert_eq!(t["segments"][1]["start"], json!(1.0));
     assert!(t.get("video").is_none());
+    assert!(!served.path(".weft-cache").exists(), "watching creates no render cache");
 
     let started = command(&mut c, "render").await;
     assert_eq!(started["ok"], true, "{started}");
