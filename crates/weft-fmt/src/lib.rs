@@ -14,10 +14,13 @@
 //! - nothing panics on any input.
 //!
 //! Modules: `stream` (tokens and comments into statement lines), `layout`
-//! (spacing and breaking long lines).
+//! (spacing and breaking long lines), `file` (a file in place).
 
+mod file;
 mod layout;
 mod stream;
+
+pub use file::{format_path, FileError, Outcome};
 
 use weft_diagnostics::{Diagnostic, FileId};
 
