@@ -17,6 +17,7 @@ struct Client {
     child: Child,
     stdin: ChildStdin,
     incoming: Receiver<Value>,
+    errors: Option<std::thread::JoinHandle<String>>,
     next_id: i64,
 }
 
@@ -27,11 +28,18 @@ impl Client {
             .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start weft lsp");
         let stdin = child.stdin.take().expect("stdin");
         let stdout = child.stdout.take().expect("stdout");
+        // A panic caught inside the server still prints: the test looks for it.
+        let mut stderr = child.stderr.take().expect("stderr");
+        let errors = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
         let (tx, incoming) = channel();
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
@@ -64,6 +72,7 @@ impl Client {
             child,
             stdin,
             incoming,
+            errors: Some(errors),
             next_id: 1,
         }
     }
@@ -223,5 +232,7 @@ fn an_editor_session_over_stdio() {
     assert!(r["result"].is_null() && r.get("error").is_none(), "{r}");
     c.notify("exit", Value::Null);
     let status = c.child.wait().expect("weft lsp exits");
+    let stderr = c.errors.take().map(|t| t.join().unwrap_or_default()).unwrap_or_default();
+    assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(status.success(), "{status}");
 }

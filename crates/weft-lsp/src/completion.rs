@@ -17,15 +17,9 @@ pub fn complete(a: &Analysis, file: FileId, offset: usize) -> Vec<CompletionItem
         offset -= 1;
     }
     let before = &text[..offset];
-    let word_start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
-    let lead = &before[..word_start];
+    let lead = &before[..word_start(before)];
     if let Some(rest) = lead.strip_suffix('@').or_else(|| lead.strip_suffix('.')) {
-        let inst_start = rest
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(0, |i| i + 1);
-        return outputs_of(a, file, &rest[inst_start..], program_coords(a));
+        return outputs_of(a, file, &rest[word_start(rest)..], program_coords(a));
     }
     if let Some(rest) = lead.strip_suffix('<') {
         if rest.trim_start().trim_end() == "me" {
@@ -36,6 +30,12 @@ pub fn complete(a: &Analysis, file: FileId, offset: usize) -> Vec<CompletionItem
         }
     }
     general(a, file)
+}
+
+/// Where the name that `s` ends with starts.
+fn word_start(s: &str) -> usize {
+    let name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    s.len() - s.chars().rev().take_while(|&c| name(c)).count()
 }
 
 fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
