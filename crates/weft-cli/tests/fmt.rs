@@ -43,7 +43,10 @@ fn formats_in_place_atomically_keeping_permissions() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&file).expect("metadata").permissions().mode();
+        let mode = std::fs::metadata(&file)
+            .expect("metadata")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o640);
     }
     let names: Vec<String> = std::fs::read_dir(dir.path())
@@ -66,7 +69,10 @@ fn a_symlink_stays_a_link_to_the_formatted_file() {
     assert_eq!(out.status.code(), Some(0));
     let link = std::fs::symlink_metadata(dir.path().join("link.weft")).expect("metadata");
     assert!(link.file_type().is_symlink());
-    assert_eq!(std::fs::read_to_string(dir.path().join("real.weft")).expect("read"), PRETTY);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("real.weft")).expect("read"),
+        PRETTY
+    );
 }
 
 #[test]
@@ -78,11 +84,17 @@ fn a_broken_file_is_left_untouched_and_check_changes_nothing() {
     let out = weft(dir.path(), &["fmt", "broken.weft"], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[E0201]"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("broken.weft")).expect("read"), broken);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("broken.weft")).expect("read"),
+        broken
+    );
     let out = weft(dir.path(), &["fmt", "--check", "ugly.weft"], "");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ugly.weft\n");
-    assert_eq!(std::fs::read_to_string(dir.path().join("ugly.weft")).expect("read"), UGLY);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ugly.weft")).expect("read"),
+        UGLY
+    );
 }
 
 #[test]

@@ -80,7 +80,9 @@ impl Client {
     fn send(&mut self, v: &Value) {
         let body = v.to_string();
         let msg = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-        self.stdin.write_all(msg.as_bytes()).expect("write to weft lsp");
+        self.stdin
+            .write_all(msg.as_bytes())
+            .expect("write to weft lsp");
         self.stdin.flush().expect("flush");
     }
 
@@ -112,7 +114,10 @@ impl Client {
         let m = self.wait(|m| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
         });
-        m["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+        m["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -124,7 +129,8 @@ fn pos(uri: &str, line: u32, character: u32) -> Value {
     json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
 }
 
-const LIB: &str = "// A library.\nspindle ring(r) {\n    return r * 2\n}\n// Half of x.\nshade<v> = me@x * 0.5\n";
+const LIB: &str =
+    "// A library.\nspindle ring(r) {\n    return r * 2\n}\n// Half of x.\nshade<v> = me@x * 0.5\n";
 const BROKEN: &str = "use \"lib.weft\"\nimg<v> = ring(0.3) + nothing@v\ndisplay(img@v)\n";
 const MAIN: &str = "use \"lib.weft\"\nimg<v>=ring(0.3)+shade@v\nk<v> = 2 * 3\ndisplay(img@v)\n";
 
@@ -138,45 +144,77 @@ fn an_editor_session_over_stdio() {
     let lib = uri(&dir.join("lib.weft"));
     let mut c = Client::start(&dir);
 
-    let init = c.request("initialize", json!({"capabilities": {}, "rootUri": uri(&dir)}));
+    let init = c.request(
+        "initialize",
+        json!({"capabilities": {}, "rootUri": uri(&dir)}),
+    );
     let caps = &init["result"]["capabilities"];
     assert_eq!(caps["hoverProvider"], json!(true), "{init}");
-    assert!(caps["semanticTokensProvider"]["legend"].is_object(), "{init}");
+    assert!(
+        caps["semanticTokensProvider"]["legend"].is_object(),
+        "{init}"
+    );
     c.notify("initialized", json!({}));
 
     // A broken buffer: the same code and place as `weft check`.
-    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": main, "languageId": "weft", "version": 1, "text": BROKEN}}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": main, "languageId": "weft", "version": 1, "text": BROKEN}}),
+    );
     let d = c.diagnostics(&main);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(d[0]["code"], "E0301");
     assert_eq!(d[0]["range"]["start"], json!({"line": 1, "character": 21}));
 
     // Typing fixes it (unsaved): no diagnostics.
-    c.notify("textDocument/didChange", json!({"textDocument": {"uri": main, "version": 2}, "contentChanges": [{"text": MAIN}]}));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 2}, "contentChanges": [{"text": MAIN}]}),
+    );
     assert_eq!(c.diagnostics(&main), Vec::<Value>::new());
 
     // Definition across `use`: `ring` is line 1 of lib.weft.
     let r = c.request("textDocument/definition", pos(&main, 1, 9));
     assert_eq!(r["result"]["uri"], lib, "{r}");
-    assert_eq!(r["result"]["range"]["start"], json!({"line": 1, "character": 8}));
+    assert_eq!(
+        r["result"]["range"]["start"],
+        json!({"line": 1, "character": 8})
+    );
     // The `use` string goes to the file.
     let r = c.request("textDocument/definition", pos(&main, 0, 7));
     assert_eq!(r["result"]["uri"], lib, "{r}");
 
     // Hover: what `shade` is, what it varies over, its prose; a constant's value.
     let r = c.request("textDocument/hover", pos(&main, 1, 19));
-    let text = r["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
-    assert!(text.contains("shade<v>") && text.contains("`me@x`") && text.contains("Half of x."), "{text}");
+    let text = r["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        text.contains("shade<v>") && text.contains("`me@x`") && text.contains("Half of x."),
+        "{text}"
+    );
     let r = c.request("textDocument/hover", pos(&main, 2, 0));
-    let text = r["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    let text = r["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(text.contains("`k@v` = 6"), "{text}");
     let r = c.request("textDocument/hover", pos(&main, 1, 10));
-    let text = r["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    let text = r["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(text.contains("spindle ring(r)"), "{text}");
 
     // Completion: outputs after `shade@`, coordinates after `me@`, builtins elsewhere.
     let labels = |r: &Value| -> Vec<String> {
-        r["result"].as_array().into_iter().flatten().filter_map(|i| i["label"].as_str().map(str::to_string)).collect()
+        r["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["label"].as_str().map(str::to_string))
+            .collect()
     };
     let r = c.request("textDocument/completion", pos(&main, 1, 23));
     assert_eq!(labels(&r), ["v"], "{r}");
@@ -186,8 +224,16 @@ fn an_editor_session_over_stdio() {
     assert!(labels(&r).contains(&"time".to_string()), "{r}");
     let r = c.request("textDocument/completion", pos(&main, 2, 6));
     let l = labels(&r);
-    assert!(l.contains(&"smoothstep".into()) && l.contains(&"shade".into()) && l.contains(&"ring".into()), "{l:?}");
-    c.notify("textDocument/didChange", json!({"textDocument": {"uri": main, "version": 4}, "contentChanges": [{"text": MAIN}]}));
+    assert!(
+        l.contains(&"smoothstep".into())
+            && l.contains(&"shade".into())
+            && l.contains(&"ring".into()),
+        "{l:?}"
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 4}, "contentChanges": [{"text": MAIN}]}),
+    );
     c.diagnostics(&main);
 
     // Rename `shade` (defined in lib.weft) from its use in main.weft.
@@ -203,20 +249,52 @@ fn an_editor_session_over_stdio() {
     assert_eq!(r["result"].as_array().map(Vec::len), Some(2), "{r}");
 
     // Formatting: one edit with the canonical text.
-    let r = c.request("textDocument/formatting", json!({"textDocument": {"uri": main}, "options": {"tabSize": 4, "insertSpaces": true}}));
-    assert_eq!(r["result"][0]["newText"], "use \"lib.weft\"\nimg<v> = ring(0.3) + shade@v\nk<v> = 2 * 3\ndisplay(img@v)\n", "{r}");
+    let r = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": main}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    assert_eq!(
+        r["result"][0]["newText"],
+        "use \"lib.weft\"\nimg<v> = ring(0.3) + shade@v\nk<v> = 2 * 3\ndisplay(img@v)\n",
+        "{r}"
+    );
 
     // Symbols and semantic tokens answer.
-    let r = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": main}}));
+    let r = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": main}}),
+    );
     assert_eq!(r["result"].as_array().map(Vec::len), Some(2), "{r}");
-    let r = c.request("textDocument/semanticTokens/full", json!({"textDocument": {"uri": main}}));
-    assert!(r["result"]["data"].as_array().is_some_and(|d| !d.is_empty()), "{r}");
+    let r = c.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": main}}),
+    );
+    assert!(
+        r["result"]["data"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty()),
+        "{r}"
+    );
 
     // Garbage text, positions past the end, unknown methods, bad parameters:
     // every request gets an answer.
-    for (v, text) in ["spindle (((", "a<<<>>>=@@@", "\"", "}{", "segment s(", "é@é"].iter().enumerate() {
+    for (v, text) in [
+        "spindle (((",
+        "a<<<>>>=@@@",
+        "\"",
+        "}{",
+        "segment s(",
+        "é@é",
+    ]
+    .iter()
+    .enumerate()
+    {
         c.notify("textDocument/didChange", json!({"textDocument": {"uri": main, "version": 10 + v}, "contentChanges": [{"text": text}]}));
-        for method in ["textDocument/hover", "textDocument/definition", "textDocument/completion"] {
+        for method in [
+            "textDocument/hover",
+            "textDocument/definition",
+            "textDocument/completion",
+        ] {
             let r = c.request(method, pos(&main, 0, 3));
             assert!(r.get("result").is_some() || r.get("error").is_some(), "{r}");
             let r = c.request(method, pos(&main, 99, 99));
@@ -232,7 +310,11 @@ fn an_editor_session_over_stdio() {
     assert!(r["result"].is_null() && r.get("error").is_none(), "{r}");
     c.notify("exit", Value::Null);
     let status = c.child.wait().expect("weft lsp exits");
-    let stderr = c.errors.take().map(|t| t.join().unwrap_or_default()).unwrap_or_default();
+    let stderr = c
+        .errors
+        .take()
+        .map(|t| t.join().unwrap_or_default())
+        .unwrap_or_default();
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(status.success(), "{status}");
 }

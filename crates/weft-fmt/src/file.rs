@@ -57,12 +57,11 @@ pub enum FileError {
 /// Formats the file at `path`; writes it back only when `write` is set and the
 /// layout changed.
 pub fn format_path(path: &Path, write: bool) -> Result<Outcome, FileError> {
-    let bytes = weft_files::read(path, weft_files::Limit::PROGRAM).map_err(|source| {
-        FileError::Read {
+    let bytes =
+        weft_files::read(path, weft_files::Limit::PROGRAM).map_err(|source| FileError::Read {
             path: path.to_path_buf(),
             source,
-        }
-    })?;
+        })?;
     let text = String::from_utf8(bytes).map_err(|_| FileError::NotUtf8 {
         path: path.to_path_buf(),
     })?;

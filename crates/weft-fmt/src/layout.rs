@@ -39,8 +39,10 @@ fn space(a: &Piece, b: &Piece) -> bool {
     if a.text.ends_with(['<', '>']) && b.text.starts_with(['<', '>', '=']) {
         return true;
     }
-    if matches!(tb, Tok::RParen | Tok::RBracket | Tok::Comma | Tok::Dot | Tok::At | Tok::Semi)
-        || b.role == Role::AngleClose
+    if matches!(
+        tb,
+        Tok::RParen | Tok::RBracket | Tok::Comma | Tok::Dot | Tok::At | Tok::Semi
+    ) || b.role == Role::AngleClose
     {
         return false;
     }
@@ -118,7 +120,9 @@ fn kept(pieces: &[Piece], indent: usize) -> Vec<(usize, String)> {
         if i > 0 && ((p.break_before && p.inside) || after_comment) {
             out.push((indent + p.depth, String::new()));
         } else if i > 0 && space(&pieces[i - 1], p) {
-            out.last_mut().map(|l| l.1.push(' '));
+            if let Some(l) = out.last_mut() {
+                l.1.push(' ');
+            }
         }
         if let Some(l) = out.last_mut() {
             l.1.push_str(p.text);

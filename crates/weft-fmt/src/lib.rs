@@ -35,7 +35,9 @@ pub enum FmtError {
     #[error("the file has syntax errors")]
     Parse(Vec<Diagnostic>),
     /// The formatted text would parse differently (a formatter bug): refused.
-    #[error("formatting would change the program's meaning (a weft fmt bug); the file is left as it is")]
+    #[error(
+        "formatting would change the program's meaning (a weft fmt bug); the file is left as it is"
+    )]
     Changed,
 }
 

@@ -135,7 +135,8 @@ impl<'a> Cutter<'a> {
     fn role(&mut self, t: &Tok) -> Role {
         match t {
             Tok::Lt => {
-                let toks: Vec<&Piece> = self.cur.pieces.iter().filter(|p| !p.is_comment()).collect();
+                let toks: Vec<&Piece> =
+                    self.cur.pieces.iter().filter(|p| !p.is_comment()).collect();
                 let n = toks.len();
                 let prev = toks.last().and_then(|p| p.tok());
                 let list = match prev {
@@ -178,8 +179,8 @@ impl<'a> Cutter<'a> {
                 let end = rest.find('\n').unwrap_or(rest.len());
                 self.comment(Kind::LineComment, rest[..end].trim_end_matches('\r'));
                 rest = &rest[end..];
-            } else if rest.starts_with("/*") {
-                let end = rest[2..].find("*/").map_or(rest.len(), |i| i + 4);
+            } else if let Some(body) = rest.strip_prefix("/*") {
+                let end = body.find("*/").map_or(rest.len(), |i| i + 4);
                 self.comment(Kind::BlockComment, &rest[..end]);
                 rest = &rest[end..];
             } else {

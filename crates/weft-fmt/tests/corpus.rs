@@ -23,7 +23,11 @@ fn programs() -> Vec<PathBuf> {
         }
     }
     out.sort();
-    assert!(out.len() > 50, "the corpus is missing ({} files)", out.len());
+    assert!(
+        out.len() > 50,
+        "the corpus is missing ({} files)",
+        out.len()
+    );
     out
 }
 
@@ -40,7 +44,12 @@ fn meaning(path: &Path, text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for scope in weft_graph::Scope::all(program) {
         match weft_graph::build(program, scope) {
-            Ok(graph) => out.extend(graph.nodes.iter().map(|n| format!("{} {:?}", n.name, n.hash))),
+            Ok(graph) => out.extend(
+                graph
+                    .nodes
+                    .iter()
+                    .map(|n| format!("{} {:?}", n.name, n.hash)),
+            ),
             Err(errors) => out.extend(errors.iter().map(|e| e.to_diagnostic().message)),
         }
     }

@@ -16,8 +16,13 @@ fn every_fixture_formats_to_its_expected_text() {
         .collect();
     entries.sort();
     for input in entries {
-        let name = input.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let Some(stem) = name.strip_suffix(".weft") else { continue };
+        let name = input
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let Some(stem) = name.strip_suffix(".weft") else {
+            continue;
+        };
         if stem.ends_with(".expected") {
             continue;
         }
@@ -43,7 +48,13 @@ fn every_fixture_formats_to_its_expected_text() {
 
 #[test]
 fn a_file_that_does_not_parse_is_refused_with_its_diagnostics() {
-    for text in ["img<v> = (1 +", "spindle f( {", "a<v> = \"open", "/* never closed", "x<v> = 1 $ 2"] {
+    for text in [
+        "img<v> = (1 +",
+        "spindle f( {",
+        "a<v> = \"open",
+        "/* never closed",
+        "x<v> = 1 $ 2",
+    ] {
         match weft_fmt::format(FileId(0), text) {
             Err(weft_fmt::FmtError::Parse(d)) => assert!(!d.is_empty(), "{text:?}"),
             other => panic!("{text:?}: expected a parse refusal, got {other:?}"),

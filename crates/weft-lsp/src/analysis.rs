@@ -59,9 +59,9 @@ impl Analysis {
                     let options = weft_sources::SourceOptions::default();
                     let (_, found) = weft_sources::SourceSet::load(program, &options);
                     diagnostics.extend(
-                        found
-                            .into_iter()
-                            .filter(|d| !matches!(d.code, Code::MicFallback | Code::CameraFallback)),
+                        found.into_iter().filter(|d| {
+                            !matches!(d.code, Code::MicFallback | Code::CameraFallback)
+                        }),
                     );
                     graph = Some(g);
                 }
@@ -105,7 +105,9 @@ impl Analysis {
     pub fn range(&self, span: weft_diagnostics::Span) -> lsp_types::Range {
         let i = span.file.0 as usize;
         match self.lines.get(i) {
-            Some(lines) => lines.range(self.text(span.file), span.start as usize, span.end as usize),
+            Some(lines) => {
+                lines.range(self.text(span.file), span.start as usize, span.end as usize)
+            }
             None => lsp_types::Range::default(),
         }
     }

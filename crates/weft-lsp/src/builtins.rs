@@ -28,7 +28,11 @@ pub const BUILTINS: &[Doc] = &[
     d("asin", "asin(x)", "Arc sine."),
     d("acos", "acos(x)", "Arc cosine."),
     d("atan", "atan(x)", "Arc tangent."),
-    d("atan2", "atan2(y, x)", "The angle of the point (x, y), in (-π, π]."),
+    d(
+        "atan2",
+        "atan2(y, x)",
+        "The angle of the point (x, y), in (-π, π].",
+    ),
     d("sinh", "sinh(x)", "Hyperbolic sine."),
     d("cosh", "cosh(x)", "Hyperbolic cosine."),
     d("tanh", "tanh(x)", "Hyperbolic tangent."),
@@ -37,27 +41,79 @@ pub const BUILTINS: &[Doc] = &[
     d("log", "log(x)", "Natural logarithm."),
     d("log2", "log2(x)", "Base-2 logarithm."),
     d("log10", "log10(x)", "Base-10 logarithm."),
-    d("pow", "pow(a, b)", "`a` to the power `b` (`pow(x, 2)` is `x * x`)."),
+    d(
+        "pow",
+        "pow(a, b)",
+        "`a` to the power `b` (`pow(x, 2)` is `x * x`).",
+    ),
     d("abs", "abs(x)", "Absolute value."),
     d("sign", "sign(x)", "-1, 0 or 1 (`sign(0)` is 0)."),
     d("floor", "floor(x)", "Largest integer not above `x`."),
     d("ceil", "ceil(x)", "Smallest integer not below `x`."),
-    d("round", "round(x)", "Nearest integer, halves away from zero."),
+    d(
+        "round",
+        "round(x)",
+        "Nearest integer, halves away from zero.",
+    ),
     d("fract", "fract(x)", "`x - floor(x)`."),
-    d("min", "min(a, b)", "The smaller; the other operand when one is NaN."),
-    d("max", "max(a, b)", "The larger; the other operand when one is NaN."),
+    d(
+        "min",
+        "min(a, b)",
+        "The smaller; the other operand when one is NaN.",
+    ),
+    d(
+        "max",
+        "max(a, b)",
+        "The larger; the other operand when one is NaN.",
+    ),
     d("clamp", "clamp(x, lo, hi)", "`min(max(x, lo), hi)`."),
     d("mix", "mix(a, b, t)", "`a + (b - a) * t`."),
     d("step", "step(edge, x)", "0 where `x < edge`, else 1."),
-    d("smoothstep", "smoothstep(e0, e1, x)", "`t²(3 − 2t)` with `t = clamp((x − e0)/(e1 − e0), 0, 1)`."),
-    d("select", "select(c, a, b)", "`a` where `c` is non-zero (NaN counts as true), else `b`."),
-    d("hash", "hash(x)", "A deterministic pseudo-random value in [0, 1) (splitmix64 of the bits of `x`)."),
-    d("noise", "noise(x[, y[, z]])", "Deterministic, continuous value noise in [0, 1]."),
-    d("load", "load(\"pic.png\") → r, g, b, a", "An image, nearest pixel at (`me@x`, `me@y`), clamped to the edge."),
-    d("sample", "sample(\"drum.wav\") → l, r", "A sound file, nearest sample at `me@time`, 0 outside."),
-    d("mic", "mic() → samples", "Audio input at `me@time` (`--mic FILE`, else silence)."),
-    d("camera", "camera() → r, g, b", "Camera frame at `me@time` (`--camera FILE`, else black)."),
-    d("param", "param(default, min, max) → value", "A live parameter named after its instance, clamped to [min, max]."),
+    d(
+        "smoothstep",
+        "smoothstep(e0, e1, x)",
+        "`t²(3 − 2t)` with `t = clamp((x − e0)/(e1 − e0), 0, 1)`.",
+    ),
+    d(
+        "select",
+        "select(c, a, b)",
+        "`a` where `c` is non-zero (NaN counts as true), else `b`.",
+    ),
+    d(
+        "hash",
+        "hash(x)",
+        "A deterministic pseudo-random value in [0, 1) (splitmix64 of the bits of `x`).",
+    ),
+    d(
+        "noise",
+        "noise(x[, y[, z]])",
+        "Deterministic, continuous value noise in [0, 1].",
+    ),
+    d(
+        "load",
+        "load(\"pic.png\") → r, g, b, a",
+        "An image, nearest pixel at (`me@x`, `me@y`), clamped to the edge.",
+    ),
+    d(
+        "sample",
+        "sample(\"drum.wav\") → l, r",
+        "A sound file, nearest sample at `me@time`, 0 outside.",
+    ),
+    d(
+        "mic",
+        "mic() → samples",
+        "Audio input at `me@time` (`--mic FILE`, else silence).",
+    ),
+    d(
+        "camera",
+        "camera() → r, g, b",
+        "Camera frame at `me@time` (`--camera FILE`, else black).",
+    ),
+    d(
+        "param",
+        "param(default, min, max) → value",
+        "A live parameter named after its instance, clamped to [min, max].",
+    ),
 ];
 
 /// The builtin called `name`.
@@ -67,9 +123,18 @@ pub fn doc(name: &str) -> Option<&'static Doc> {
 
 /// The coordinates the backends bind, with what they are.
 pub const COORDS: &[(&str, &str)] = &[
-    ("x", "horizontal position, 0 at the left edge to 1 at the right (visual)"),
-    ("y", "vertical position, 0 at the top to 1 at the bottom (visual)"),
-    ("time", "seconds since the start (wraps at `me<loop>`; from 0 in each segment)"),
+    (
+        "x",
+        "horizontal position, 0 at the left edge to 1 at the right (visual)",
+    ),
+    (
+        "y",
+        "vertical position, 0 at the top to 1 at the bottom (visual)",
+    ),
+    (
+        "time",
+        "seconds since the start (wraps at `me<loop>`; from 0 in each segment)",
+    ),
     ("abstime", "seconds since the start, never wrapping"),
     ("frame", "the visual frame index, `floor(abstime · fps)`"),
     ("sample", "the audio sample index (audio)"),
@@ -82,7 +147,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("height", "picture height in pixels"),
     ("fps", "visual frames per second"),
     ("rate", "audio samples per second"),
-    ("loop", "a loop length in seconds after which `me@time` wraps to 0"),
+    (
+        "loop",
+        "a loop length in seconds after which `me@time` wraps to 0",
+    ),
     ("bpm", "the tempo in beats per minute (`me@beat`)"),
 ];
 

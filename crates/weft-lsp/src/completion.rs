@@ -63,7 +63,11 @@ fn outputs_of(a: &Analysis, file: FileId, inst: &str, extra: Vec<String>) -> Vec
                 .collect();
             for c in extra {
                 if !COORDS.iter().any(|(k, _)| *k == c) {
-                    v.push(item(&c, CompletionItemKind::FIELD, "a coordinate of this program"));
+                    v.push(item(
+                        &c,
+                        CompletionItemKind::FIELD,
+                        "a coordinate of this program",
+                    ));
                 }
             }
             v
@@ -83,7 +87,13 @@ fn outputs_of(a: &Analysis, file: FileId, inst: &str, extra: Vec<String>) -> Vec
             a.index.defs[d]
                 .outputs
                 .iter()
-                .map(|o| item(&o.name, CompletionItemKind::FIELD, &format!("output of `{inst}`")))
+                .map(|o| {
+                    item(
+                        &o.name,
+                        CompletionItemKind::FIELD,
+                        &format!("output of `{inst}`"),
+                    )
+                })
                 .collect()
         }
     }
@@ -113,7 +123,11 @@ fn general(a: &Analysis, file: FileId) -> Vec<CompletionItem> {
                 CompletionItemKind::FUNCTION,
                 &format!("spindle {}({})", d.name, d.params.join(", ")),
             ),
-            _ => item(&d.name, CompletionItemKind::VARIABLE, &format!("{}<{}>", d.name, outs.join(", "))),
+            _ => item(
+                &d.name,
+                CompletionItemKind::VARIABLE,
+                &format!("{}<{}>", d.name, outs.join(", ")),
+            ),
         });
     }
     for c in ["pi", "tau", "e"] {

@@ -21,7 +21,9 @@ pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<(Range, Markup
         Target::Def(d) => def_text(a, *d, None),
         Target::Output(d, k) => def_text(a, *d, Some(*k)),
         Target::Coord(c) => builtins::coord(c),
-        Target::Mouse(c) => format!("`mouse@{c}`: the pointer in the live view, 0..1 (0.5 when there is none)."),
+        Target::Mouse(c) => {
+            format!("`mouse@{c}`: the pointer in the live view, 0..1 (0.5 when there is none).")
+        }
         Target::Builtin(name) => {
             let b = builtins::doc(name)?;
             format!("```weft\n{}\n```\nbuiltin: {}", b.signature, b.doc)
@@ -31,7 +33,10 @@ pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<(Range, Markup
             format!("`{c}` = {v}")
         }
         Target::Setting(s) => {
-            let what = builtins::SETTINGS.iter().find(|(n, _)| n == s).map_or("not a setting weft knows", |(_, w)| w);
+            let what = builtins::SETTINGS
+                .iter()
+                .find(|(n, _)| n == s)
+                .map_or("not a setting weft knows", |(_, w)| w);
             format!("`me<{s}>`: {what}.")
         }
         Target::File(p) => format!("`{}`", p.display()),
@@ -53,21 +58,47 @@ fn def_text(a: &Analysis, d: usize, output: Option<usize>) -> String {
         DefKind::Instance | DefKind::Local => {
             let head = format!("```weft\n{}<{}>\n```\n", def.name, outs.join(", "));
             match output {
-                Some(k) => format!("{head}output `{}` of instance `{}`", outs.get(k).copied().unwrap_or("?"), def.name),
-                None => format!("{head}instance with {} output{}", outs.len(), if outs.len() == 1 { "" } else { "s" }),
+                Some(k) => format!(
+                    "{head}output `{}` of instance `{}`",
+                    outs.get(k).copied().unwrap_or("?"),
+                    def.name
+                ),
+                None => format!(
+                    "{head}instance with {} output{}",
+                    outs.len(),
+                    if outs.len() == 1 { "" } else { "s" }
+                ),
             }
         }
         DefKind::Spindle => {
-            let declared = if outs.is_empty() { String::new() } else { format!(" :: <{}>", outs.join(", ")) };
-            let head = format!("```weft\nspindle {}({}){declared}\n```\n", def.name, def.params.join(", "));
+            let declared = if outs.is_empty() {
+                String::new()
+            } else {
+                format!(" :: <{}>", outs.join(", "))
+            };
+            let head = format!(
+                "```weft\nspindle {}({}){declared}\n```\n",
+                def.name,
+                def.params.join(", ")
+            );
             match output {
-                Some(k) => format!("{head}output `{}` of spindle `{}`", outs.get(k).copied().unwrap_or("?"), def.name),
+                Some(k) => format!(
+                    "{head}output `{}` of spindle `{}`",
+                    outs.get(k).copied().unwrap_or("?"),
+                    def.name
+                ),
                 None => format!("{head}spindle (inlined at every call)"),
             }
         }
-        DefKind::Segment => format!("```weft\nsegment {}({})\n```\nsegment of {} s", def.name, def.seconds, def.seconds),
+        DefKind::Segment => format!(
+            "```weft\nsegment {}({})\n```\nsegment of {} s",
+            def.name, def.seconds, def.seconds
+        ),
         DefKind::Param => {
-            let of = def.parent.map(|p| a.index.defs[p].name.as_str()).unwrap_or("?");
+            let of = def
+                .parent
+                .map(|p| a.index.defs[p].name.as_str())
+                .unwrap_or("?");
             format!("parameter `{}` of spindle `{of}`", def.name)
         }
     };
@@ -93,7 +124,10 @@ fn def_text(a: &Analysis, d: usize, output: Option<usize>) -> String {
 /// the instances it reads), the backends that draw it, its value when constant.
 fn instance_facts(a: &Analysis, name_span: Span, output: Option<usize>) -> Option<String> {
     let program = a.program.as_ref()?;
-    let id = program.instances.iter().position(|i| i.name_span == name_span)?;
+    let id = program
+        .instances
+        .iter()
+        .position(|i| i.name_span == name_span)?;
     let inst = program.instance(InstId(id as u32));
     let mut coords = BTreeSet::new();
     let mut seen = vec![false; program.instances.len()];
@@ -125,7 +159,11 @@ fn instance_facts(a: &Analysis, name_span: Span, output: Option<usize>) -> Optio
         let node = graph.node(graph.instance_node(InstId(id as u32)));
         if node.is_used() {
             let ctx: Vec<&str> = node.contexts.iter().map(|b| b.name()).collect();
-            lines.push(format!("used by the {} output (runs on the {} backend)", ctx.join(" and "), node.owner.name()));
+            lines.push(format!(
+                "used by the {} output (runs on the {} backend)",
+                ctx.join(" and "),
+                node.owner.name()
+            ));
         } else {
             lines.push("no output uses it".to_string());
         }
@@ -135,7 +173,10 @@ fn instance_facts(a: &Analysis, name_span: Span, output: Option<usize>) -> Optio
         None => (0..inst.values.len()).collect(),
     };
     for k in picked {
-        if let (Some(v), Some(name)) = (inst.values.get(k).and_then(|&e| program.const_value(e)), inst.outputs.get(k)) {
+        if let (Some(v), Some(name)) = (
+            inst.values.get(k).and_then(|&e| program.const_value(e)),
+            inst.outputs.get(k),
+        ) {
             lines.push(format!("`{}@{name}` = {v}", inst.name));
         }
     }
@@ -194,9 +235,19 @@ pub enum RenameError {
 }
 
 /// The edits renaming what is at `offset` to `new_name`, in every file.
-pub fn rename(a: &Analysis, file: FileId, offset: usize, new_name: &str) -> Result<WorkspaceEdit, RenameError> {
-    let ok = new_name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && new_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+pub fn rename(
+    a: &Analysis,
+    file: FileId,
+    offset: usize,
+    new_name: &str,
+) -> Result<WorkspaceEdit, RenameError> {
+    let ok = new_name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && new_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok {
         return Err(RenameError::BadName(new_name.to_string()));
     }
@@ -207,7 +258,10 @@ pub fn rename(a: &Analysis, file: FileId, offset: usize, new_name: &str) -> Resu
     let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
     for o in a.index.uses_of(&occ.target) {
         if let Some(loc) = location(a, o.span) {
-            changes.entry(loc.uri).or_default().push(TextEdit::new(loc.range, new_name.to_string()));
+            changes
+                .entry(loc.uri)
+                .or_default()
+                .push(TextEdit::new(loc.range, new_name.to_string()));
         }
     }
     Ok(WorkspaceEdit::new(changes))
@@ -223,7 +277,14 @@ pub fn symbols(a: &Analysis, file: FileId) -> Vec<DocumentSymbol> {
             DefKind::Segment => (SymbolKind::NAMESPACE, format!("{} s", def.seconds)),
             _ => (
                 SymbolKind::VARIABLE,
-                format!("<{}>", def.outputs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "<{}>",
+                    def.outputs
+                        .iter()
+                        .map(|o| o.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
         };
         #[allow(deprecated)] // `deprecated` is a required field of the struct.

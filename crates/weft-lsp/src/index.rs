@@ -95,8 +95,8 @@ impl Index {
     /// Indexes the trees of one build; `paths[i]` is the path of `FileId(i)`.
     pub fn build(trees: &[(FileId, File)], paths: &[PathBuf]) -> Index {
         let mut index = Index::default();
-        for (file, tree) in trees {
-            index.declare(*file, &tree.items, None);
+        for (_, tree) in trees {
+            index.declare(&tree.items, None);
         }
         for (file, tree) in trees {
             let dir = paths
@@ -140,7 +140,7 @@ impl Index {
         self.defs.len() - 1
     }
 
-    fn declare(&mut self, file: FileId, items: &[Item], segment: Option<usize>) {
+    fn declare(&mut self, items: &[Item], segment: Option<usize>) {
         for item in items {
             let (name, kind, outputs, params) = match &item.kind {
                 ItemKind::Strand(s) if s.name.name != "me" => {
@@ -173,7 +173,7 @@ impl Index {
                 self.globals.entry(name.name.clone()).or_default().push(d);
             }
             if let ItemKind::Segment(s) = &item.kind {
-                self.declare(file, &s.items, Some(d));
+                self.declare(&s.items, Some(d));
             }
         }
     }
@@ -191,7 +191,10 @@ impl Index {
     fn item(&mut self, item: &Item, file: FileId, dir: &std::path::Path) {
         match &item.kind {
             ItemKind::Use { path, path_span } => {
-                self.occur(*path_span, Target::File(crate::documents::key(&dir.join(path))));
+                self.occur(
+                    *path_span,
+                    Target::File(crate::documents::key(&dir.join(path))),
+                );
             }
             ItemKind::Strand(s) if s.name.name == "me" => {
                 self.occur(s.name.span, Target::Keyword);
@@ -247,8 +250,15 @@ impl Index {
         }
     }
 
-    fn local(&mut self, name: &Ident, kind: DefKind, outputs: Vec<Ident>, item: Span, parent: usize) -> usize {
-        let d = self.add(Def {
+    fn local(
+        &mut self,
+        name: &Ident,
+        kind: DefKind,
+        outputs: Vec<Ident>,
+        item: Span,
+        parent: usize,
+    ) -> usize {
+        self.add(Def {
             name: name.name.clone(),
             kind,
             span: name.span,
@@ -258,11 +268,16 @@ impl Index {
             prose: None,
             parent: Some(parent),
             seconds: 0.0,
-        });
-        d
+        })
     }
 
-    fn spindle_stmt(&mut self, stmt: &SpindleStmt, file: FileId, spindle: usize, scope: &mut Scope) {
+    fn spindle_stmt(
+        &mut self,
+        stmt: &SpindleStmt,
+        file: FileId,
+        spindle: usize,
+        scope: &mut Scope,
+    ) {
         match stmt {
             SpindleStmt::Strand(s) => {
                 self.expr(&s.value, file, scope);
@@ -273,7 +288,10 @@ impl Index {
             }
             SpindleStmt::Assign(a) => {
                 self.expr(&a.value, file, scope);
-                let declared = self.defs[spindle].outputs.iter().position(|o| o.name == a.target.name);
+                let declared = self.defs[spindle]
+                    .outputs
+                    .iter()
+                    .position(|o| o.name == a.target.name);
                 if let Some(k) = declared {
                     self.occur(a.target.span, Target::Output(spindle, k));
                 } else if let Some(&d) = scope.names.get(&a.target.name) {
@@ -289,11 +307,10 @@ impl Index {
     }
 
     fn resolve(&self, name: &str, file: FileId, scope: &Scope) -> Option<usize> {
-        scope
-            .names
-            .get(name)
-            .copied()
-            .or_else(|| self.global(name, file).filter(|&d| self.defs[d].kind == DefKind::Instance))
+        scope.names.get(name).copied().or_else(|| {
+            self.global(name, file)
+                .filter(|&d| self.defs[d].kind == DefKind::Instance)
+        })
     }
 
     fn expr(&mut self, e: &Expr, file: FileId, scope: &Scope) {
@@ -302,7 +319,9 @@ impl Index {
             ExprKind::Name(n) => {
                 let target = match self.resolve(n, file, scope) {
                     Some(d) => Target::Def(d),
-                    None if weft_lang::builtins::constant(n).is_some() => Target::Constant(n.clone()),
+                    None if weft_lang::builtins::constant(n).is_some() => {
+                        Target::Constant(n.clone())
+                    }
                     None => Target::Unknown,
                 };
                 self.occur(e.span, target);
@@ -364,7 +383,11 @@ impl Index {
                     self.expr(&a.value, file, scope);
                 }
             }
-            ExprKind::If { cond, then, otherwise } => {
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 self.expr(cond, file, scope);
                 self.expr(then, file, scope);
                 self.expr(otherwise, file, scope);

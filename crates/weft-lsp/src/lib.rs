@@ -107,5 +107,8 @@ pub fn serve(connection: Connection) -> Result<(), ServeError> {
 }
 
 fn send(connection: &Connection, msg: Message) -> Result<(), ServeError> {
-    connection.sender.send(msg).map_err(|_| ServeError::Disconnected)
+    connection
+        .sender
+        .send(msg)
+        .map_err(|_| ServeError::Disconnected)
 }

@@ -88,7 +88,11 @@ pub fn tokens_of(a: &Analysis, file: FileId) -> Vec<SemanticToken> {
             let (p, q) = (lines.position(text, s), lines.position(text, e));
             if q.character > p.character {
                 let delta_line = p.line - line;
-                let delta_start = if delta_line == 0 { p.character - col } else { p.character };
+                let delta_start = if delta_line == 0 {
+                    p.character - col
+                } else {
+                    p.character
+                };
                 out.push(SemanticToken {
                     delta_line,
                     delta_start,
@@ -108,7 +112,11 @@ fn class_of(a: &Analysis, t: &Target, start: u32) -> Option<(u32, u32)> {
     Some(match t {
         Target::Def(d) => {
             let def = &a.index.defs[*d];
-            let decl = if def.span.start == start { DECLARATION } else { 0 };
+            let decl = if def.span.start == start {
+                DECLARATION
+            } else {
+                0
+            };
             let ty = match def.kind {
                 DefKind::Spindle => FUNCTION,
                 DefKind::Param => PARAMETER,
@@ -117,7 +125,9 @@ fn class_of(a: &Analysis, t: &Target, start: u32) -> Option<(u32, u32)> {
             };
             (ty, decl)
         }
-        Target::Output(..) | Target::Coord(_) | Target::Mouse(_) | Target::Setting(_) => (PROPERTY, 0),
+        Target::Output(..) | Target::Coord(_) | Target::Mouse(_) | Target::Setting(_) => {
+            (PROPERTY, 0)
+        }
         Target::Builtin(_) => (FUNCTION, DEFAULT_LIBRARY),
         Target::Constant(_) => (VARIABLE, DEFAULT_LIBRARY),
         Target::Keyword => (KEYWORD, 0),
@@ -132,8 +142,8 @@ fn comments(gap: &str, at: usize, out: &mut Vec<(usize, usize, u32, u32)>) {
         let rest = &gap[i..];
         let len = if rest.starts_with("//") {
             rest.find('\n').unwrap_or(rest.len())
-        } else if rest.starts_with("/*") {
-            rest[2..].find("*/").map_or(rest.len(), |k| k + 4)
+        } else if let Some(body) = rest.strip_prefix("/*") {
+            body.find("*/").map_or(rest.len(), |k| k + 4)
         } else {
             i += rest.chars().next().map_or(1, char::len_utf8);
             continue;

@@ -119,7 +119,10 @@ impl Server {
                     )])
                 }))
             }
-            _ => Err((ErrorCode::MethodNotFound, format!("unknown request `{method}`"))),
+            _ => Err((
+                ErrorCode::MethodNotFound,
+                format!("unknown request `{method}`"),
+            )),
         }
     }
 
@@ -149,8 +152,12 @@ impl Server {
             let a = Analysis::new(&key, &self.documents);
             self.analyses.insert(key.clone(), a);
         }
-        let Some(a) = self.analyses.get(&key) else { return Value::Null };
-        let Some(file) = a.file_id(&key) else { return Value::Null };
+        let Some(a) = self.analyses.get(&key) else {
+            return Value::Null;
+        };
+        let Some(file) = a.file_id(&key) else {
+            return Value::Null;
+        };
         f(a, file)
             .and_then(|v| serde_json::to_value(v).ok())
             .unwrap_or(Value::Null)
@@ -165,28 +172,44 @@ impl Server {
     fn notice(&mut self, n: Notification) -> Vec<Notification> {
         match n.method.as_str() {
             note::DidOpenTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(n.params) else {
+                let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(n.params)
+                else {
                     return Vec::new();
                 };
-                let Some(path) = uri_path(&p.text_document.uri) else { return Vec::new() };
-                self.documents.set(&path, p.text_document.text, p.text_document.version);
+                let Some(path) = uri_path(&p.text_document.uri) else {
+                    return Vec::new();
+                };
+                self.documents
+                    .set(&path, p.text_document.text, p.text_document.version);
                 self.changed(&path)
             }
             note::DidChangeTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(n.params) else {
+                let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(n.params)
+                else {
                     return Vec::new();
                 };
-                let Some(path) = uri_path(&p.text_document.uri) else { return Vec::new() };
+                let Some(path) = uri_path(&p.text_document.uri) else {
+                    return Vec::new();
+                };
                 // Full sync: the last change holds the whole text.
-                let Some(change) = p.content_changes.into_iter().last() else { return Vec::new() };
-                self.documents.set(&path, change.text, p.text_document.version);
+                let Some(change) = p.content_changes.into_iter().last() else {
+                    return Vec::new();
+                };
+                self.documents
+                    .set(&path, change.text, p.text_document.version);
                 self.changed(&path)
             }
             note::DidCloseTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params) else {
+                let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params)
+                else {
                     return Vec::new();
                 };
-                let Some(path) = uri_path(&p.text_document.uri) else { return Vec::new() };
+                let Some(path) = uri_path(&p.text_document.uri) else {
+                    return Vec::new();
+                };
                 self.documents.close(&path);
                 self.analyses.remove(&path);
                 let mut out = vec![publish(&path, Vec::new())];
@@ -194,10 +217,14 @@ impl Server {
                 out
             }
             note::DidSaveTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(n.params) else {
+                let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(n.params)
+                else {
                     return Vec::new();
                 };
-                uri_path(&p.text_document.uri).map(|p| self.changed(&p)).unwrap_or_default()
+                uri_path(&p.text_document.uri)
+                    .map(|p| self.changed(&p))
+                    .unwrap_or_default()
             }
             _ => Vec::new(),
         }

@@ -12,7 +12,9 @@ fn the_textmate_grammar_is_valid_json_and_covers_the_language() {
     let grammar: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(grammar["scopeName"], "source.weft");
     assert_eq!(grammar["fileTypes"][0], "weft");
-    assert!(grammar["patterns"].as_array().is_some_and(|p| !p.is_empty()));
+    assert!(grammar["patterns"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty()));
     // Every pattern's `match`, `begin` and `end`, and every `include` resolves.
     let mut regexes = Vec::new();
     let mut stack = vec![&grammar];
@@ -20,12 +22,17 @@ fn the_textmate_grammar_is_valid_json_and_covers_the_language() {
         match v {
             serde_json::Value::Object(m) => {
                 for (k, x) in m {
-                    if let (true, Some(s)) = (matches!(k.as_str(), "match" | "begin" | "end"), x.as_str()) {
+                    if let (true, Some(s)) =
+                        (matches!(k.as_str(), "match" | "begin" | "end"), x.as_str())
+                    {
                         regexes.push(s.to_string());
                     }
                     if let (true, Some(s)) = (k == "include", x.as_str()) {
                         let name = s.trim_start_matches('#');
-                        assert!(grammar["repository"][name].is_object(), "include {s} names nothing");
+                        assert!(
+                            grammar["repository"][name].is_object(),
+                            "include {s} names nothing"
+                        );
                     }
                     stack.push(x);
                 }

@@ -57,29 +57,53 @@ fn every_prefix_of_every_conformance_program_gets_answers() {
                 "textDocument/didOpen".into(),
                 json!({"textDocument": {"uri": uri, "languageId": "weft", "version": 1, "text": prefix}}),
             ));
-            assert!(!out.is_empty(), "{}: no diagnostics for {end} bytes", path.display());
+            assert!(
+                !out.is_empty(),
+                "{}: no diagnostics for {end} bytes",
+                path.display()
+            );
             let (line, col) = end_of(prefix);
             for method in AT_CURSOR {
-                for (l, c) in [(line, col)] {
-                    id += 1;
-                    let mut params = json!({
-                        "textDocument": {"uri": uri},
-                        "position": {"line": l, "character": c},
-                    });
-                    if *method == "textDocument/references" {
-                        params["context"] = json!({"includeDeclaration": true});
-                    }
-                    let r = server.request(Request::new(RequestId::from(id), method.to_string(), params));
-                    assert!(r.error.is_none(), "{}[..{end}] {method}: {:?}", path.display(), r.error);
+                id += 1;
+                let mut params = json!({
+                    "textDocument": {"uri": uri},
+                    "position": {"line": line, "character": col},
+                });
+                if *method == "textDocument/references" {
+                    params["context"] = json!({"includeDeclaration": true});
                 }
+                let r = server.request(Request::new(
+                    RequestId::from(id),
+                    method.to_string(),
+                    params,
+                ));
+                assert!(
+                    r.error.is_none(),
+                    "{}[..{end}] {method}: {:?}",
+                    path.display(),
+                    r.error
+                );
             }
         }
         // Whole-document requests on the whole text.
-        for method in ["textDocument/semanticTokens/full", "textDocument/documentSymbol", "textDocument/formatting"] {
+        for method in [
+            "textDocument/semanticTokens/full",
+            "textDocument/documentSymbol",
+            "textDocument/formatting",
+        ] {
             id += 1;
             let params = json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}});
-            let r = server.request(Request::new(RequestId::from(id), method.to_string(), params));
-            assert!(r.error.is_none(), "{} {method}: {:?}", path.display(), r.error);
+            let r = server.request(Request::new(
+                RequestId::from(id),
+                method.to_string(),
+                params,
+            ));
+            assert!(
+                r.error.is_none(),
+                "{} {method}: {:?}",
+                path.display(),
+                r.error
+            );
         }
     }
 }

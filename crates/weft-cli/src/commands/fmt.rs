@@ -62,7 +62,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
     }
     if io {
-        Err(Failure::Io("some files could not be formatted (see above)".into()))
+        Err(Failure::Io(
+            "some files could not be formatted (see above)".into(),
+        ))
     } else if program_error || unformatted {
         Err(Failure::Program(String::new()))
     } else {
@@ -90,7 +92,11 @@ fn stdin(check: bool) -> Result<Outcome, Failure> {
             if !check {
                 failure::out(&out);
             }
-            Ok(if out == text { Outcome::Unchanged } else { Outcome::Changed })
+            Ok(if out == text {
+                Outcome::Unchanged
+            } else {
+                Outcome::Changed
+            })
         }
         Err(FmtError::Parse(d)) => Err(Failure::Program(render_all(&d, &sources))),
         Err(e) => Err(Failure::Program(format!("error: <stdin>: {e}\n"))),
