@@ -1,6 +1,6 @@
 // The entry point of the live view: wires the socket (protocol.js) to the page —
 // the tree and breadcrumb, the watched file's blocks, the display canvas, sound,
-// transport, parameter sliders and the command bar — and keeps follow mode:
+// transport, the parameters' widgets with MIDI learn, badges and the command bar — and keeps follow mode:
 // unpinned, the page goes to the file that changed; pinned, it stays.
 // The watched file is in the URL (`/#/path/file.weft`); the pin and the client id
 // live in sessionStorage, so a reload keeps all three. `window.weft` exposes
@@ -11,6 +11,7 @@ import { Runs } from './runs.js';
 import { renderBlocks, describeError } from './blocks.js';
 import { renderTree, renderBreadcrumb, markCurrent, filePaths, fileHref, pathFromHash } from './tree.js';
 import { Params } from './params.js';
+import { Midi } from './midi.js';
 import { Sound } from './audio.js';
 import { CommandBar } from './commandbar.js';
 import { Display, trackPointer } from './display.js';
@@ -92,7 +93,13 @@ function onPointer(pointer) {
 const display = new Display(ui.canvas, onPointer);
 const gl = new GlDisplay(ui.glCanvas);
 trackPointer(ui.glCanvas, onPointer);
-const params = new Params($('params'), setParam);
+const params = new Params($('params'), $('badges'), setParam);
+const midi = new Midi({
+  param: (id) => params.info(id),
+  set: (id, value) => params.setValue(id, value),
+  changed: () => params.drawLearn(),
+});
+params.midi = midi;
 const commandBar = new CommandBar(
   {
     backdrop: $('command-bar-backdrop'),
@@ -125,15 +132,21 @@ function send(message) {
   return socket.send(message);
 }
 
-// A dragged slider sends at most one `set-param` per parameter per animation frame.
+// A dragged widget sends at most one `set-param` per parameter per animation frame
+// (or per 100 ms in a hidden tab, which gets no frames and may still be steered by MIDI).
 const paramsToSend = new Map();
+const flushAt = { frame: 0, timer: 0 };
+function flushParams() {
+  cancelAnimationFrame(flushAt.frame);
+  clearTimeout(flushAt.timer);
+  for (const [pid, v] of paramsToSend) send({ type: 'set-param', id: pid, value: v });
+  paramsToSend.clear();
+}
 function setParam(id, value) {
   state.paramValues.set(id, value);
   if (paramsToSend.size === 0) {
-    requestAnimationFrame(() => {
-      for (const [pid, v] of paramsToSend) send({ type: 'set-param', id: pid, value: v });
-      paramsToSend.clear();
-    });
+    flushAt.frame = requestAnimationFrame(flushParams);
+    flushAt.timer = setTimeout(flushParams, 100);
   }
   paramsToSend.set(id, value);
 }
@@ -165,6 +178,7 @@ function onMessage(message) {
   switch (message.type) {
     case 'hello':
       state.root = message.root ?? '';
+      midi.setFile(state.root, state.file);
       state.serverRun = message.run ?? 0;
       document.querySelector('.brand').title = `weft dev ${message.version ?? ''}`.trim();
       setTree(message.tree);
@@ -229,7 +243,10 @@ function onMessage(message) {
       showDisplay();
       break;
     case 'state':
-      if (message.file === state.file) drawTransport(message);
+      if (message.file === state.file) {
+        drawTransport(message);
+        params.setBadges(message.badges);
+      }
       break;
     case 'meter':
       if (message.file === state.file) {
@@ -289,6 +306,8 @@ function watch(path) {
   state.paramValues = new Map();
   gl.fail('waiting for the display shader');
   params.set([]);
+  params.setBadges([]);
+  midi.setFile(state.root, path);
   hideServerError();
   display.clear();
   drawBlocks();
@@ -491,6 +510,12 @@ window.weft = Object.freeze({
     }));
   },
   get params() { return params.values(); },
+  /** `#badge` values the last `state` carried: name → value (null before a picture). */
+  get badges() { return params.badgeValues(); },
+  /** Feeds one MIDI message ([status, data1, data2]) through the page's MIDI path. */
+  midi(bytes) { return midi.receive(Array.from(bytes ?? [])); },
+  /** MIDI: access, inputs, the widget learning, the bindings of this file. */
+  get midiStatus() { return midi.status(); },
   get transport() { return state.transport ? { ...state.transport } : null; },
   /** How the picture is drawn now: {path: 'webgl2' | 'frames', width, height, fps, reason}. */
   drawStats() { return drawStats(); },

@@ -195,6 +195,9 @@ export class GlDisplay {
     words[10] = 0;
     words[11] = 0;
     for (let i = HEADER_WORDS; i < floats.length; i += 1) floats[i] = slots[i - HEADER_WORDS] ?? 0;
+    // me@width and me@height are the size drawn at, here the canvas's.
+    if (Number.isInteger(message.widthSlot)) floats[HEADER_WORDS + message.widthSlot] = width;
+    if (Number.isInteger(message.heightSlot)) floats[HEADER_WORDS + message.heightSlot] = height;
     const started = performance.now();
     gl.viewport(0, 0, width, height);
     gl.useProgram(this.program);

@@ -143,15 +143,17 @@ test('a slider move changes the picture within two frames', async () => {
   const red = async () => (await pixels(page)).data[0];
   await frames(page, 1);
   assert.equal(await red(), Math.floor(0.2 * 255 + 0.5));
-  // The slider sets the uniform itself: the next frame drawn reads 0.8 (slot 3
-  // is the 16th float of the block: 12 header words, then the slots).
-  const next = await page.getByTestId('param-level').evaluate((input) => {
+  // The slider sets the uniform itself: the next frame drawn reads 0.8 (at its
+  // slot, as the display-shader message says, after the block's 12 header words).
+  const message = page.received.find((m) => m.type === 'display-shader' && m.file === 'slider.weft' && m.params);
+  const slot = message.params.find((p) => p.id === 'level').slot;
+  const next = await page.getByTestId('param-level').evaluate((input, at) => {
     input.value = '0.8';
     input.dispatchEvent(new Event('input', { bubbles: true }));
     return new Promise((resolve) => {
-      requestAnimationFrame(() => requestAnimationFrame(() => resolve(window.weft.glUniforms()[12 + 3])));
+      requestAnimationFrame(() => requestAnimationFrame(() => resolve(window.weft.glUniforms()[12 + at])));
     });
-  });
+  }, slot);
   assert.ok(Math.abs(next - 0.8) < 1e-6, `the frame after the move read ${next}`);
   // And the picture shows it (read back from the drawing buffer).
   await page.waitForFunction(() => window.weft.readDisplay()?.data[0] === 204);

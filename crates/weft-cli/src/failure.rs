@@ -29,6 +29,14 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The text it reports (diagnostics as they are, other failures as `error: …`).
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Program(text) => text.clone(),
+            Failure::Usage(text) | Failure::Io(text) => format!("error: {text}"),
+        }
+    }
+
     /// Prints the message and returns the exit code.
     pub fn report(self) -> ExitCode {
         match self {

@@ -88,6 +88,10 @@ fn cross_check(
     uniforms: &Uniforms,
 ) -> Result<(), String> {
     let (w, h) = (7u32, 5u32);
+    // The coordinator reads `me@width`/`me@height` as its picture's size.
+    let mut sized = uniforms.clone();
+    sized.set_size((w, h));
+    let uniforms = &sized;
     for scope in Scope::all(program) {
         let graph = weft_graph::build(program, scope).map_err(|e| format!("{e:?}"))?;
         let mut c = Coordinator::new(

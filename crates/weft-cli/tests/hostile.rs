@@ -264,3 +264,40 @@ fn a_5_mb_line_is_clipped_in_the_excerpt() {
     let under: String = excerpt.chars().skip(at).take(5).collect();
     assert_eq!(under, "pulze", "{excerpt}\n{carets}");
 }
+
+/// A component-wise definition copies its value once per output: 2,000 outputs
+/// of a 2,000-term sum would be 4,000,000 operations, refused before copying.
+#[test]
+fn a_componentwise_spread_meets_the_budget() {
+    let n = 2000;
+    let outs: Vec<String> = (0..n).map(|i| format!("o{i}")).collect();
+    let ones = vec!["1"; n].join(",");
+    let sum = vec!["img"; n].join("+");
+    let text = format!(
+        "img<{o}> = ({ones})\nc<{o}> = {sum}\ndisplay(c@o1)\n",
+        o = outs.join(",")
+    );
+    let p = Program::new(&text);
+    for run in p.every_command() {
+        run.expect(1);
+        assert_eq!(run.codes(), ["E0801"], "{}", clip(&run.stderr));
+        assert!(run.stderr.contains("spreads a value of"), "{}", clip(&run.stderr));
+    }
+}
+
+/// A multi-call of 64 copies of a long argument is 64 calls, not an explosion;
+/// a count past 64 is an error.
+#[test]
+fn a_multi_call_is_bounded() {
+    let arg = vec!["me@x"; 5000].join("+");
+    let outs: Vec<String> = (0..64).map(|i| format!("o{i}")).collect();
+    let text = format!(
+        "max<64>({arg}, 0.5)::m<{}>\nmax<65>(1, 2)::n<v>\ndisplay(m@o3)\n",
+        outs.join(",")
+    );
+    let p = Program::new(&text);
+    for run in p.every_command() {
+        run.expect(1);
+        assert_eq!(run.codes(), ["E0401"], "{}", clip(&run.stderr));
+    }
+}

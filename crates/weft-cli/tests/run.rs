@@ -184,3 +184,70 @@ fn an_edit_of_a_used_file_in_another_folder_reloads() {
     run.type_line("quit");
     assert!(run.child.wait().expect("exits").success());
 }
+
+#[test]
+fn osc_in_steers_parameters_and_the_transport() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("knob.weft"),
+        "#slider freq<hz> = 55, 880, 220 \"Pitch\"\n#toggle on<v> = 0\ntone<s> = on@v * 0.2 * sin(me@time * tau * freq@hz)\nplay(tone@s)\n",
+    )
+    .expect("write");
+    let mut run = Running::start(
+        dir.path(),
+        &["knob.weft", "--paused", "--osc-in", "127.0.0.1:0"],
+    );
+    let said = run.expect("OSC commands on udp");
+    let addr = said
+        .lines()
+        .find_map(|l| l.split("OSC commands on udp ").nth(1))
+        .expect("the address")
+        .trim()
+        .to_string();
+    run.expect("loaded knob.weft (version 1)");
+    let sender = UdpSocket::bind("127.0.0.1:0").expect("sender");
+    let send = |addr_: &str, args: Vec<rosc::OscType>| {
+        let packet = rosc::OscPacket::Message(rosc::OscMessage {
+            addr: addr_.to_string(),
+            args,
+        });
+        sender
+            .send_to(&rosc::encoder::encode(&packet).expect("encodes"), &addr)
+            .expect("sent");
+    };
+    sender.send_to(b"garbage", &addr).expect("sent");
+    send("/param/freq", vec![rosc::OscType::Float(440.0)]);
+    send("/param/on", vec![rosc::OscType::Float(0.8)]);
+    send("/transport/seek", vec![rosc::OscType::Float(3.0)]);
+    // Applied in order: once the last has, the others have.
+    for _ in 0..100 {
+        run.type_line("get freq");
+        if run.expect("freq = ").contains("freq = 440") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    run.type_line("get on");
+    run.expect("on = 1 (0 to 1, default 0)");
+    run.type_line("get freq");
+    run.expect("freq = 440 (55 to 880, default 220)");
+    run.type_line("quit");
+    let out = run.expect("OSC in:");
+    assert!(out.contains("OSC in: 3 applied, 0 ignored, 1 malformed"), "{out}");
+    assert!(run.child.wait().expect("exits").success());
+}
+
+#[test]
+fn a_bad_osc_in_address_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("a.weft"), "play(0)\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["run", "a.weft", "--osc-in", "nowhere"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("--osc-in: `nowhere` is not HOST:PORT"), "{text}");
+}

@@ -91,6 +91,7 @@ codes! {
     TooLarge = "E0801", "a program larger than weft compiles (the size budget in docs/language.md)";
     UnboundCoordinate = "W0301", "a `me@…` coordinate no backend binds and no remap sets, named like one that is bound";
     CpuFallback = "W0802", "a picture the GPU was chosen for but cannot draw, drawn on the CPU";
+    ControlPragma = "E0604", "a control pragma (`#slider` …) of an unknown type, with the wrong count or a value outside its range";
 }
 
 #[cfg(test)]

@@ -282,6 +282,34 @@ pub fn eval_point(kernel: &Kernel, output: usize, point: &Point, uniforms: &[f64
     s.reg(kernel.output_reg(output))[0]
 }
 
+/// One strand compiled to be read at single points again and again (a badge's
+/// live value): its scratch is kept, so a read allocates nothing.
+#[derive(Debug)]
+pub struct PointProbe {
+    getter: Getter,
+    scratch: Scratch,
+}
+
+impl PointProbe {
+    /// A probe over a compiled getter.
+    pub fn new(getter: Getter) -> PointProbe {
+        let scratch = Scratch::new(&getter.kernel);
+        PointProbe { getter, scratch }
+    }
+
+    /// The value at `point` (coordinates by `CoordId`, missing ones 0).
+    pub fn value(&mut self, point: &Point, uniforms: &[f64]) -> f64 {
+        let kernel = &self.getter.kernel;
+        let s = &mut self.scratch;
+        s.set_uniforms(kernel, uniforms);
+        for &(c, r) in kernel.coord_regs() {
+            *s.reg_mut(r) = [point.coords.get(c.0 as usize).copied().unwrap_or(0.0); LANES];
+        }
+        kernel.run(s, BlockPos { index: 0, len: 1 });
+        s.reg(kernel.output_reg(self.getter.output))[0]
+    }
+}
+
 /// The value getter-based `value_at` shared by backends.
 pub fn value_in(
     batches: &[CompiledBatch],

@@ -3,7 +3,9 @@
 //! time, and runs frames, audio blocks and probes.
 
 use crate::audio::AudioBackend;
-use crate::backend::{eval_point, Backend, BatchInput, CompiledBatch, EngineError, Point, Request};
+use crate::backend::{
+    eval_point, Backend, BatchInput, CompiledBatch, EngineError, Point, PointProbe, Request,
+};
 use crate::node_cache::NodeCache;
 use crate::osc::{OscBackend, OscMessage};
 use crate::registry::{DataRef, Getter, OutputKey, Registry};
@@ -13,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use weft_graph::{BackendKind, Graph};
 use weft_kernel::{uniform, Fresh, KernelBuilder, Lowering, Resolve};
-use weft_lang::ir::{InstId, Program};
+use weft_lang::ir::{InstId, Program, Settings};
 use weft_sources::SourceSet;
 
 /// Sizes the backends are built for.
@@ -48,7 +50,8 @@ pub struct Uniforms {
 impl Uniforms {
     /// Mouse at the centre, the program's tempo, every parameter at its default.
     pub fn new(program: &Program) -> Uniforms {
-        let mut values = vec![0.5, 0.5, program.settings.bpm()];
+        let (w, h) = program.settings.size();
+        let mut values = vec![0.5, 0.5, program.settings.bpm(), w as f64, h as f64];
         values.extend(program.params.iter().map(|p| p.default));
         Uniforms { values }
     }
@@ -93,6 +96,21 @@ impl Uniforms {
     pub fn as_slice(&self) -> &[f64] {
         &self.values
     }
+
+    /// Becomes a copy of `other` with `me@width` and `me@height` set to the size
+    /// of the picture being drawn (no allocation once the slots fit).
+    fn copy_sized(&mut self, other: &Uniforms, size: (u32, u32)) {
+        self.values.clear();
+        self.values.extend_from_slice(&other.values);
+        self.set_size(size);
+    }
+
+    /// Sets `me@width` and `me@height` (a coordinator sets them to the size of
+    /// its picture whatever the caller's say).
+    pub fn set_size(&mut self, (w, h): (u32, u32)) {
+        self.values[uniform::WIDTH as usize] = w as f64;
+        self.values[uniform::HEIGHT as usize] = h as f64;
+    }
 }
 
 /// Owns and drives the backends for one scope of one program.
@@ -107,6 +125,9 @@ pub struct Coordinator {
     osc: OscBackend,
     /// The lowered fragments of the running graph's nodes.
     cache: NodeCache,
+    /// The caller's uniforms with this coordinator's picture size: every backend
+    /// reads `me@width` and `me@height` as the size of the picture it feeds.
+    sized: Uniforms,
 }
 
 impl Coordinator {
@@ -139,6 +160,7 @@ impl Coordinator {
             sources: sources.clone(),
             graph: None,
             cache: NodeCache::new(),
+            sized: Uniforms { values: Vec::new() },
         };
         c.swap(program, sources, graph)?;
         Ok(c)
@@ -333,27 +355,15 @@ impl Coordinator {
         next: Option<(f64, f64)>,
         uniforms: &Uniforms,
     ) -> &[u8] {
-        let req = self.frame_request(time, abstime, uniforms);
+        self.sized.copy_sized(uniforms, self.visual.size());
+        let settings = &self.program.settings;
+        let req = frame_request(settings, time, abstime, &self.sized);
         self.visual.execute(&req);
         if let Some((t, a)) = next {
-            let req = self.frame_request(t, a, uniforms);
+            let req = frame_request(settings, t, a, &self.sized);
             self.visual.prefetch(&req);
         }
         self.visual.frame()
-    }
-
-    fn frame_request<'u>(&self, time: f64, abstime: f64, uniforms: &'u Uniforms) -> Request<'u> {
-        Request {
-            time,
-            abstime,
-            frame: (abstime * self.program.settings.fps()).floor(),
-            sample: 0,
-            local_sample: 0,
-            len: 0,
-            uniforms: uniforms.as_slice(),
-            loop_len: self.program.settings.loop_len,
-            rate: self.program.settings.rate() as f64,
-        }
     }
 
     /// Renders `len` samples (at most the block size) of the play output, starting
@@ -368,6 +378,7 @@ impl Coordinator {
     ) -> &[f32] {
         let rate = self.program.settings.rate() as f64;
         let len = len.min(self.audio.block());
+        self.sized.copy_sized(uniforms, self.visual.size());
         let req = Request {
             time: local_sample as f64 / rate,
             abstime: sample as f64 / rate,
@@ -375,7 +386,7 @@ impl Coordinator {
             sample,
             local_sample,
             len,
-            uniforms: uniforms.as_slice(),
+            uniforms: self.sized.as_slice(),
             loop_len: self.program.settings.loop_len,
             rate,
         };
@@ -385,6 +396,7 @@ impl Coordinator {
 
     /// Evaluates the osc outputs for the frame at `time`.
     pub fn osc_messages(&mut self, time: f64, abstime: f64, uniforms: &Uniforms) -> &[OscMessage] {
+        self.sized.copy_sized(uniforms, self.visual.size());
         let req = Request {
             time,
             abstime,
@@ -392,7 +404,7 @@ impl Coordinator {
             sample: 0,
             local_sample: 0,
             len: 1,
-            uniforms: uniforms.as_slice(),
+            uniforms: self.sized.as_slice(),
             loop_len: self.program.settings.loop_len,
             rate: self.program.settings.rate() as f64,
         };
@@ -440,6 +452,11 @@ impl Coordinator {
         })
     }
 
+    /// A probe of one instance output, to read at single points each frame.
+    pub fn point_probe(&self, inst: InstId, out: u32) -> Result<PointProbe, EngineError> {
+        Ok(PointProbe::new(self.probe(inst, out)?))
+    }
+
     /// One instance output at one point (compiles a probe; not for per-frame use).
     pub fn value_at(
         &self,
@@ -450,5 +467,20 @@ impl Coordinator {
     ) -> Result<f64, EngineError> {
         let g = self.probe(inst, out)?;
         Ok(eval_point(&g.kernel, g.output, point, uniforms.as_slice()))
+    }
+}
+
+/// The request for the picture at `time` (`me@time`) and `abstime`.
+fn frame_request<'u>(settings: &Settings, time: f64, abstime: f64, uniforms: &'u Uniforms) -> Request<'u> {
+    Request {
+        time,
+        abstime,
+        frame: (abstime * settings.fps()).floor(),
+        sample: 0,
+        local_sample: 0,
+        len: 0,
+        uniforms: uniforms.as_slice(),
+        loop_len: settings.loop_len,
+        rate: settings.rate() as f64,
     }
 }

@@ -41,13 +41,15 @@ fn space(a: &Piece, b: &Piece) -> bool {
     }
     if matches!(
         tb,
-        Tok::RParen | Tok::RBracket | Tok::Comma | Tok::Dot | Tok::At | Tok::Semi
+        Tok::RParen | Tok::RBracket | Tok::Comma | Tok::Dot | Tok::At | Tok::Semi | Tok::Colon
     ) || b.role == Role::AngleClose
     {
         return false;
     }
-    if matches!(ta, Tok::LParen | Tok::LBracket | Tok::Dot | Tok::At)
-        || a.role == Role::AngleOpen
+    if matches!(
+        ta,
+        Tok::LParen | Tok::LBracket | Tok::Dot | Tok::At | Tok::Hash
+    ) || a.role == Role::AngleOpen
         || a.role == Role::Unary
         || matches!(ta, Tok::Caret)
         || matches!(tb, Tok::Caret)

@@ -139,9 +139,15 @@ impl<'a> Cutter<'a> {
                     self.cur.pieces.iter().filter(|p| !p.is_comment()).collect();
                 let n = toks.len();
                 let prev = toks.last().and_then(|p| p.tok());
+                // `name<…` opening a statement, after `::`, or in a pragma
+                // (`#slider name<…`).
                 let list = match prev {
                     Some(Tok::ColonColon) => true,
-                    Some(Tok::Ident) => n == 1 || toks[n - 2].tok() == Some(&Tok::ColonColon),
+                    Some(Tok::Ident) => {
+                        n == 1
+                            || toks[n - 2].tok() == Some(&Tok::ColonColon)
+                            || (n == 3 && toks[0].tok() == Some(&Tok::Hash))
+                    }
                     _ => false,
                 };
                 if list && self.depth == 0 {

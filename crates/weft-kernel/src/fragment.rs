@@ -302,6 +302,8 @@ impl Lowerer {
                 Uniform::MouseX => uniform::MOUSE_X,
                 Uniform::MouseY => uniform::MOUSE_Y,
                 Uniform::Bpm => uniform::BPM,
+                Uniform::Width => uniform::WIDTH,
+                Uniform::Height => uniform::HEIGHT,
             })),
             Expr::Param(p) => self.piece(Piece::Uniform(uniform::PARAMS + p.0)),
             Expr::Ref { inst, out } => {

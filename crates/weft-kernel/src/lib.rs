@@ -45,8 +45,12 @@ pub mod uniform {
     pub const MOUSE_Y: u32 = 1;
     /// Tempo in beats per minute.
     pub const BPM: u32 = 2;
+    /// `me@width`: the width in pixels of the picture being drawn.
+    pub const WIDTH: u32 = 3;
+    /// `me@height`: its height.
+    pub const HEIGHT: u32 = 4;
     /// Parameter `p` lives at `PARAMS + p`.
-    pub const PARAMS: u32 = 3;
+    pub const PARAMS: u32 = 5;
 }
 
 /// What an instruction computes.

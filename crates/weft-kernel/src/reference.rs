@@ -25,6 +25,8 @@ pub fn eval(
         Expr::Uniform(Uniform::MouseX) => u(uniform::MOUSE_X),
         Expr::Uniform(Uniform::MouseY) => u(uniform::MOUSE_Y),
         Expr::Uniform(Uniform::Bpm) => u(uniform::BPM),
+        Expr::Uniform(Uniform::Width) => u(uniform::WIDTH),
+        Expr::Uniform(Uniform::Height) => u(uniform::HEIGHT),
         Expr::Param(p) => u(uniform::PARAMS + p.0),
         Expr::Ref { inst, out } => ev(program.instance(*inst).values[*out as usize]),
         Expr::Unary(op, a) => builtins::unary(*op, ev(*a)),

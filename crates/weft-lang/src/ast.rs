@@ -48,6 +48,73 @@ pub enum ItemKind {
     Output(OutputStmt),
     /// `segment name(seconds) { … }`.
     Segment(SegmentDef),
+    /// A control pragma: `#slider name<o> = lo, hi, default "label"` and the like.
+    Control(ControlDef),
+}
+
+/// The playground's control pragmas: each defines an instance whose outputs are
+/// live parameters with a widget (a badge defines nothing: it shows a strand).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ControlKind {
+    /// `#slider name<o> = lo, hi, default`.
+    Slider,
+    /// `#color name<r, g, b> = r, g, b`, each in 0…1.
+    Color,
+    /// `#xy name<x, y> = x, y`, each in 0…1.
+    Xy,
+    /// `#toggle name<o> = 0` (or 1).
+    Toggle,
+    /// `#curve name<o> = p1, p2, …`: a curve through 2 to 16 points in 0…1, read
+    /// over `me@x`.
+    Curve,
+    /// `#badge name<o>`: shows the live value of the strand `name@o`.
+    Badge,
+}
+
+impl ControlKind {
+    /// Every kind, in the order the grammar lists them.
+    pub const ALL: [ControlKind; 6] = [
+        ControlKind::Slider,
+        ControlKind::Color,
+        ControlKind::Xy,
+        ControlKind::Toggle,
+        ControlKind::Curve,
+        ControlKind::Badge,
+    ];
+
+    /// The word after `#`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlKind::Slider => "slider",
+            ControlKind::Color => "color",
+            ControlKind::Xy => "xy",
+            ControlKind::Toggle => "toggle",
+            ControlKind::Curve => "curve",
+            ControlKind::Badge => "badge",
+        }
+    }
+
+    /// The kind a word names.
+    pub fn from_word(word: &str) -> Option<ControlKind> {
+        ControlKind::ALL.into_iter().find(|k| k.as_str() == word)
+    }
+}
+
+/// `#kind name<o1, …> = v1, v2, … "label"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlDef {
+    /// Which widget.
+    pub kind: ControlKind,
+    /// The word after `#`, as written.
+    pub keyword: Ident,
+    /// The instance it defines (for a badge: the instance it shows).
+    pub name: Ident,
+    /// Its outputs (for a badge: the output it shows).
+    pub outputs: Vec<Ident>,
+    /// The numbers after `=` (checked when lowering: constants, counts, ranges).
+    pub values: Vec<Expr>,
+    /// The label string, when given.
+    pub label: Option<(String, Span)>,
 }
 
 /// `name<o1, o2> = value`.

@@ -4,6 +4,7 @@
 //! repeated calls instead of copying them.
 
 use crate::ast::{BinOp, OutputKind, UnaryOp};
+pub use crate::ast::ControlKind;
 use crate::builtins::{self, Func, SourceKind};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -63,6 +64,10 @@ pub enum Uniform {
     MouseY,
     /// The tempo, beats per minute.
     Bpm,
+    /// `me@width`: the width in pixels of the picture being drawn.
+    Width,
+    /// `me@height`: its height in pixels.
+    Height,
 }
 
 /// One expression node. Children are always created before their parents, so
@@ -178,8 +183,39 @@ pub struct Param {
     pub min: f64,
     /// Upper bound.
     pub max: f64,
-    /// The `param(…)` call.
+    /// The `param(…)` call (or the control pragma).
     pub span: Span,
+    /// The widget, when a control pragma made it.
+    pub control: Option<ParamControl>,
+}
+
+/// How a control pragma's parameter is shown: every parameter of one control has
+/// the same `group` (the control's instance) and its own `index`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamControl {
+    /// Slider, colour, pad, toggle or curve.
+    pub kind: ControlKind,
+    /// The control's instance name.
+    pub group: String,
+    /// Which of the control's values (0-based).
+    pub index: u32,
+    /// The label written after the values.
+    pub label: Option<String>,
+}
+
+/// `#badge inst<out> "label"`: a strand whose live value the page shows.
+#[derive(Clone, Debug)]
+pub struct Badge {
+    /// `inst@out` as written.
+    pub name: String,
+    /// The strand.
+    pub value: ExprId,
+    /// The label written after it.
+    pub label: Option<String>,
+    /// The pragma.
+    pub span: Span,
+    /// The segment it is written in, if any.
+    pub segment: Option<SegmentId>,
 }
 
 /// A sampled source and where its data comes from.
@@ -265,6 +301,8 @@ pub struct Program {
     pub coords: Vec<String>,
     /// Live parameters.
     pub params: Vec<Param>,
+    /// The root file's badges.
+    pub badges: Vec<Badge>,
     /// Sampled sources.
     pub sources: Vec<Source>,
     /// The root file.

@@ -72,6 +72,26 @@ impl Command {
             Command::Group(_) => "group",
         }
     }
+
+    /// A copy, for the commands that carry only values (not a program or a
+    /// channel): one remote command goes to several engines.
+    pub fn copy_values(&self) -> Option<Command> {
+        Some(match self {
+            Command::Play => Command::Play,
+            Command::Pause => Command::Pause,
+            Command::Stop => Command::Stop,
+            Command::Reset => Command::Reset,
+            Command::Seek(t) => Command::Seek(*t),
+            Command::SetTempo(b) => Command::SetTempo(*b),
+            Command::SetParam { id, value } => Command::SetParam {
+                id: id.clone(),
+                value: *value,
+            },
+            Command::Pointer { x, y } => Command::Pointer { x: *x, y: *y },
+            Command::Group(g) => Command::Group(g.iter().map(Command::copy_values).collect::<Option<_>>()?),
+            Command::Swap(_) | Command::BuildFailed { .. } | Command::Subscribe(_) => return None,
+        })
+    }
 }
 
 /// Why a command could not be applied, or could not be queued.

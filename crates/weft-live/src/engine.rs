@@ -4,7 +4,9 @@
 use super::clock::{Clock, Reading};
 use super::command::{Command, CommandError, MAX_SEEK};
 use super::osc_out::OscOut;
+use super::badges::Badges;
 use super::program::{carry_params, LoadedProgram};
+use weft_lang::ir::ControlKind;
 use super::snapshot::{
     BatchTiming, DisplayKernel, Frame, Latest, NodeTiming, ParamState, Snapshot, Transport, Version,
 };
@@ -257,6 +259,7 @@ impl Engine {
             state: snapshot.load_full().as_ref().clone(),
             dirty: true,
             scopes: Vec::new(),
+            badges: Badges::default(),
             loaded: None,
             uniforms: None,
             failed: HashSet::new(),
@@ -326,6 +329,8 @@ struct Live {
     state: Snapshot,
     dirty: bool,
     scopes: Vec<Coordinator>,
+    /// The running program's badges, read with every frame.
+    badges: Badges,
     loaded: Option<Box<LoadedProgram>>,
     uniforms: Option<Uniforms>,
     failed: HashSet<[u8; 32]>,
@@ -526,6 +531,11 @@ impl Live {
             });
         };
         let param = &p.program.params[i];
+        // A toggle is on or off: a knob or an OSC float picks the nearer.
+        let value = match &param.control {
+            Some(c) if c.kind == ControlKind::Toggle && (0.0..=1.0).contains(&value) => value.round(),
+            _ => value,
+        };
         if !(value >= param.min && value <= param.max) {
             return Err(range(
                 &format!("parameter `{id}`"),
@@ -639,8 +649,10 @@ impl Live {
                 max: q.max,
                 default: q.default,
                 value: *v,
+                control: q.control.clone(),
             })
             .collect();
+        (self.badges, self.state.badges) = Badges::new(program, &self.scopes);
         self.state.fps = program.settings.fps();
         let rate = program.settings.rate();
         if rate != self.state.rate {
@@ -747,6 +759,8 @@ impl Live {
             let now_key = (self.state.program_version, scope);
             timing(&mut self.state, &mut self.timings_of, now_key, c);
         }
+        let frame = (now * self.state.fps).floor();
+        self.badges.update(scope, (local, now, frame), u, &mut self.state.badges);
         if playing {
             if let Some(osc) = &mut self.osc {
                 let messages = c.osc_messages(local, now, u);

@@ -11,9 +11,11 @@
 //!   a backend (except the visual one when the frame size changes); a program that
 //!   fails leaves the running one untouched, with the error in the snapshot.
 
+mod badges;
 mod clock;
 pub mod command;
 mod engine;
+pub mod osc_in;
 pub mod osc_out;
 pub mod program;
 pub mod script;

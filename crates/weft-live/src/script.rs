@@ -11,6 +11,24 @@ pub enum Line {
     Command(Command),
     /// A question answered from the latest snapshot.
     Query(Query),
+    /// A render of the file (`weft dev` only: the engine never renders).
+    Render(RenderCommand),
+}
+
+/// The render commands (`docs/protocol.md`): they work on the file's render cache,
+/// not on the engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RenderCommand {
+    /// `render` or `render all`: every chunk not cached, then the joined video.
+    All,
+    /// `render SEGMENT`: one segment's chunks.
+    Segment(String),
+    /// `preview SEGMENT`: the segment's last frame, as its thumbnail.
+    Preview(String),
+    /// `status`: each segment's state.
+    Status,
+    /// `cancel`: stop the running render (finished chunks stay cached).
+    Cancel,
 }
 
 /// A question about the engine's state.
@@ -52,6 +70,11 @@ set NAME VALUE    set a parameter (set freq 880)
 get NAME          show a parameter's value and range
 ls                list the parameters
 info              transport, time, tempo, program version, last error
+render [all]      render every chunk not cached and join the video (weft dev)
+render SEGMENT    render one segment's chunks (weft dev)
+preview SEGMENT   draw a segment's last frame as its thumbnail (weft dev)
+status            each segment's render state (weft dev)
+cancel            stop the running render (weft dev)
 help              this list";
 
 /// Parses one line of the command language.
@@ -100,6 +123,17 @@ pub fn parse(text: &str) -> Result<Line, ScriptError> {
             })),
             _ => Err(usage("set NAME VALUE (set freq 880)")),
         },
+        "render" => match args.as_slice() {
+            [] | ["all"] => Ok(Line::Render(RenderCommand::All)),
+            [segment] => Ok(Line::Render(RenderCommand::Segment(segment.to_string()))),
+            _ => Err(usage("render [all|SEGMENT] (render intro)")),
+        },
+        "preview" => match args.as_slice() {
+            [segment] => Ok(Line::Render(RenderCommand::Preview(segment.to_string()))),
+            _ => Err(usage("preview SEGMENT (preview intro)")),
+        },
+        "status" => none(Line::Render(RenderCommand::Status), "status"),
+        "cancel" => none(Line::Render(RenderCommand::Cancel), "cancel"),
         "get" => match args.as_slice() {
             [name] => Ok(Line::Query(Query::Get(param_name(name)?))),
             _ => Err(usage("get NAME (get freq)")),
@@ -121,7 +155,7 @@ fn param_name(s: &str) -> Result<String, ScriptError> {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '#');
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '#' | '@'));
     if ok {
         Ok(s.to_string())
     } else {

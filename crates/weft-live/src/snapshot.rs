@@ -43,6 +43,19 @@ pub struct ParamState {
     pub default: f64,
     /// The value now.
     pub value: f64,
+    /// The widget, when a control pragma made it.
+    pub control: Option<weft_lang::ir::ParamControl>,
+}
+
+/// One `#badge`: a strand's value at the centre of the latest picture.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadgeState {
+    /// `inst@out`.
+    pub name: String,
+    /// Its label.
+    pub label: Option<String>,
+    /// The value (none before the first frame, or when it cannot be read).
+    pub value: Option<f64>,
 }
 
 /// How long one compiled batch took in its last execution (a frame, an audio
@@ -90,6 +103,8 @@ pub struct Snapshot {
     pub bpm: f64,
     /// Parameters in program order.
     pub params: Vec<ParamState>,
+    /// Badges in program order.
+    pub badges: Vec<BadgeState>,
     /// The pointer `mouse@x`, `mouse@y` read.
     pub pointer: (f64, f64),
     /// Counts successful program swaps (0: no program yet).

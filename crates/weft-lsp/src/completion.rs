@@ -77,16 +77,14 @@ fn outputs_of(a: &Analysis, file: FileId, inst: &str, extra: Vec<String>) -> Vec
             .map(|c| item(c, CompletionItemKind::FIELD, "the pointer, 0..1"))
             .collect(),
         _ => {
-            let def = a.index.global(inst, file).or_else(|| {
-                a.index
-                    .defs
-                    .iter()
-                    .position(|d| d.name == inst && !d.outputs.is_empty())
-            });
-            let Some(d) = def else { return Vec::new() };
-            a.index.defs[d]
-                .outputs
-                .iter()
+            let mut outs = a.index.outputs_of(inst, file);
+            if outs.is_empty() {
+                // A spindle's local strand.
+                if let Some(d) = a.index.defs.iter().find(|d| d.name == inst) {
+                    outs = d.outputs.iter().collect();
+                }
+            }
+            outs.iter()
                 .map(|o| {
                     item(
                         &o.name,

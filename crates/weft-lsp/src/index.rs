@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use weft_diagnostics::{FileId, Span};
-use weft_lang::ast::{Expr, ExprKind, File, Ident, Item, ItemKind, SpindleStmt, StrandDef};
+use weft_lang::ast::{
+    ControlKind, Expr, ExprKind, File, Ident, Item, ItemKind, SpindleStmt, StrandDef,
+};
 
 /// What kind of thing a definition is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,6 +155,9 @@ impl Index {
                     s.params.iter().map(|p| p.name.clone()).collect(),
                 ),
                 ItemKind::Segment(s) => (&s.name, DefKind::Segment, Vec::new(), Vec::new()),
+                ItemKind::Control(c) if c.kind != ControlKind::Badge => {
+                    (&c.name, DefKind::Instance, c.outputs.clone(), Vec::new())
+                }
                 _ => continue,
             };
             let d = self.add(Def {
@@ -230,6 +235,26 @@ impl Index {
                 self.occur(o.keyword.span, Target::Keyword);
                 for a in &o.args {
                     self.expr(a, file, &Scope::default());
+                }
+            }
+            ItemKind::Control(c) => {
+                self.occur(c.keyword.span, Target::Keyword);
+                if c.kind == ControlKind::Badge {
+                    // A badge shows a strand defined elsewhere.
+                    let d = self.resolve(&c.name.name, file, &Scope::default());
+                    self.occur(c.name.span, d.map_or(Target::Unknown, Target::Def));
+                    for o in &c.outputs {
+                        let t = self.output(&c.name.name, &o.name, file, &Scope::default());
+                        self.occur(o.span, t);
+                    }
+                } else if let Some(d) = self.def_named(&c.name, DefKind::Instance) {
+                    self.occur(c.name.span, Target::Def(d));
+                    for (k, o) in c.outputs.iter().enumerate() {
+                        self.occur(o.span, Target::Output(d, k));
+                    }
+                }
+                for v in &c.values {
+                    self.expr(v, file, &Scope::default());
                 }
             }
             ItemKind::Segment(s) => {
@@ -313,6 +338,42 @@ impl Index {
         })
     }
 
+    /// Output `out` of the instance `name`, whichever of its statements defines
+    /// it (an instance's outputs may be defined one by one).
+    fn output(&self, name: &str, out: &str, file: FileId, scope: &Scope) -> Target {
+        let local = scope.names.get(name).copied();
+        let candidates: Vec<usize> = match local {
+            Some(d) => vec![d],
+            None => {
+                let mut ids = self.globals.get(name).cloned().unwrap_or_default();
+                ids.sort_by_key(|&d| self.defs[d].span.file != file);
+                ids
+            }
+        };
+        for d in candidates {
+            if let Some(k) = self.defs[d].outputs.iter().position(|o| o.name == out) {
+                return Target::Output(d, k);
+            }
+        }
+        Target::Unknown
+    }
+
+    /// Every output of the instance `name` seen from `file`, over all the
+    /// statements that define it.
+    pub fn outputs_of(&self, name: &str, file: FileId) -> Vec<&Ident> {
+        let mut ids = self.globals.get(name).cloned().unwrap_or_default();
+        ids.sort_by_key(|&d| self.defs[d].span.file != file);
+        let mut out: Vec<&Ident> = Vec::new();
+        for d in ids {
+            for o in &self.defs[d].outputs {
+                if !out.iter().any(|x| x.name == o.name) {
+                    out.push(o);
+                }
+            }
+        }
+        out
+    }
+
     fn expr(&mut self, e: &Expr, file: FileId, scope: &Scope) {
         match &e.kind {
             ExprKind::Number(_) | ExprKind::String(_) | ExprKind::Error => {}
@@ -338,8 +399,7 @@ impl Index {
                 _ => match self.resolve(&inst.name, file, scope) {
                     Some(d) => {
                         self.occur(inst.span, Target::Def(d));
-                        let k = self.defs[d].outputs.iter().position(|o| o.name == out.name);
-                        let t = k.map_or(Target::Unknown, |k| Target::Output(d, k));
+                        let t = self.output(&inst.name, &out.name, file, scope);
                         self.occur(out.span, t);
                     }
                     None => {

@@ -1,5 +1,6 @@
-//! Half-typed text: every prefix of every conformance program, opened in the
-//! server as an editor would send it, gets diagnostics and an answer (a result,
+//! Half-typed text: every prefix of every conformance program (of a long one,
+//! every line and an even spread of the rest), opened in the server as an
+//! editor would send it, gets diagnostics and an answer (a result,
 //! never an error or a panic) to every request at the cursor (the end of the
 //! prefix).
 
@@ -34,6 +35,9 @@ fn end_of(text: &str) -> (usize, usize) {
     (line, last.encode_utf16().count())
 }
 
+/// Prefixes per file beyond which a long file is sampled.
+const PREFIXES: usize = 100;
+
 const AT_CURSOR: &[&str] = &[
     "textDocument/hover",
     "textDocument/definition",
@@ -51,6 +55,17 @@ fn every_prefix_of_every_conformance_program_gets_answers() {
         let uri = format!("file://{}", path.display());
         let mut ends: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
         ends.push(text.len());
+        // Long files: every line end and an even spread of the other prefixes,
+        // about `PREFIXES` in all, so the test stays quick.
+        if ends.len() > PREFIXES {
+            let step = ends.len() / PREFIXES + 1;
+            ends = ends
+                .into_iter()
+                .enumerate()
+                .filter(|&(k, i)| k % step == 0 || text[i..].starts_with('\n'))
+                .map(|(_, i)| i)
+                .collect();
+        }
         for end in ends {
             let prefix = &text[..end];
             let out = server.notification(Notification::new(

@@ -82,11 +82,12 @@ impl<'a> ChunkRenderer<'a> {
     }
 
     /// Renders `chunk` into a cache entry; `progress` hears each unit of work
-    /// done (frames, or audio blocks for WAV).
+    /// done (frames, or audio blocks for WAV) and answers whether to go on (no:
+    /// the chunk stops with [`RenderError::Cancelled`]).
     pub fn render(
         &mut self,
         chunk: &Chunk,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut dyn FnMut(u64) -> bool,
     ) -> Result<Entry, RenderError> {
         let settings = self.timeline.settings.clone();
         let segment = &self.timeline.segments[chunk.segment];
@@ -127,8 +128,11 @@ impl<'a> ChunkRenderer<'a> {
                             what: "encoding a chunk".into(),
                             message: format!("its input closed: {e}"),
                         })?;
-                        progress(1);
-                        Ok(())
+                        if progress(1) {
+                            Ok(())
+                        } else {
+                            Err(RenderError::Cancelled)
+                        }
                     },
                 );
                 let bytes =
@@ -157,7 +161,9 @@ impl<'a> ChunkRenderer<'a> {
                     )
                     .map_err(|e| RenderError::Engine(format!("encoding PNG: {e}")))?;
                     blobs.push((format!("frame-{n:06}.png"), png));
-                    progress(1);
+                    if !progress(1) {
+                        return Err(RenderError::Cancelled);
+                    }
                 }
             }
             Format::Wav => {}
@@ -178,8 +184,8 @@ impl<'a> ChunkRenderer<'a> {
                     bytes.resize(bytes.len() + len * 8, 0);
                 }
                 n += len as u64;
-                if !video {
-                    progress(1);
+                if !video && !progress(1) {
+                    return Err(RenderError::Cancelled);
                 }
             }
             blobs.push(("audio.f32".to_string(), bytes));

@@ -12,11 +12,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Video encoder arguments every chunk shares (part of every MP4 chunk key).
+/// RGB becomes limited-range YUV with the BT.709 matrix, and the stream says so
+/// (primaries, transfer, matrix, range): what players assume for HD, so a colour
+/// survives the trip (ffmpeg's default would be BT.601, untagged).
 pub const VIDEO_ARGS: &[&str] = &[
+    "-vf",
+    "scale=out_color_matrix=bt709:out_range=tv",
     "-c:v",
     "libx264",
     "-pix_fmt",
     "yuv420p",
+    "-colorspace",
+    "bt709",
+    "-color_primaries",
+    "bt709",
+    "-color_trc",
+    "bt709",
+    "-color_range",
+    "tv",
     "-flags",
     "+cgop",
     "-sc_threshold",

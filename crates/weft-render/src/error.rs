@@ -41,6 +41,9 @@ pub enum RenderError {
         /// One line per failing segment: `name: message`.
         messages: Vec<String>,
     },
+    /// A newer save made the chunk stale while it rendered (`--watch`).
+    #[error("cancelled: a newer save made this chunk stale")]
+    Cancelled,
     /// No segment of that name is in the cache.
     #[error("no cached segment named `{0}`")]
     UnknownSegment(String),

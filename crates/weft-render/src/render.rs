@@ -31,6 +31,9 @@ pub struct Options {
     /// The files the piece was built from (its program, the files it uses, its
     /// data files): the output never replaces one of them.
     pub reads: ReadFiles,
+    /// The keys still wanted (`--watch`): a chunk that leaves them is cancelled,
+    /// and a render with a cancelled chunk writes no output.
+    pub live: Option<std::sync::Arc<schedule::LiveKeys>>,
 }
 
 /// The number of cores.
@@ -101,15 +104,13 @@ pub fn render(
     } else {
         options.jobs
     };
-    let outcomes = schedule::run(
-        piece,
-        timeline,
-        &chunks,
+    let workers = schedule::Workers {
         cache,
-        ffmpeg.as_ref(),
+        ffmpeg: ffmpeg.as_ref(),
         jobs,
-        observer,
-    );
+        live: options.live.as_deref(),
+    };
+    let outcomes = schedule::run(piece, timeline, &chunks, &workers, observer);
     cache.save_record(&piece.path, &crate::status::record(&piece.path, timeline))?;
     let mut report = Report::new(
         &piece.path.to_string_lossy(),
@@ -118,7 +119,7 @@ pub fn render(
         jobs,
         0.0,
     );
-    if report.failed == 0 && options.only.is_none() {
+    if report.failed == 0 && report.cancelled == 0 && options.only.is_none() {
         if let Some(out) = &options.output {
             let t = Instant::now();
             assemble(piece, timeline, cache, ffmpeg.as_ref(), out, &options.reads)?;

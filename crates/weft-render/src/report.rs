@@ -70,6 +70,8 @@ pub struct Report {
     pub corrupt: usize,
     /// Chunks that failed.
     pub failed: usize,
+    /// Chunks a newer save made stale before they finished (`--watch`).
+    pub cancelled: usize,
     /// Per segment, slowest first.
     pub segments: Vec<SegmentReport>,
 }
@@ -114,15 +116,18 @@ impl Report {
             r.corrupt += o.corrupt.is_some() as usize;
             if o.hit {
                 r.cache_hits += 1;
-            } else if o.error.is_none() {
+            } else if o.error.is_none() && !o.cancelled {
                 r.rendered += 1;
+            }
+            if o.cancelled {
+                r.state = "cancelled".into();
             }
             if let Some(e) = &o.error {
                 r.error.get_or_insert_with(|| e.clone());
             }
         }
         for (r, seen) in segments.iter_mut().zip(seen) {
-            if seen {
+            if seen && r.state != "cancelled" {
                 r.state = if r.error.is_some() { "error" } else { "cached" }.into();
             }
             if r.seconds > 0.0 && r.rendered > 0 {
@@ -145,11 +150,12 @@ impl Report {
             chunks: outcomes.len(),
             rendered: outcomes
                 .iter()
-                .filter(|o| !o.hit && o.error.is_none())
+                .filter(|o| !o.hit && o.error.is_none() && !o.cancelled)
                 .count(),
             cache_hits: outcomes.iter().filter(|o| o.hit).count(),
             corrupt: outcomes.iter().filter(|o| o.corrupt.is_some()).count(),
             failed: outcomes.iter().filter(|o| o.error.is_some()).count(),
+            cancelled: outcomes.iter().filter(|o| o.cancelled).count(),
             segments,
         }
     }
@@ -199,6 +205,8 @@ impl Report {
             },
             if self.failed > 0 {
                 format!(", {} FAILED", self.failed)
+            } else if self.cancelled > 0 {
+                format!(", {} cancelled", self.cancelled)
             } else {
                 String::new()
             },

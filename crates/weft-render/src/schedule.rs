@@ -6,6 +6,11 @@
 //! `--jobs 1` uses one core for rendering.
 
 use crate::cache::{Cache, ChunkError, Lookup};
+use crate::error::RenderError;
+use crate::key::ChunkKey;
+use arc_swap::ArcSwapOption;
+use std::collections::HashSet;
+use std::sync::Arc;
 use crate::chunk::ChunkRenderer;
 use crate::encode::Ffmpeg;
 use crate::timeline::{Chunk, Piece, Timeline};
@@ -31,6 +36,26 @@ impl ChunkId {
     }
 }
 
+/// The chunk keys still wanted, shared with a running render (`--watch`): a
+/// newer save stores its timeline's keys, and every chunk whose key is not among
+/// them stops — a queued one is skipped, a running one stops at its next frame;
+/// finished chunks stay cached. Empty (never set) wants every chunk. Reading it
+/// takes no lock.
+#[derive(Debug, Default)]
+pub struct LiveKeys(ArcSwapOption<HashSet<ChunkKey>>);
+
+impl LiveKeys {
+    /// From now on only `keys` are wanted.
+    pub fn set(&self, keys: impl IntoIterator<Item = ChunkKey>) {
+        self.0.store(Some(Arc::new(keys.into_iter().collect())));
+    }
+
+    /// Whether `key` is still wanted.
+    pub fn wants(&self, key: &ChunkKey) -> bool {
+        self.0.load().as_ref().is_none_or(|k| k.contains(key))
+    }
+}
+
 /// How one chunk went.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
@@ -46,6 +71,8 @@ pub struct Outcome {
     pub frames: u64,
     /// Its error, when it failed.
     pub error: Option<String>,
+    /// True when a newer save made it stale before it finished (not an error).
+    pub cancelled: bool,
 }
 
 /// What a render tells its observer, from any worker thread.
@@ -76,17 +103,34 @@ pub enum Event {
     },
 }
 
+/// What the workers share.
+#[derive(Clone, Copy)]
+pub struct Workers<'a> {
+    /// Where finished chunks go (and are looked up first).
+    pub cache: &'a Cache,
+    /// The encoder, for MP4.
+    pub ffmpeg: Option<&'a Ffmpeg>,
+    /// How many.
+    pub jobs: usize,
+    /// The keys still wanted, when a newer save may make chunks stale.
+    pub live: Option<&'a LiveKeys>,
+}
+
 /// Renders `chunks` of `timeline` over `jobs` workers, storing each in `cache`;
 /// the outcome of each, in the order they finished.
 pub fn run(
     piece: &Piece,
     timeline: &Timeline,
     chunks: &[&Chunk],
-    cache: &Cache,
-    ffmpeg: Option<&Ffmpeg>,
-    jobs: usize,
+    workers: &Workers<'_>,
     observer: &(dyn Fn(&Event) + Sync),
 ) -> Vec<Outcome> {
+    let Workers {
+        cache,
+        ffmpeg,
+        jobs,
+        live,
+    } = *workers;
     let jobs = jobs.clamp(1, chunks.len().max(1));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -106,7 +150,7 @@ pub fn run(
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(chunk) = chunks.get(i) else { break };
                         let mut work =
-                            || one(&mut renderer, timeline, chunk, cache, worker, observer);
+                            || one(&mut renderer, timeline, chunk, cache, worker, live, observer);
                         let outcome = match pool {
                             Some(p) => p.install(work),
                             None => work(),
@@ -133,6 +177,7 @@ fn one(
     chunk: &Chunk,
     cache: &Cache,
     worker: usize,
+    live: Option<&LiveKeys>,
     observer: &(dyn Fn(&Event) + Sync),
 ) -> Outcome {
     let started = Instant::now();
@@ -151,7 +196,9 @@ fn one(
         seconds: 0.0,
         frames,
         error: None,
+        cancelled: false,
     };
+    let wanted = || live.is_none_or(|l| l.wants(&chunk.key));
     match cache.get(&chunk.key) {
         Lookup::Hit(_) => {
             observer(&Event::Progress {
@@ -165,12 +212,19 @@ fn one(
         Lookup::Corrupt(why) => outcome.corrupt = Some(why),
         Lookup::Miss => {}
     }
+    if !wanted() {
+        outcome.cancelled = true;
+        return outcome;
+    }
     let result = renderer
         .render(chunk, &mut |units| {
-            observer(&Event::Progress { worker, units })
+            observer(&Event::Progress { worker, units });
+            wanted()
         })
         .and_then(|entry| cache.put(&chunk.key, &entry));
-    if let Err(e) = result {
+    if let Err(RenderError::Cancelled) = result {
+        outcome.cancelled = true;
+    } else if let Err(e) = result {
         let message = e.to_string();
         let _ = cache.record_error(
             &chunk.key,

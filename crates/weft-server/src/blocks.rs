@@ -6,7 +6,7 @@
 use crate::protocol::BlockInfo;
 use weft_diagnostics::{FileId, SourceFile, Span};
 use weft_graph::{NodeKind, Scope};
-use weft_lang::ast::{File, Item, ItemKind, OutputKind};
+use weft_lang::ast::{self, ControlKind, File, Item, ItemKind, OutputKind};
 use weft_lang::ir::{InstId, SegmentId};
 use weft_live::program::LoadedProgram;
 
@@ -36,6 +36,8 @@ fn kind_of(item: &Item) -> &'static str {
             OutputKind::Osc => "osc",
         },
         ItemKind::Segment(_) => "segment",
+        ItemKind::Control(c) if c.kind == ControlKind::Badge => "badge",
+        ItemKind::Control(_) => "control",
     }
 }
 
@@ -56,6 +58,7 @@ fn name_of(item: &Item) -> String {
             .map(|(a, _)| a.clone())
             .unwrap_or_else(|| o.keyword.name.clone()),
         ItemKind::Segment(s) => s.name.name.clone(),
+        ItemKind::Control(c) => c.name.name.clone(),
     }
 }
 
@@ -147,11 +150,14 @@ pub fn of_program(loaded: &LoadedProgram, preview: &[u8]) -> Vec<Block> {
         h.update(b"\0");
         let mut instance = None;
         match &item.kind {
-            ItemKind::Strand(s) if s.name.name != "me" => {
+            ItemKind::Strand(ast::StrandDef { name, .. })
+            | ItemKind::Control(ast::ControlDef { name, .. })
+                if name.name != "me" =>
+            {
                 let found = program
                     .instances
                     .iter()
-                    .position(|i| i.file == program.root && i.name == s.name.name)
+                    .position(|i| i.file == program.root && i.name == name.name)
                     .map(|i| InstId(i as u32));
                 if let Some(inst) = found {
                     instance = Some(inst);

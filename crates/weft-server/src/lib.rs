@@ -16,6 +16,7 @@
 //!   disconnected (it reconnects and asks again).
 
 pub mod blocks;
+pub mod desk;
 pub mod executor;
 pub mod guard;
 pub mod hub;
@@ -27,4 +28,4 @@ pub mod protocol;
 pub mod server;
 pub mod web_shader;
 
-pub use server::{Server, ServerConfig, ServerError};
+pub use server::{Remote, Server, ServerConfig, ServerError};

@@ -2,7 +2,7 @@
 //! uses) at the preview size its watchers asked for, and a pump thread that turns
 //! the engine's frames, sound and snapshots into what the watchers are sent.
 
-use crate::protocol::{self, ParamInfo, ServerMessage};
+use crate::protocol::{self, BadgeInfo, ControlInfo, ParamInfo, ServerMessage};
 use axum::body::Bytes;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -44,6 +44,12 @@ pub fn parameters_message(file: &str, snap: &Snapshot) -> Arc<str> {
                 max: p.max,
                 default: p.default,
                 value: p.value,
+                control: p.control.as_ref().map(|c| ControlInfo {
+                    kind: c.kind.as_str(),
+                    group: &c.group,
+                    index: c.index,
+                    label: c.label.as_deref(),
+                }),
             })
             .collect(),
     }
@@ -62,6 +68,15 @@ pub fn state_message(file: &str, snap: &Snapshot) -> Arc<str> {
         fps: snap.fps,
         rate: snap.rate,
         frames: snap.frames,
+        badges: snap
+            .badges
+            .iter()
+            .map(|b| BadgeInfo {
+                name: &b.name,
+                label: b.label.as_deref(),
+                value: b.value.filter(|v| v.is_finite()),
+            })
+            .collect(),
     }
     .text()
 }

@@ -105,6 +105,21 @@ pub enum ServerError {
 struct AppState {
     hub: mpsc::UnboundedSender<HubMsg>,
     next_conn: Arc<AtomicU64>,
+    /// The folder, for `GET /render/…` (its files' render caches).
+    served: Arc<ServedDir>,
+}
+
+/// Applies commands to every file a server plays, from any thread.
+#[derive(Clone, Debug)]
+pub struct Remote {
+    hub: mpsc::UnboundedSender<HubMsg>,
+}
+
+impl Remote {
+    /// Queues `command` for every playing file (nothing once the server stopped).
+    pub fn apply(&self, command: weft_live::command::Command) {
+        let _ = self.hub.send(HubMsg::Remote(command));
+    }
 }
 
 /// A running server.
@@ -145,6 +160,7 @@ impl Server {
             addr: addr.clone(),
             source,
         })?;
+        let served = dir.clone();
         let hub = Hub::new(
             dir,
             HubConfig {
@@ -171,12 +187,14 @@ impl Server {
         let state = AppState {
             hub: tx.clone(),
             next_conn: Arc::new(AtomicU64::new(1)),
+            served: Arc::new(served),
         };
         let origins = Arc::new(Origins::new(&config.host, local.port()));
         let app = Router::new()
             .route("/", get(index))
             .route("/app/{*file}", get(asset))
             .route("/ws", get(socket))
+            .route("/render/{*rest}", get(rendered))
             .with_state(state)
             .layer(middleware::from_fn_with_state(origins, own_origin_only));
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -209,6 +227,13 @@ impl Server {
     }
 
     /// Runs a line of the command language on the file watched most recently.
+    /// A handle that applies typed commands to every file that plays (OSC in).
+    pub fn remote(&self) -> Remote {
+        Remote {
+            hub: self.hub.clone(),
+        }
+    }
+
     pub async fn command(&self, text: &str) -> String {
         let (tx, rx) = oneshot::channel();
         let _ = self.hub.send(HubMsg::Terminal {
@@ -286,6 +311,26 @@ async fn asset(UrlPath(file): UrlPath<String>) -> Response {
     match Assets::get(&file) {
         Some(f) if !file.contains("..") => typed(f.data, mime),
         _ => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// `GET /render/FILE/video.mp4` and `/render/FILE/preview/NN-SEGMENT.png`: a
+/// watched file's joined video and thumbnails from its render cache, with byte
+/// ranges (a `<video>` seeks); `FILE` follows the folder rules of `watch-file`.
+async fn rendered(
+    UrlPath(rest): UrlPath<String>,
+    State(state): State<AppState>,
+    request: Request,
+) -> Response {
+    let found = crate::desk::served_file(&rest, |file| {
+        state.served.resolve(file).ok().map(|(_, abs)| abs)
+    });
+    let Some(path) = found.filter(|p| p.is_file()) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    match tower::ServiceExt::oneshot(tower_http::services::ServeFile::new(path), request).await {
+        Ok(r) => r.into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot read the render").into_response(),
     }
 }
 

@@ -79,6 +79,8 @@ fn fill(m: &mut DisplayShader, d: &DisplayKernel) {
     m.mouse_x = uniform::MOUSE_X;
     m.mouse_y = uniform::MOUSE_Y;
     m.bpm = uniform::BPM;
+    m.width_slot = uniform::WIDTH;
+    m.height_slot = uniform::HEIGHT;
     m.params = d
         .param_slots
         .iter()

@@ -6,6 +6,7 @@ use crate::prompt::PromptLine;
 use crate::session::Drawing;
 use std::path::PathBuf;
 use std::time::Duration;
+use weft_live::osc_in::OscIn;
 use weft_server::{Server, ServerConfig};
 
 /// Arguments of `weft dev`.
@@ -29,6 +30,10 @@ pub struct Args {
     /// Byte limit of the block result cache, in MB.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     cache_mb: u64,
+    /// Take OSC commands (`/param/<id> <value>`, `/transport/play` …) on this
+    /// UDP address (HOST:PORT); they go to every file that plays.
+    #[arg(long, value_name = "HOST:PORT")]
+    osc_in: Option<String>,
     #[command(flatten)]
     drawing: Drawing,
 }
@@ -71,6 +76,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
             args.dir.display()
         ));
         out(&format!("weft dev: pictures drawn by {drawn_by}\n"));
+        let _osc_in = match &args.osc_in {
+            Some(addr) => {
+                let remote = server.remote();
+                let osc = OscIn::start(addr, move |c| remote.apply(c))
+                    .map_err(|e| Failure::Usage(format!("--osc-in: {e}")))?;
+                out(&format!("weft dev: OSC commands on udp {}\n", osc.addr()));
+                Some(osc)
+            }
+            None => None,
+        };
         out("type `help` for commands; Ctrl-C stops\n");
         if args.open {
             if let Err(e) = open::that_detached(&url) {

@@ -11,6 +11,7 @@ pub mod graph;
 pub mod info;
 pub mod lsp;
 pub mod render;
+pub mod render_watch;
 pub mod run;
 pub mod sound;
 pub mod status;

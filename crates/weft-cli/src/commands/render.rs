@@ -80,6 +80,10 @@ pub struct Args {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Keep watching the program's files: every save renders the chunks that
+    /// changed and joins the output again (until interrupted).
+    #[arg(long, conflicts_with_all = ["preview", "json"])]
+    watch: bool,
 }
 
 fn parse_quality(s: &str) -> Result<Quality, String> {
@@ -117,7 +121,10 @@ pub fn failure(e: RenderError) -> Failure {
     match e {
         RenderError::Settings(m) => Failure::Usage(m),
         RenderError::UnknownSegment(_) => Failure::Usage(e.to_string()),
-        RenderError::Program(_) | RenderError::Engine(_) | RenderError::Chunks { .. } => {
+        RenderError::Program(_)
+        | RenderError::Engine(_)
+        | RenderError::Chunks { .. }
+        | RenderError::Cancelled => {
             Failure::Program(format!("error: {e}"))
         }
         RenderError::MissingFfmpeg(_) | RenderError::Ffmpeg { .. } | RenderError::Io { .. } => {
@@ -234,12 +241,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // Nothing is created (not even the cache) for a render that cannot succeed.
     weft_render::render::check_program(&p.piece, format).map_err(failure)?;
     weft_render::render::check_output(&output, format, &p.reads).map_err(failure)?;
+    if args.watch {
+        let jobs = args.jobs.map_or(0, |j| j as usize);
+        return super::render_watch::run(&args.target, &request, p, output, jobs);
+    }
     let cache = Cache::open(&p.cache_dir, p.limit).map_err(failure)?;
     let options = Options {
         jobs: args.jobs.map_or(0, |j| j as usize),
         output: Some(output),
         only: None,
         reads: p.reads.clone(),
+        live: None,
     };
     let jobs = if options.jobs == 0 {
         weft_render::render::cores()

@@ -10,6 +10,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
+use weft_live::osc_in::OscIn;
 use weft_live::osc_out::DEFAULT_TARGET;
 use weft_live::program::Builder;
 use weft_live::script::{self, Line};
@@ -26,6 +27,10 @@ pub struct Args {
     /// Where `osc(…)` outputs are sent, as HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_TARGET)]
     osc: String,
+    /// Take OSC commands (`/param/<id> <value>`, `/transport/play` …) on this
+    /// UDP address (HOST:PORT).
+    #[arg(long, value_name = "HOST:PORT")]
+    osc_in: Option<String>,
     /// Start paused instead of playing.
     #[arg(long)]
     paused: bool,
@@ -68,6 +73,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
         args.file.display(),
         args.osc
     ));
+    let osc_in = match &args.osc_in {
+        Some(addr) => {
+            let handle = engine.handle();
+            let osc = OscIn::start(addr, move |c| {
+                let _ = handle.post(c);
+            })
+            .map_err(|e| Failure::Usage(format!("--osc-in: {e}")))?;
+            say(&format!("OSC commands on udp {}", osc.addr()));
+            Some(osc)
+        }
+        None => None,
+    };
     let mut builder = Builder::new(SourceOptions {
         mic: args.inputs.mic.clone(),
         camera: args.inputs.camera.clone(),
@@ -127,6 +144,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     if status {
         crate::failure::err("\n");
+    }
+    if let Some(osc) = &osc_in {
+        let c = osc.counts();
+        let n = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+        say(&format!(
+            "OSC in: {} applied, {} ignored, {} malformed",
+            n(&c.applied),
+            n(&c.ignored),
+            n(&c.malformed)
+        ));
     }
     Ok(())
 }
@@ -194,6 +221,9 @@ fn execute(engine: &EngineHandle, text: &str) {
             Ok(text) => say(&text),
             Err(e) => say(&format!("error: {e}")),
         },
+        Ok(Line::Render(_)) => say(
+            "error: `weft run` plays; render with `weft render FILE` (or `--watch`), or from `weft dev`'s page",
+        ),
         Err(e) => say(&format!("error: {e}")),
     }
 }

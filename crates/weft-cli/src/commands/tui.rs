@@ -134,6 +134,7 @@ impl App {
             output: only.is_none().then(|| self.output.clone()),
             only: only.map(|i| vec![i]),
             reads: Default::default(),
+            live: None,
         };
         self.busy = true;
         self.message = match only {

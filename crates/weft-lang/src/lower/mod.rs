@@ -9,6 +9,7 @@
 
 mod arena;
 mod calls;
+mod control;
 mod expr;
 mod root;
 mod spindle;
@@ -93,6 +94,9 @@ struct Lowerer<'a> {
     inlined: FxHashMap<Call, Option<Vals>>,
     /// The instance whose value is being lowered (names `param`s).
     current: Option<InstId>,
+    /// Per unit, per definition (in `strands` order): the instance it defines
+    /// outputs of, or `None` (settings, errors, imported segments).
+    parts: Vec<Vec<Option<InstId>>>,
     params_in_current: u32,
     /// Checking a spindle body on its own: no params or sources are recorded.
     dry_run: bool,
@@ -121,6 +125,7 @@ pub(crate) fn lower(units: &[FileUnit]) -> (Option<Program>, Vec<Diagnostic>) {
         calls: CallGraph::default(),
         inlined: FxHashMap::default(),
         current: None,
+        parts: Vec::new(),
         params_in_current: 0,
         dry_run: false,
         site: Span::default(),
@@ -140,6 +145,7 @@ pub(crate) fn lower(units: &[FileUnit]) -> (Option<Program>, Vec<Diagnostic>) {
     l.check_spindles();
     l.lower_instances();
     l.lower_root();
+    l.badges();
     l.finish_deps();
     l.unbound_coordinates();
     let mut diags = l.diags;
@@ -162,22 +168,57 @@ fn dedup(diags: &mut Vec<Diagnostic>) {
     });
 }
 
-/// The strand definitions of a file, with the segment each is in.
-fn strands(file: &ast::File) -> Vec<(&ast::Item, &ast::StrandDef, Option<usize>)> {
+/// A statement that defines (some outputs of) an instance.
+#[derive(Clone, Copy)]
+enum Def<'a> {
+    /// `name<o1, o2> = value`.
+    Strand(&'a ast::StrandDef),
+    /// `#slider name<o> = …` and the other controls, badges excepted.
+    Control(&'a ast::ControlDef),
+}
+
+impl<'a> Def<'a> {
+    fn name(self) -> &'a ast::Ident {
+        match self {
+            Def::Strand(d) => &d.name,
+            Def::Control(c) => &c.name,
+        }
+    }
+
+    fn outputs(self) -> &'a [ast::Ident] {
+        match self {
+            Def::Strand(d) => &d.outputs,
+            Def::Control(c) => &c.outputs,
+        }
+    }
+}
+
+/// The definitions of a file, with the segment each is in.
+fn strands(file: &ast::File) -> Vec<(&ast::Item, Def<'_>, Option<usize>)> {
+    fn def(kind: &ItemKind) -> Option<Def<'_>> {
+        match kind {
+            ItemKind::Strand(d) => Some(Def::Strand(d)),
+            ItemKind::Control(c) if c.kind != ast::ControlKind::Badge => Some(Def::Control(c)),
+            _ => None,
+        }
+    }
     let mut out = Vec::new();
     let mut segment = 0;
     for item in &file.items {
         match &item.kind {
-            ItemKind::Strand(def) => out.push((item, def, None)),
             ItemKind::Segment(seg) => {
                 for inner in &seg.items {
-                    if let ItemKind::Strand(def) = &inner.kind {
-                        out.push((inner, def, Some(segment)));
+                    if let Some(d) = def(&inner.kind) {
+                        out.push((inner, d, Some(segment)));
                     }
                 }
                 segment += 1;
             }
-            _ => {}
+            kind => {
+                if let Some(d) = def(kind) {
+                    out.push((item, d, None));
+                }
+            }
         }
     }
     out
@@ -202,31 +243,23 @@ impl Lowerer<'_> {
         id
     }
 
-    /// Creates an instance for every strand and binds every name of every file.
+    /// Creates an instance for every strand and binds every name of every file. A
+    /// second definition of a name in the same scope that lists other outputs
+    /// (`img<r> = …` then `img<g> = …`) adds them to the same instance.
     fn declare(&mut self) {
         let mut defined: Vec<HashMap<String, Span>> = vec![HashMap::new(); self.units.len()];
+        self.parts = vec![Vec::new(); self.units.len()];
         for (u, unit) in self.units.iter().enumerate() {
             for (item, def, segment) in strands(&unit.ast) {
-                if def.name.name == "me" {
-                    continue;
-                }
-                if segment.is_some() && !unit.is_root {
-                    continue;
-                }
-                if let Some(prev) = defined[u].get(&def.name.name) {
-                    let prev = *prev;
-                    self.diags.push(
-                        Diagnostic::error(
-                            Code::DuplicateDefinition,
-                            def.name.span,
-                            format!("`{}` is defined twice", def.name.name),
-                        )
-                        .with_note(format!("first defined at byte {}", prev.start)),
-                    );
-                    continue;
-                }
+                let (name, outputs) = (def.name(), def.outputs());
+                let part = if name.name == "me" || (segment.is_some() && !unit.is_root) {
+                    None
+                } else {
+                    self.declare_part(u, &mut defined[u], item, def, segment)
+                };
+                self.parts[u].push(part);
                 let mut seen_out: Vec<&str> = Vec::new();
-                for o in &def.outputs {
+                for o in outputs {
                     if seen_out.contains(&o.name.as_str()) {
                         self.error(
                             Code::DuplicateDefinition,
@@ -236,22 +269,6 @@ impl Lowerer<'_> {
                     }
                     seen_out.push(&o.name);
                 }
-                defined[u].insert(def.name.name.clone(), def.name.span);
-                let id = InstId(self.prog.instances.len() as u32);
-                self.prog.instances.push(Instance {
-                    name: def.name.name.clone(),
-                    name_span: def.name.span,
-                    span: item.span,
-                    file: unit.id,
-                    imported: !unit.is_root,
-                    segment: segment.map(|s| SegmentId(s as u32)),
-                    outputs: def.outputs.iter().map(|o| o.name.clone()).collect(),
-                    values: Vec::new(),
-                    prose: item.prose.clone(),
-                    deps: Vec::new(),
-                    sources: Vec::new(),
-                });
-                self.scopes[u].insert(def.name.name.clone(), Binding::Inst(id));
             }
             for (idx, item) in unit.ast.items.iter().enumerate() {
                 if let ItemKind::Spindle(sp) = &item.kind {
@@ -297,14 +314,92 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The instance a definition defines outputs of: a new one, or the one an
+    /// earlier definition of the same name in the same scope made (`None` when the
+    /// definition is an error).
+    fn declare_part(
+        &mut self,
+        u: usize,
+        defined: &mut HashMap<String, Span>,
+        item: &ast::Item,
+        def: Def<'_>,
+        segment: Option<usize>,
+    ) -> Option<InstId> {
+        let (name, outputs) = (def.name(), def.outputs());
+        let segment = segment.map(|s| SegmentId(s as u32));
+        if let Some(prev) = defined.get(&name.name).copied() {
+            let earlier = match self.scopes[u].get(&name.name) {
+                Some(Binding::Inst(id)) => Some(*id),
+                _ => None,
+            };
+            let same_scope = earlier.filter(|id| self.prog.instances[id.0 as usize].segment == segment);
+            let Some(id) = same_scope else {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateDefinition,
+                        name.span,
+                        format!("`{}` is defined twice", name.name),
+                    )
+                    .with_note(format!("first defined at byte {}", prev.start)),
+                );
+                return None;
+            };
+            let have = &self.prog.instances[id.0 as usize].outputs;
+            let again: Vec<&ast::Ident> = outputs.iter().filter(|o| have.contains(&o.name)).collect();
+            if again.len() == outputs.len() {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateDefinition,
+                        name.span,
+                        format!("`{}` is defined twice", name.name),
+                    )
+                    .with_note(format!("first defined at byte {}", prev.start)),
+                );
+                return None;
+            }
+            if let Some(o) = again.first() {
+                self.error(
+                    Code::DuplicateDefinition,
+                    o.span,
+                    format!("output `{}` of `{}` is defined twice", o.name, name.name),
+                );
+                return None;
+            }
+            let inst = &mut self.prog.instances[id.0 as usize];
+            inst.outputs.extend(outputs.iter().map(|o| o.name.clone()));
+            return Some(id);
+        }
+        defined.insert(name.name.clone(), name.span);
+        let id = InstId(self.prog.instances.len() as u32);
+        self.prog.instances.push(Instance {
+            name: name.name.clone(),
+            name_span: name.span,
+            span: item.span,
+            file: self.units[u].id,
+            imported: !self.units[u].is_root,
+            segment,
+            outputs: outputs.iter().map(|o| o.name.clone()).collect(),
+            values: Vec::new(),
+            prose: item.prose.clone(),
+            deps: Vec::new(),
+            sources: Vec::new(),
+        });
+        self.scopes[u].insert(name.name.clone(), Binding::Inst(id));
+        Some(id)
+    }
+
     fn exports(&self, unit: usize) -> Vec<(String, Binding)> {
-        let mut out = Vec::new();
+        let mut out: Vec<(String, Binding)> = Vec::new();
         for item in &self.units[unit].ast.items {
             let name = match &item.kind {
                 ItemKind::Strand(def) if def.name.name != "me" => &def.name.name,
+                ItemKind::Control(c) if c.kind != ast::ControlKind::Badge => &c.name.name,
                 ItemKind::Spindle(sp) => &sp.name.name,
                 _ => continue,
             };
+            if out.iter().any(|(n, _)| n == name) {
+                continue;
+            }
             if let Some(b) = self.scopes[unit].get(name) {
                 out.push((name.clone(), *b));
             }
@@ -313,30 +408,29 @@ impl Lowerer<'_> {
     }
 
     fn lower_instances(&mut self) {
-        let mut next = 0usize;
+        // Parameters named so far per instance (a part continues its instance's count).
+        let mut named = vec![0u32; self.prog.instances.len()];
         for (u, unit) in self.units.iter().enumerate() {
-            for (_, def, segment) in strands(&unit.ast) {
-                if def.name.name == "me" || (segment.is_some() && !unit.is_root) {
-                    continue;
-                }
-                let Some(Binding::Inst(id)) = self.scopes[u].get(&def.name.name).copied() else {
+            for (k, (_, def, _)) in strands(&unit.ast).into_iter().enumerate() {
+                let Some(id) = self.parts[u].get(k).copied().flatten() else {
                     continue;
                 };
-                if id.0 as usize != next {
-                    // A duplicate: the first definition owns the instance.
-                    continue;
-                }
-                next += 1;
-                self.site = def.name.span;
+                self.site = def.name().span;
                 self.current = Some(id);
-                self.params_in_current = 0;
+                self.params_in_current = named[id.0 as usize];
                 let env = Env {
                     unit: u,
                     locals: HashMap::new(),
                 };
-                if let Some(values) = self.definition(&env, def) {
-                    self.prog.instances[id.0 as usize].values = values;
-                }
+                let values = match def {
+                    Def::Strand(d) => self.definition(&env, d),
+                    Def::Control(c) => self.control(&env, c, id),
+                };
+                // A failed part keeps its outputs' places (its error is reported).
+                let values = values
+                    .unwrap_or_else(|| vec![self.push(Expr::Const(0.0)); def.outputs().len()]);
+                self.prog.instances[id.0 as usize].values.extend(values);
+                named[id.0 as usize] = self.params_in_current;
                 self.current = None;
             }
         }

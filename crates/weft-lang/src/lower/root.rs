@@ -1,8 +1,8 @@
 //! The root file's settings, segments and output statements.
 
-use super::{Env, Lowerer};
+use super::{Binding, Env, Lowerer};
 use crate::ast::{self, ItemKind, OutputKind};
-use crate::ir::{Segment, SegmentId, Sink};
+use crate::ir::{Expr, ExprId, Segment, SegmentId, Sink};
 use std::collections::HashMap;
 use weft_diagnostics::{Code, Diagnostic, Span};
 
@@ -101,6 +101,26 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Every output of the instance a bare name in an output statement names, when
+    /// it has several.
+    fn all_outputs(&mut self, env: &Env, a: &ast::Expr) -> Option<Vec<ExprId>> {
+        let ast::ExprKind::Name(name) = &a.kind else {
+            return None;
+        };
+        let Some(Binding::Inst(id)) = self.scopes[env.unit].get(name).copied() else {
+            return None;
+        };
+        let n = self.prog.instances[id.0 as usize].outputs.len();
+        if n < 2 {
+            return None;
+        }
+        Some(
+            (0..n as u32)
+                .map(|out| self.push(Expr::Ref { inst: id, out }))
+                .collect(),
+        )
+    }
+
     pub(super) fn setting(&mut self, env: &Env, def: &ast::StrandDef) {
         let Some(values) = self.definition(env, def) else {
             return;
@@ -173,6 +193,13 @@ impl Lowerer<'_> {
         let mut ids = Vec::new();
         let mut prefix = false;
         for a in &out.args {
+            // `display(img)` shows all of an instance's outputs, in order (the
+            // first 3 of 4, as for a multi-output builtin).
+            if let Some(all) = self.all_outputs(env, a) {
+                prefix = out.args.len() == 1;
+                ids.extend(all);
+                continue;
+            }
             match self.expr(env, a) {
                 Some(v) => {
                     prefix = out.args.len() == 1 && v.prefix;

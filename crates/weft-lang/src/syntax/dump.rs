@@ -86,6 +86,17 @@ fn dump_item(out: &mut String, item: &Item, indent: &str) {
             }
             out.push(')');
         }
+        ItemKind::Control(c) => {
+            let _ = write!(out, "(#{} {} ({})", c.kind.as_str(), c.name.name, names(&c.outputs));
+            for v in &c.values {
+                out.push(' ');
+                expr(out, v);
+            }
+            if let Some((label, _)) = &c.label {
+                let _ = write!(out, " {label:?}");
+            }
+            out.push(')');
+        }
         ItemKind::Segment(seg) => {
             let _ = write!(out, "(segment {} {}", seg.name.name, seg.duration);
             let inner = format!("{indent}  ");

@@ -93,6 +93,9 @@ impl Parser<'_> {
     }
 
     fn item(&mut self, scope: Scope) -> PResult<Option<ItemKind>> {
+        if self.at(&Tok::Hash) {
+            return self.control().map(Some);
+        }
         let word = if self.at(&Tok::Ident) {
             self.text_at(0)
         } else {
@@ -129,6 +132,9 @@ impl Parser<'_> {
                     here,
                     format!("`{word} x = …` is only allowed inside a spindle body"),
                 ))
+            }
+            (_, Tok::Lt) if !word.is_empty() && self.at_multi_call() => {
+                return self.multi_call().map(|s| Some(ItemKind::Strand(s)))
             }
             (_, Tok::Lt) if !word.is_empty() => {
                 return self.strand_def().map(|s| Some(ItemKind::Strand(s)))
@@ -214,7 +220,7 @@ impl Parser<'_> {
     }
 
     /// `<o1, o2>` (the `<` is current).
-    fn output_list(&mut self, what: &str) -> PResult<Vec<Ident>> {
+    pub(super) fn output_list(&mut self, what: &str) -> PResult<Vec<Ident>> {
         let open = match self.split_first('<') {
             Some(first) => first,
             None if self.at(&Tok::Lt) => {
@@ -275,6 +281,15 @@ impl Parser<'_> {
         let kind = output_kind(&keyword.name).unwrap_or(OutputKind::Display);
         self.bump();
         let is_osc = kind == OutputKind::Osc;
+        if self.at_named_output() {
+            let args = self.named_output_args(&keyword, kind)?;
+            return Ok(OutputStmt {
+                kind,
+                keyword,
+                address: None,
+                args,
+            });
+        }
         let (mut args, _) = super::expr::unbox(self.arguments(is_osc)?);
         let mut address = None;
         if is_osc {

@@ -89,6 +89,12 @@ pub enum Tok {
     StarEq,
     /// `/=`
     SlashEq,
+    /// `:` right after a name inside `( )`: the playground's named output argument
+    /// (`display(r: e)`). Anywhere else a lone `:` starts no token.
+    Colon,
+    /// `#` opening a line, right before a name: a control pragma (`#slider …`).
+    /// Anywhere else `#` starts no token.
+    Hash,
     /// Something already reported by the lexer.
     Error,
     /// The end of the text (always the last token).
@@ -131,6 +137,7 @@ pub(crate) fn operator(s: &str) -> Option<(Tok, usize)> {
         (">>=", Tok::Ge),
         ("||", Tok::OrOr),
         ("&&", Tok::AndAnd),
+        ("===", Tok::EqEq),
         ("==", Tok::EqEq),
         ("!=", Tok::Ne),
         ("<=", Tok::Le),
@@ -271,6 +278,14 @@ impl Lexer<'_> {
                 '/' if next == Some('/') => self.line_comment(),
                 '/' if next == Some('*') => self.block_comment(),
                 '"' => self.string(),
+                ':' if next != Some(':') && self.after_name_in_parens(start) => {
+                    self.pos += 1;
+                    self.push(Tok::Colon, start, self.pos);
+                }
+                '#' if next.is_some_and(is_ident_start) && self.line_start(start) => {
+                    self.pos += 1;
+                    self.push(Tok::Hash, start, self.pos);
+                }
                 c if c.is_ascii_digit()
                     || (c == '.' && next.is_some_and(|n| n.is_ascii_digit())) =>
                 {
@@ -287,6 +302,28 @@ impl Lexer<'_> {
                 _ => self.unexpected(),
             }
         }
+    }
+
+    /// True when the last token is a name ending at `at` (blanks between allowed)
+    /// and the innermost open bracket is `(`.
+    fn after_name_in_parens(&self, at: usize) -> bool {
+        let in_parens = matches!(self.stack.last(), Some((b'(', _)));
+        let after_name = self.out.tokens.last().is_some_and(|t| {
+            t.kind == Tok::Ident
+                && self.text[t.end as usize..at]
+                    .bytes()
+                    .all(|b| b == b' ' || b == b'\t')
+        });
+        in_parens && after_name
+    }
+
+    /// True when only blanks stand between the start of the line and `at`.
+    fn line_start(&self, at: usize) -> bool {
+        self.text[..at]
+            .bytes()
+            .rev()
+            .take_while(|&b| b != b'\n')
+            .all(|b| b == b' ' || b == b'\t')
     }
 
     fn line_comment(&mut self) {

@@ -17,6 +17,7 @@
 use crate::ast;
 use weft_diagnostics::{Diagnostic, FileId};
 
+mod control;
 mod dump;
 mod expr;
 mod items;

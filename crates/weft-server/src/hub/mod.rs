@@ -19,6 +19,7 @@ use weft_live::program::LoadedProgram;
 use weft_live::Command;
 use weft_watch::Change;
 
+mod desk;
 mod jobs;
 mod players;
 mod runs;
@@ -148,6 +149,18 @@ pub enum HubMsg {
         /// The answer.
         reply: oneshot::Sender<String>,
     },
+    /// A command from outside the pages and the terminal (OSC in): applied to
+    /// every file that plays.
+    Remote(weft_live::command::Command),
+    /// A `timeline` text from a render desk thread; `done` when its job ended.
+    Timeline {
+        /// The file.
+        file: String,
+        /// The message (empty when `done`).
+        text: Arc<str>,
+        /// The job ended.
+        done: bool,
+    },
     /// Report the counters.
     Stats(oneshot::Sender<HubStats>),
     /// Time passes (the change window, eviction).
@@ -201,6 +214,8 @@ struct FileEntry {
     carry: Option<player::Carry>,
     program: Option<LoadedProgram>,
     unwatched_since: Option<Instant>,
+    /// Its renders.
+    desk: desk::Desk,
 }
 
 /// The hub's state.
@@ -332,6 +347,16 @@ impl Hub {
                         reply.send("error: no file is watched yet: open one in the browser".into());
                 }
             },
+            HubMsg::Remote(command) => {
+                for f in self.files.values() {
+                    if let (Some(player), Some(c)) = (&f.player, command.copy_values()) {
+                        // Posted, not waited for: a refusal (an unknown id) is
+                        // the sender's to notice, as over any OSC link.
+                        let _ = player.handle().post(c);
+                    }
+                }
+            }
+            HubMsg::Timeline { file, text, done } => self.timeline(&file, text, done),
             HubMsg::Shutdown => {}
             HubMsg::Stats(reply) => {
                 // A published snapshot: a build in progress is never waited for.
@@ -480,6 +505,7 @@ impl Hub {
                 carry: None,
                 program: None,
                 unwatched_since: None,
+                desk: desk::Desk::default(),
             });
             entry.watchers += 1;
             entry.unwatched_since = None;
@@ -523,6 +549,14 @@ impl Hub {
                 }
             }
             c.out.send(player::state_message(&rel, &snap));
+        }
+        match self.last_timeline(&rel) {
+            Some(t) => {
+                if let Some(c) = self.clients.get(&conn) {
+                    c.out.send(t);
+                }
+            }
+            None => self.refresh_timeline(&rel),
         }
     }
 

@@ -35,11 +35,16 @@ impl Hub {
         text: &str,
         answer: impl FnOnce(bool, String) + Send + 'static,
     ) {
+        let line = script::parse(text);
+        if let Ok(Line::Render(r)) = line {
+            return self.render_command(file, r, answer);
+        }
         let Some(player) = self.files.get(file).and_then(|f| f.player.as_ref()) else {
             return answer(false, format!("`{file}` is not playing"));
         };
-        match script::parse(text) {
+        match line {
             Err(e) => answer(false, e.to_string()),
+            Ok(Line::Render(_)) => {}
             Ok(Line::Query(q)) => match player.handle().snapshot().answer(&q) {
                 Ok(t) => answer(true, t),
                 Err(e) => answer(false, e),

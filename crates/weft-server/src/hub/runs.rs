@@ -260,5 +260,6 @@ impl Hub {
             }
         }
         entry.program = Some(program);
+        self.refresh_timeline(file);
     }
 }

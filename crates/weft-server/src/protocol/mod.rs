@@ -6,7 +6,8 @@
 mod server;
 
 pub use server::{
-    error, BlockBody, BlockReply, DisplayShader, ParamInfo, ParamSlot, Scalar, ServerMessage, View,
+    error, BadgeInfo, BlockBody, BlockReply, ControlInfo, DisplayShader, ParamInfo, ParamSlot,
+    RenderingView, Scalar, SegmentView, ServerMessage, TimelineView, View,
 };
 
 use serde::{Deserialize, Serialize};

@@ -142,6 +142,35 @@ pub struct ParamInfo<'a> {
     pub default: f64,
     /// The value now.
     pub value: f64,
+    /// The widget a control pragma gives it (none: a plain slider).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<ControlInfo<'a>>,
+}
+
+/// The widget of a parameter made by a control pragma.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ControlInfo<'a> {
+    /// `slider`, `color`, `xy`, `toggle` or `curve`.
+    pub kind: &'static str,
+    /// The control's instance: its parameters share it.
+    pub group: &'a str,
+    /// Which of the control's values.
+    pub index: u32,
+    /// The label written in the pragma.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'a str>,
+}
+
+/// A badge's live value in a `state` message.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct BadgeInfo<'a> {
+    /// `inst@out`.
+    pub name: &'a str,
+    /// Its label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'a str>,
+    /// The value at the centre of the latest picture (null before one).
+    pub value: Option<f64>,
 }
 
 /// Every message the server sends (`docs/protocol.md`, "Server to client"). Built
@@ -247,10 +276,15 @@ pub enum ServerMessage<'a> {
         rate: u32,
         /// Frames rendered.
         frames: u64,
+        /// The `#badge` strands' values.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        badges: Vec<BadgeInfo<'a>>,
     },
     /// The display as a WebGL2 shader, for a page that draws it itself at its own
     /// size and rate; or, with `unsupported`, why the page shows streamed frames.
     DisplayShader(&'a DisplayShader),
+    /// The file's render timeline: segments, their states, the running render.
+    Timeline(&'a TimelineView),
     /// The answer to a page that starts watching with the `display-shader` key
     /// the player has now: keep it.
     #[serde(rename = "display-shader")]
@@ -292,6 +326,67 @@ pub enum ServerMessage<'a> {
         /// What went wrong.
         message: &'a str,
     },
+}
+
+/// The contents of a `timeline` message (see `docs/protocol.md`).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineView {
+    /// The file.
+    pub file: String,
+    /// Why nothing can be rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// Size, rate and preset, as `weft render` prints them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<String>,
+    /// The segments in timeline order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentView>,
+    /// The render running now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendering: Option<RenderingView>,
+    /// The joined video, once a whole render finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video: Option<String>,
+}
+
+/// One segment of a `timeline` message.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentView {
+    /// Its name.
+    pub name: String,
+    /// Where it starts on the timeline, in seconds.
+    pub start: f64,
+    /// Its length in seconds.
+    pub duration: f64,
+    /// Its chunks.
+    pub chunks: usize,
+    /// Of which cached.
+    pub cached: usize,
+    /// `cached`, `dirty`, `pending`, `rendering` or `error`.
+    pub state: &'static str,
+    /// The error of a failed chunk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// While rendering: the share of its chunks' work done, 0…1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<f64>,
+    /// Its last frame, once drawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+}
+
+/// The render running in a `timeline` message.
+#[derive(Debug, Default, Serialize)]
+pub struct RenderingView {
+    /// The command that started it.
+    pub what: String,
+    /// Chunks finished (rendered, cached or failed).
+    pub done: usize,
+    /// Chunks in it.
+    pub total: usize,
 }
 
 /// The contents of a `display-shader` message (see `docs/protocol.md`).
@@ -339,6 +434,10 @@ pub struct DisplayShader {
     pub mouse_y: u32,
     /// Slot of the tempo.
     pub bpm: u32,
+    /// Slot of `me@width`: the page writes the width it draws at.
+    pub width_slot: u32,
+    /// Slot of `me@height`.
+    pub height_slot: u32,
     /// Slot of each parameter.
     pub params: Vec<ParamSlot>,
     /// Frames per second (`me@frame`).
