@@ -22,7 +22,7 @@ pub fn complete(a: &Analysis, file: FileId, offset: usize) -> Vec<CompletionItem
         return outputs_of(a, file, &rest[word_start(rest)..], program_coords(a));
     }
     if let Some(rest) = lead.strip_suffix('<') {
-        if rest.trim_start().trim_end() == "me" {
+        if rest.rsplit('\n').next().is_some_and(|l| l.trim() == "me") {
             return SETTINGS
                 .iter()
                 .map(|(s, what)| item(s, CompletionItemKind::PROPERTY, what))

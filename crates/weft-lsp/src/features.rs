@@ -129,24 +129,28 @@ fn instance_facts(a: &Analysis, name_span: Span, output: Option<usize>) -> Optio
         .iter()
         .position(|i| i.name_span == name_span)?;
     let inst = program.instance(InstId(id as u32));
+    // The coordinates the asked outputs read, through the outputs they read.
     let mut coords = BTreeSet::new();
-    let mut seen = vec![false; program.instances.len()];
-    let mut stack = vec![id];
-    while let Some(i) = stack.pop() {
-        if std::mem::replace(&mut seen[i], true) {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<(usize, Option<usize>)> = vec![(id, output)];
+    while let Some((i, out)) = stack.pop() {
+        if !seen.insert((i, out)) {
             continue;
         }
         let values = &program.instances[i].values;
-        for e in program.reachable(values) {
+        let roots: Vec<_> = match out {
+            Some(k) => values.get(k).copied().into_iter().collect(),
+            None => values.clone(),
+        };
+        for e in program.reachable(&roots) {
             match program.expr(e) {
                 Expr::Coord(c) => {
                     coords.insert(program.coords[c.0 as usize].clone());
                 }
-                Expr::Ref { inst, .. } => stack.push(inst.0 as usize),
+                Expr::Ref { inst, out } => stack.push((inst.0 as usize, Some(*out as usize))),
                 _ => {}
             }
         }
-        stack.extend(program.instances[i].deps.iter().map(|d| d.0 as usize));
     }
     let mut lines = Vec::new();
     if coords.is_empty() {
