@@ -28,7 +28,7 @@ pub struct Analysis {
     pub program: Option<Program>,
     /// The top-level graph, when the program builds and has no segments.
     pub graph: Option<Graph>,
-    /// The trees, by `FileId`.
+    /// The trees of the files that parsed, in `FileId` order.
     pub trees: Vec<(FileId, File)>,
     /// The names.
     pub index: Index,
@@ -47,6 +47,7 @@ impl Analysis {
                     program: None,
                     diagnostics: vec![Diagnostic::spanless(Code::ImportNotFound, e.to_string())],
                     files: vec![root.to_path_buf()],
+                    trees: Vec::new(),
                 }
             }
         };
@@ -68,12 +69,12 @@ impl Analysis {
             }
         }
         let paths: Vec<PathBuf> = built.files.iter().map(|p| key(p)).collect();
-        let mut trees = Vec::new();
-        let mut lines = Vec::new();
-        for (id, file) in built.sources.files() {
-            trees.push((id, weft_lang::parse(id, &file.text).0));
-            lines.push(LineIndex::new(&file.text));
-        }
+        let trees = built.trees;
+        let lines = built
+            .sources
+            .files()
+            .map(|(_, file)| LineIndex::new(&file.text))
+            .collect();
         let index = Index::build(&trees, &paths);
         Analysis {
             paths,
