@@ -154,6 +154,16 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("bpm", "the tempo in beats per minute (`me@beat`)"),
 ];
 
+/// The control pragmas (`#slider …`) and how each is written.
+pub const PRAGMAS: &[(&str, &str)] = &[
+    ("slider", "#slider name<o> = lo, hi, default \"label\""),
+    ("color", "#color name<r, g, b> = r, g, b"),
+    ("xy", "#xy name<x, y> = x, y"),
+    ("toggle", "#toggle name<o> = 0"),
+    ("curve", "#curve name<o> = p1, p2, …"),
+    ("badge", "#badge name<o> \"label\""),
+];
+
 /// Words of the language.
 pub const KEYWORDS: &[&str] = &[
     "spindle", "segment", "use", "return", "display", "play", "osc", "if", "then", "else", "and",

@@ -1,10 +1,10 @@
 //! Completion from the text before the cursor: after `me@` the coordinates,
 //! after `mouse@` the pointer's, after `inst@` (or `inst.`) that instance's
-//! outputs, after `me<` the render settings; elsewhere the builtins with their
+//! outputs, after `me<` the render settings, after `#` the control pragmas; elsewhere the builtins with their
 //! signatures, the instances and spindles in scope, the constants and keywords.
 
 use crate::analysis::Analysis;
-use crate::builtins::{BUILTINS, COORDS, KEYWORDS, SETTINGS};
+use crate::builtins::{BUILTINS, COORDS, KEYWORDS, PRAGMAS, SETTINGS};
 use crate::index::DefKind;
 use lsp_types::{CompletionItem, CompletionItemKind};
 use weft_diagnostics::FileId;
@@ -20,6 +20,18 @@ pub fn complete(a: &Analysis, file: FileId, offset: usize) -> Vec<CompletionItem
     let lead = &before[..word_start(before)];
     if let Some(rest) = lead.strip_suffix('@').or_else(|| lead.strip_suffix('.')) {
         return outputs_of(a, file, &rest[word_start(rest)..], program_coords(a));
+    }
+    if let Some(rest) = lead.strip_suffix('#') {
+        if rest
+            .rsplit('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty())
+        {
+            return PRAGMAS
+                .iter()
+                .map(|(p, form)| item(p, CompletionItemKind::KEYWORD, form))
+                .collect();
+        }
     }
     if let Some(rest) = lead.strip_suffix('<') {
         if rest.rsplit('\n').next().is_some_and(|l| l.trim() == "me") {

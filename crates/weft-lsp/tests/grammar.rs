@@ -45,6 +45,7 @@ fn the_textmate_grammar_is_valid_json_and_covers_the_language() {
         .iter()
         .copied()
         .chain(weft_lsp::builtins::BUILTINS.iter().map(|b| b.name))
+        .chain(weft_lsp::builtins::PRAGMAS.iter().map(|(p, _)| *p))
         .chain(["render", "pi", "tau", "e"])
         .collect();
     for w in words {
