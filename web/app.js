@@ -1,6 +1,7 @@
 // The entry point of the live view: wires the socket (protocol.js) to the page —
 // the tree and breadcrumb, the watched file's blocks, the display canvas, sound,
-// transport, the parameters' widgets with MIDI learn, badges and the command bar — and keeps follow mode:
+// transport, the parameters' widgets with MIDI learn, badges, the command bar and
+// the timeline strip of segments and renders (timeline.js) — and keeps follow mode:
 // unpinned, the page goes to the file that changed; pinned, it stays.
 // The watched file is in the URL (`/#/path/file.weft`); the pin and the client id
 // live in sessionStorage, so a reload keeps all three. `window.weft` exposes
@@ -16,6 +17,7 @@ import { Sound } from './audio.js';
 import { CommandBar } from './commandbar.js';
 import { Display, trackPointer } from './display.js';
 import { GlDisplay } from './gl.js';
+import { Timeline } from './timeline.js';
 
 const PREVIEW = { width: 320, height: 180 };
 
@@ -117,6 +119,21 @@ const commandBar = new CommandBar(
       if (!send({ type: 'command', text })) commandBar.showResult({ ok: false, output: 'not connected to weft dev; reconnecting…' });
     },
   },
+);
+
+const timeline = new Timeline(
+  {
+    root: $('timeline'),
+    settings: $('timeline-settings'),
+    status: $('timeline-status'),
+    render: $('timeline-render'),
+    cancel: $('timeline-cancel'),
+    note: $('timeline-unavailable'),
+    message: $('timeline-message'),
+    cells: $('timeline-cells'),
+    video: $('render-video'),
+  },
+  { run: (text) => send({ type: 'command', text }) },
 );
 
 const socketUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
@@ -257,6 +274,10 @@ function onMessage(message) {
     case 'command-result':
       state.lastCommandResult = { text: message.text, ok: message.ok, output: message.output };
       commandBar.showResult(message);
+      timeline.commandResult(message);
+      break;
+    case 'timeline':
+      if (message.file === state.file) timeline.set(message);
       break;
     case 'error':
       state.errors.push({ code: message.code, message: message.message });
@@ -307,6 +328,7 @@ function watch(path) {
   gl.fail('waiting for the display shader');
   params.set([]);
   params.setBadges([]);
+  timeline.reset();
   midi.setFile(state.root, path);
   hideServerError();
   display.clear();
@@ -539,4 +561,6 @@ window.weft = Object.freeze({
   get errors() { return state.errors.map((e) => ({ ...e })); },
   get files() { return filePaths(state.tree); },
   get followed() { return state.followed; },
+  /** The last `timeline` message of the watched file (a copy), or null. */
+  get timeline() { return timeline.snapshot(); },
 });

@@ -3,7 +3,7 @@
 // `info` …). Suggestions are listed as you type; Enter takes the highlighted one,
 // arrows move, Escape closes. The answer of a command is shown under the input.
 
-const COMMAND_WORDS = ['play', 'pause', 'stop', 'reset', 'seek', 'bpm', 'set', 'get', 'ls', 'info', 'help'];
+const COMMAND_WORDS = ['play', 'pause', 'stop', 'reset', 'seek', 'bpm', 'set', 'get', 'ls', 'info', 'help', 'render', 'preview', 'status', 'cancel'];
 
 export class CommandBar {
   /**

@@ -53,6 +53,7 @@ fn run(file: &Path, cache: &Path, jobs: usize) -> (f64, Report) {
         output: Some(file.with_extension("mp4")),
         only: None,
         reads: Default::default(),
+        ..Options::default()
     };
     let report = render(&piece, &timeline, &cache, &options, &|_| {}).expect("render");
     assert_eq!(report.failed, 0);

@@ -31,11 +31,15 @@ export function writeFile(dir, name, text) {
 /**
  * Starts `weft dev DIR --port PORT` (0: any free port) and resolves once it printed
  * `weft dev: serving DIR at http://127.0.0.1:PORT/`. Returns { url, port, stop(), output() }.
+ * `env` (optional) adds variables to the server's environment (such as WEFT_FFMPEG).
  */
-export async function startServer(dir, port = 0) {
+export async function startServer(dir, port = 0, { env = {} } = {}) {
   const bin = process.env.WEFT_BIN;
   if (!bin) throw new Error('WEFT_BIN is not set: run these tests through `cargo test -p weft-cli --test browser`, or set WEFT_BIN to a weft binary');
-  const child = spawn(bin, ['dev', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['dev', dir, '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   // Never outlive the test process, whatever ends it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

@@ -27,6 +27,7 @@ pub mod render;
 pub mod report;
 pub mod schedule;
 pub mod settings;
+pub mod shard;
 pub mod status;
 pub mod timeline;
 

@@ -34,6 +34,9 @@ pub struct Options {
     /// The keys still wanted (`--watch`): a chunk that leaves them is cancelled,
     /// and a render with a cancelled chunk writes no output.
     pub live: Option<std::sync::Arc<schedule::LiveKeys>>,
+    /// Only this worker's share (`--shard I/N`): no output, no record, no
+    /// eviction (other workers share the cache).
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// The number of cores.
@@ -95,9 +98,13 @@ pub fn render(
     if let Some(out) = &options.output {
         check_output(out, format, &options.reads)?;
     }
+    let mine = options
+        .shard
+        .map(|s| crate::shard::keys_of(timeline, cache.record(&piece.path).as_ref(), s));
     let chunks: Vec<&Chunk> = timeline
         .chunks()
         .filter(|c| options.only.as_ref().is_none_or(|o| o.contains(&c.segment)))
+        .filter(|c| mine.as_ref().is_none_or(|m| m.contains(&c.key)))
         .collect();
     let jobs = if options.jobs == 0 {
         cores()
@@ -111,7 +118,9 @@ pub fn render(
         live: options.live.as_deref(),
     };
     let outcomes = schedule::run(piece, timeline, &chunks, &workers, observer);
-    cache.save_record(&piece.path, &crate::status::record(&piece.path, timeline))?;
+    if options.shard.is_none() {
+        cache.save_record(&piece.path, &crate::status::record(&piece.path, timeline))?;
+    }
     let mut report = Report::new(
         &piece.path.to_string_lossy(),
         timeline,
@@ -119,7 +128,7 @@ pub fn render(
         jobs,
         0.0,
     );
-    if report.failed == 0 && report.cancelled == 0 && options.only.is_none() {
+    if report.failed == 0 && report.cancelled == 0 && options.only.is_none() && options.shard.is_none() {
         if let Some(out) = &options.output {
             let t = Instant::now();
             assemble(piece, timeline, cache, ffmpeg.as_ref(), out, &options.reads)?;
@@ -127,7 +136,9 @@ pub fn render(
             report.output = Some(out.to_string_lossy().into_owned());
         }
     }
-    cache.evict();
+    if options.shard.is_none() {
+        cache.evict();
+    }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

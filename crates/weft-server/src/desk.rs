@@ -142,8 +142,10 @@ impl Progress {
                     d.fetch_add(*units, Ordering::Relaxed);
                 }
             }
-            Event::Finished { .. } => {
-                self.chunks_done.fetch_add(1, Ordering::Relaxed);
+            Event::Finished { outcome, .. } => {
+                if !outcome.cancelled {
+                    self.chunks_done.fetch_add(1, Ordering::Relaxed);
+                }
                 return true;
             }
         }
@@ -187,8 +189,9 @@ fn preview_name(i: usize, name: &str) -> String {
     format!("{:02}-{name}.png", i + 1)
 }
 
-/// The `timeline` message of `p` now (with `job`'s progress while one runs).
-fn view(p: &Prepared, job: Option<&Progress>) -> Arc<str> {
+/// The `timeline` message of `p` now (with `job`'s progress while one runs, and
+/// why the last job failed, when it did).
+fn view(p: &Prepared, job: Option<&Progress>, failed: Option<String>) -> Arc<str> {
     let record = p.cache.record(&p.piece.path);
     let states = status::segments(&p.cache, record.as_ref(), &p.timeline);
     let format = p.timeline.settings.format;
@@ -246,13 +249,14 @@ fn view(p: &Prepared, job: Option<&Progress>) -> Arc<str> {
             total: j.total,
         }),
         video,
+        failed,
     })
     .text()
 }
 
 /// The `timeline` message of `p` with no job running.
 pub fn now(p: &Prepared) -> Arc<str> {
-    view(p, None)
+    view(p, None, None)
 }
 
 /// `status`: each segment's state, one line each.
@@ -311,13 +315,13 @@ pub fn run(
         Job::Preview(i) => {
             let (only, reads) = segment_only(i);
             if let Err(e) = weft_render::render::preview(&p.piece, &p.timeline, &p.previews, Some(&only), &reads) {
-                return unavailable(&p.file, &format!("the preview failed: {e}"));
+                return view(&p, None, Some(format!("the preview failed: {e}")));
             }
         }
         Job::All | Job::Segment(_) => {
             live.set(p.timeline.chunks().map(|c| c.key));
             let progress = Progress::new(what, &p, chunk_count(&p, &job));
-            send(view(&p, Some(&progress)));
+            send(view(&p, Some(&progress), None));
             let options = Options {
                 jobs: 0,
                 output: (job == Job::All).then(|| p.output.clone()),
@@ -327,13 +331,14 @@ pub fn run(
                 },
                 reads: Default::default(),
                 live: Some(live),
+                shard: None,
             };
             if let Some(dir) = p.output.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
             let result = weft_render::render::render(&p.piece, &p.timeline, &p.cache, &options, &|e| {
                 if progress.hear(e) {
-                    send(view(&p, Some(&progress)));
+                    send(view(&p, Some(&progress), None));
                 }
             });
             let finished = matches!(&result, Ok(r) if r.failed == 0 && r.cancelled == 0);
@@ -341,11 +346,11 @@ pub fn run(
                 let _ = weft_render::render::preview(&p.piece, &p.timeline, &p.previews, None, &Default::default());
             }
             if let Err(e) = result {
-                return unavailable(&p.file, &format!("the render failed: {e}"));
+                return view(&p, None, Some(format!("the render failed: {e}")));
             }
         }
     }
-    view(&p, None)
+    view(&p, None, None)
 }
 
 /// The file `GET /render/{rest}` asks for, where `rest` is `FILE/video.mp4` (or

@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use weft_render::render::Options;
+use weft_render::shard::Shard;
 use weft_render::schedule::Event;
 use weft_render::{Cache, Format, Piece, Quality, RenderError, RenderSettings, Request, Timeline};
 
@@ -84,6 +85,14 @@ pub struct Args {
     /// changed and joins the output again (until interrupted).
     #[arg(long, conflicts_with_all = ["preview", "json"])]
     watch: bool,
+    /// Render only worker I's share of N (0-based, such as 3/8) into the cache and
+    /// stop without joining; a plain `weft render` joins (see docs/scale.md).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard, conflicts_with_all = ["preview", "watch", "output"])]
+    shard: Option<Shard>,
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    Shard::parse(s)
 }
 
 fn parse_quality(s: &str) -> Result<Quality, String> {
@@ -248,10 +257,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let cache = Cache::open(&p.cache_dir, p.limit).map_err(failure)?;
     let options = Options {
         jobs: args.jobs.map_or(0, |j| j as usize),
-        output: Some(output),
+        output: args.shard.is_none().then_some(output),
         only: None,
         reads: p.reads.clone(),
         live: None,
+        shard: args.shard,
     };
     let jobs = if options.jobs == 0 {
         weft_render::render::cores()
@@ -270,6 +280,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
         failure::out(&report.table());
         if let Some(o) = &report.output {
             failure::out(&format!("wrote {o}\n"));
+        }
+        if let Some(s) = args.shard {
+            failure::out(&format!(
+                "shard {}/{}: {} of its {} chunk(s) rendered, {} were cached; join with `weft render {}` on the same cache\n",
+                s.index,
+                s.count,
+                report.rendered,
+                report.chunks,
+                report.cache_hits,
+                args.target.file.display()
+            ));
         }
     }
     if report.failed > 0 {

@@ -48,6 +48,7 @@ impl Rounds {
             only: None,
             reads: p.reads.clone(),
             live: Some(self.live.clone()),
+            shard: None,
         };
         let (cache, tx) = (self.cache.clone(), self.tx.clone());
         std::thread::Builder::new()

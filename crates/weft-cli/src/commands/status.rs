@@ -15,6 +15,10 @@ pub struct Args {
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Also show what each of N render workers (`weft render --shard I/N`) has
+    /// left to render.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    shards: Option<u32>,
 }
 
 /// The statuses of a target's segments (used by `status` and `tui`).
@@ -28,9 +32,24 @@ pub fn statuses(target: &Target) -> Result<(super::render::Prepared, Vec<Segment
     Ok((p, list))
 }
 
+/// Per shard of `count`: the chunks it still has to render (`segment#index`).
+fn shards_left(target: &Target, p: &super::render::Prepared, count: u32) -> Vec<Vec<String>> {
+    let cache = Cache::at(&target.cache_dir(), weft_render::DEFAULT_LIMIT);
+    let record = cache.record(&target.file);
+    let of = weft_render::shard::assign(&p.timeline, record.as_ref(), count);
+    let mut left = vec![Vec::new(); count as usize];
+    for (c, s) in p.timeline.chunks().zip(of) {
+        if !cache.contains(&c.key) {
+            left[s as usize].push(format!("{}#{}", p.timeline.segments[c.segment].name, c.index));
+        }
+    }
+    left
+}
+
 /// Runs `weft status`.
 pub fn run(args: Args) -> Result<(), Failure> {
     let (p, list) = statuses(&args.target)?;
+    let shards = args.shards.map(|n| shards_left(&args.target, &p, n));
     let s = &p.timeline.settings;
     if args.json {
         let segments: Vec<serde_json::Value> = list
@@ -54,6 +73,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "height": s.height,
             "fps": s.fps,
             "segments": segments,
+            "shards_left": shards,
         });
         failure::out(&format!(
             "{}\n",
@@ -91,6 +111,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 _ => String::new(),
             }
         ));
+    }
+    if let Some(shards) = shards {
+        for (i, left) in shards.iter().enumerate() {
+            let what = if left.is_empty() {
+                "done".to_string()
+            } else {
+                format!("{} left: {}", left.len(), left.join(", "))
+            };
+            out.push_str(&format!("shard {i}/{}: {what}\n", shards.len()));
+        }
     }
     failure::out(&out);
     Ok(())

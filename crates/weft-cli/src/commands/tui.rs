@@ -135,6 +135,7 @@ impl App {
             only: only.map(|i| vec![i]),
             reads: Default::default(),
             live: None,
+            shard: None,
         };
         self.busy = true;
         self.message = match only {

@@ -15,6 +15,7 @@
 mod commands;
 mod recovery;
 mod reuse;
+mod shards;
 mod video;
 
 pub use serde_json::Value;

@@ -349,6 +349,10 @@ pub struct TimelineView {
     /// The joined video, once a whole render finished.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video: Option<String>,
+    /// Why the last render or preview failed as a whole (a chunk's own failure
+    /// is its segment's `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 /// One segment of a `timeline` message.
