@@ -198,6 +198,21 @@ impl<'a> Cutter<'a> {
 
     fn comment(&mut self, kind: Kind, text: &'a str) {
         let own_line = self.newlines > 0 || (self.lines.is_empty() && self.cur.pieces.is_empty());
+        // After a `{` or a `;` on the same line: it stays on that line (on a line
+        // of its own it would become the next statement's prose).
+        if !own_line && self.cur.pieces.is_empty() {
+            if let Some(last) = self.lines.last_mut() {
+                last.pieces.push(Piece {
+                    kind,
+                    text,
+                    role: Role::Plain,
+                    depth: 0,
+                    inside: false,
+                    break_before: false,
+                });
+                return;
+            }
+        }
         if own_line && self.depth == 0 {
             self.end_line();
         }
