@@ -116,3 +116,70 @@ fn garbage_never_panics() {
         let _ = format(FileId(0), g);
     }
 }
+
+/// The blanks between tokens changed: single spaces widened to tabs and runs of
+/// spaces, line breaks added inside brackets (where the parser ignores them).
+fn respaced(text: &str, seed: u64) -> String {
+    let mut rng = seed | 1;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut out = String::new();
+    let mut depth = 0i32;
+    let mut pos = 0;
+    for tok in weft_lang::syntax::tokens(text) {
+        let (start, end) = (tok.start as usize, tok.end as usize);
+        let gap = &text[pos..start];
+        if !gap.is_empty() && gap.chars().all(|c| c == ' ') {
+            out.push_str(match next() % 4 {
+                0 if depth > 0 => "\n        ",
+                1 => "\t",
+                2 => "   ",
+                _ => " ",
+            });
+        } else if gap.is_empty() && depth > 0 && next() % 8 == 0 {
+            out.push_str("\n  ");
+        } else {
+            out.push_str(gap);
+        }
+        match tok.kind {
+            weft_lang::syntax::Tok::LParen | weft_lang::syntax::Tok::LBracket => depth += 1,
+            weft_lang::syntax::Tok::RParen | weft_lang::syntax::Tok::RBracket => depth -= 1,
+            _ => {}
+        }
+        out.push_str(&text[start..end]);
+        pos = end.max(pos);
+    }
+    out
+}
+
+#[test]
+fn the_layout_depends_on_the_tokens_not_on_the_blanks_between_them() {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for path in programs() {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let Ok(canonical) = format(FileId(0), &text) else {
+            continue;
+        };
+        // Comments inside brackets keep the author's breaks, by design.
+        let keeps_breaks = text.lines().any(|l| l.contains("//") && l.trim_end().ends_with(','));
+        if keeps_breaks {
+            continue;
+        }
+        for seed in [7, 1234567] {
+            let messy = respaced(&text, seed);
+            match format(FileId(0), &messy) {
+                Ok(out) if out == canonical => checked += 1,
+                Ok(out) => failures.push(format!("{} (seed {seed}):\n{out}\n--- want\n{canonical}", path.display())),
+                Err(FmtError::Parse(_)) => {} // a break landed where it means something
+                Err(e) => failures.push(format!("{} (seed {seed}): {e}", path.display())),
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} respaced programs checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
