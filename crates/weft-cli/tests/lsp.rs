@@ -248,6 +248,28 @@ fn an_editor_session_over_stdio() {
     let r = c.request("textDocument/references", json!({"textDocument": {"uri": main}, "position": {"line": 1, "character": 9}, "context": {"includeDeclaration": true}}));
     assert_eq!(r["result"].as_array().map(Vec::len), Some(2), "{r}");
 
+    // From the library itself (opened): references and rename reach main.weft,
+    // which uses it.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": lib, "languageId": "weft", "version": 1, "text": LIB}}),
+    );
+    c.diagnostics(&lib);
+    let r = c.request("textDocument/references", json!({"textDocument": {"uri": lib}, "position": {"line": 5, "character": 1}, "context": {"includeDeclaration": true}}));
+    let uris: Vec<&str> = r["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["uri"].as_str())
+        .collect();
+    assert_eq!(uris, [lib.as_str(), main.as_str()], "{r}");
+    let r = c.request("textDocument/rename", json!({"textDocument": {"uri": lib}, "position": {"line": 5, "character": 1}, "newName": "half"}));
+    assert_eq!(
+        r["result"]["changes"][&main].as_array().map(Vec::len),
+        Some(1),
+        "{r}"
+    );
+
     // Formatting: one edit with the canonical text.
     let r = c.request(
         "textDocument/formatting",

@@ -65,22 +65,43 @@ impl Server {
             req::References::METHOD => {
                 let p: lsp_types::ReferenceParams = params(r.params)?;
                 let with_def = p.context.include_declaration;
-                self.at(&p.text_document_position, |a, f, o| {
+                let mut all: Vec<lsp_types::Location> = Vec::new();
+                for found in self.everywhere(&p.text_document_position, |a, f, o| {
                     Some(features::references(a, f, o, with_def))
-                })
+                }) {
+                    for l in found {
+                        if !all.contains(&l) {
+                            all.push(l);
+                        }
+                    }
+                }
+                Ok(serde_json::to_value(all).unwrap_or_default())
             }
             req::Rename::METHOD => {
                 let p: lsp_types::RenameParams = params(r.params)?;
-                let mut refused = None;
-                let v = self.at(&p.text_document_position, |a, f, o| {
-                    features::rename(a, f, o, &p.new_name)
-                        .map_err(|e| refused = Some(e.to_string()))
-                        .ok()
-                })?;
-                match refused {
-                    Some(why) => Err((ErrorCode::InvalidParams, why)),
-                    None => Ok(v),
+                let mut answers = self.everywhere(&p.text_document_position, |a, f, o| {
+                    Some(features::rename(a, f, o, &p.new_name))
+                });
+                if answers.is_empty() {
+                    return Ok(Value::Null);
                 }
+                // The file's own analysis decides; the others add the files that
+                // `use` it.
+                let mut edit = answers
+                    .remove(0)
+                    .map_err(|e| (ErrorCode::InvalidParams, e.to_string()))?;
+                let changes = edit.changes.get_or_insert_with(HashMap::new);
+                for more in answers.into_iter().flatten() {
+                    for (uri, edits) in more.changes.unwrap_or_default() {
+                        let known = changes.entry(uri).or_default();
+                        for e in edits {
+                            if !known.contains(&e) {
+                                known.push(e);
+                            }
+                        }
+                    }
+                }
+                Ok(serde_json::to_value(edit).unwrap_or_default())
             }
             req::Completion::METHOD => {
                 let p: lsp_types::CompletionParams = params(r.params)?;
@@ -141,6 +162,46 @@ impl Server {
         }))
     }
 
+    /// Runs `f` on every analysis that reads the document (its own first, then
+    /// those of the open files that `use` it).
+    fn everywhere<T>(
+        &mut self,
+        p: &TextDocumentPositionParams,
+        mut f: impl FnMut(&Analysis, weft_diagnostics::FileId, usize) -> Option<T>,
+    ) -> Vec<T> {
+        let Some(path) = uri_path(&p.text_document.uri) else {
+            return Vec::new();
+        };
+        let key = crate::documents::key(&path);
+        self.analysis(&key);
+        let mut roots: Vec<&PathBuf> = self.analyses.keys().filter(|k| **k != key).collect();
+        roots.sort();
+        let mut out = Vec::new();
+        for root in std::iter::once(&key).chain(roots) {
+            let Some(a) = self.analyses.get(root) else {
+                continue;
+            };
+            let Some(file) = a.file_id(&key) else {
+                continue;
+            };
+            let Some(lines) = a.lines.get(file.0 as usize) else {
+                continue;
+            };
+            let offset = lines.offset(a.text(file), p.position);
+            out.extend(f(a, file, offset));
+        }
+        out
+    }
+
+    /// The analysis of `key`, made when there is none yet.
+    fn analysis(&mut self, key: &Path) -> Option<&Analysis> {
+        if !self.analyses.contains_key(key) {
+            let a = Analysis::new(key, &self.documents);
+            self.analyses.insert(key.to_path_buf(), a);
+        }
+        self.analyses.get(key)
+    }
+
     fn with_file<T: serde::Serialize>(
         &mut self,
         path: Option<&Path>,
@@ -148,11 +209,7 @@ impl Server {
     ) -> Value {
         let Some(path) = path else { return Value::Null };
         let key = crate::documents::key(path);
-        if !self.analyses.contains_key(&key) {
-            let a = Analysis::new(&key, &self.documents);
-            self.analyses.insert(key.clone(), a);
-        }
-        let Some(a) = self.analyses.get(&key) else {
+        let Some(a) = self.analysis(&key) else {
             return Value::Null;
         };
         let Some(file) = a.file_id(&key) else {
