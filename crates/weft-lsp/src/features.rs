@@ -159,17 +159,36 @@ fn instance_facts(a: &Analysis, name_span: Span, output: Option<usize>) -> Optio
         let list: Vec<String> = coords.iter().map(|c| format!("`me@{c}`")).collect();
         lines.push(format!("varies over {}", list.join(", ")));
     }
-    if let Some(graph) = &a.graph {
+    // A file with segments has one graph per segment: the instance is used
+    // where any of them uses it.
+    let scopes = weft_graph::Scope::all(program);
+    let graphs: Vec<weft_graph::Graph> = match (&a.graph, scopes.as_slice()) {
+        (Some(g), [weft_graph::Scope::Main]) => vec![g.clone()],
+        _ => scopes
+            .into_iter()
+            .filter_map(|s| weft_graph::build(program, s).ok())
+            .collect(),
+    };
+    let mut contexts = weft_graph::Contexts::default();
+    let mut owners = BTreeSet::new();
+    for graph in &graphs {
         let node = graph.node(graph.instance_node(InstId(id as u32)));
         if node.is_used() {
-            let ctx: Vec<&str> = node.contexts.iter().map(|b| b.name()).collect();
+            node.contexts.iter().for_each(|b| contexts.insert(b));
+            owners.insert(node.owner.name());
+        }
+    }
+    if !graphs.is_empty() {
+        if contexts.is_empty() {
+            lines.push("no output uses it".to_string());
+        } else {
+            let ctx: Vec<&str> = contexts.iter().map(|b| b.name()).collect();
+            let owners: Vec<&str> = owners.into_iter().collect();
             lines.push(format!(
                 "used by the {} output (runs on the {} backend)",
                 ctx.join(" and "),
-                node.owner.name()
+                owners.join(" and ")
             ));
-        } else {
-            lines.push("no output uses it".to_string());
         }
     }
     let picked: Vec<usize> = match output {
