@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 # The workspace lints (Cargo.toml) are enforced, not just declared.
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# The set-up installs lavapipe, so the GPU tests must find an adapter here: a
-# machine where they would skip fails instead.
-WEFT_REQUIRE_GPU=1 cargo test --workspace --locked "$@"
+# The set-up installs lavapipe and Neovim, so the GPU tests must find an adapter
+# and the editor test must find `nvim` here: a machine where they would skip
+# fails instead.
+WEFT_REQUIRE_GPU=1 WEFT_REQUIRE_NVIM=1 cargo test --workspace --locked "$@"

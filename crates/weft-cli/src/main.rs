@@ -43,6 +43,10 @@ enum Command {
     Cache(commands::cache::Args),
     /// A terminal UI over the timeline: states, previews, renders.
     Tui(commands::tui::Args),
+    /// Format files in the canonical layout, in place (`--check`: list, change nothing).
+    Fmt(commands::fmt::Args),
+    /// A language server over stdio for editors (diagnostics, hover, completion…).
+    Lsp(commands::lsp::Args),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +84,8 @@ fn main() -> ExitCode {
         Command::Status(a) => commands::status::run(a),
         Command::Cache(a) => commands::cache::run(a),
         Command::Tui(a) => commands::tui::run(a),
+        Command::Fmt(a) => commands::fmt::run(a),
+        Command::Lsp(a) => commands::lsp::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -749,6 +749,7 @@ fn every_command(file: &str, out: &Path) -> Vec<Vec<String>> {
             &wav,
         ]),
         v(&["graph", &f]),
+        v(&["fmt", "--check", &f]),
     ]
 }
 
@@ -798,7 +799,7 @@ fn random_bytes_are_diagnosed() {
         std::fs::write(&file, &bytes).expect("write random bytes");
         for (cmd, run) in run_everything(&file) {
             let ok: &[i32] = match cmd.as_str() {
-                "check" | "graph" => &[0, 1],
+                "check" | "graph" | "fmt" => &[0, 1],
                 _ => &[1, 2],
             };
             assert!(
@@ -926,7 +927,7 @@ fn empty_file() {
     std::fs::write(&file, "").expect("write");
     for (cmd, run) in run_everything(&file) {
         let want = match cmd.as_str() {
-            "check" | "graph" => 0,
+            "check" | "graph" | "fmt" => 0,
             "eval" => 2,
             _ => 1,
         };

@@ -49,6 +49,9 @@ pub struct Built {
     pub diagnostics: Vec<Diagnostic>,
     /// The paths of every file read (root first), as the build named them.
     pub files: Vec<PathBuf>,
+    /// The syntax tree of every file that was parsed, in `FileId` order (for editors:
+    /// a tree exists even when the program does not build).
+    pub trees: Vec<(FileId, crate::ast::File)>,
 }
 
 /// The root file itself could not be read.
@@ -93,6 +96,7 @@ fn unreachable_read(e: ReadError) -> Built {
         program: None,
         diagnostics: vec![Diagnostic::spanless(Code::ImportNotFound, e.to_string())],
         files: vec![e.path],
+        trees: Vec::new(),
     }
 }
 
@@ -133,11 +137,14 @@ pub fn build_with(root: &Path, reader: &dyn SourceReader) -> Result<Built, ReadE
     };
     // In reading order: by file (the root first), then by position.
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.file, s.start, s.end)));
+    let mut trees: Vec<_> = loader.units.into_iter().map(|u| (u.id, u.ast)).collect();
+    trees.sort_by_key(|(id, _)| id.0);
     Ok(Built {
         sources: loader.sources,
         program,
         diagnostics,
         files: loader.files,
+        trees,
     })
 }
 

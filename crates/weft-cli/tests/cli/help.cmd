@@ -6,3 +6,5 @@ stdout-has: eval
 stdout-has: frame
 stdout-has: audio
 stdout-has: graph
+stdout-has: fmt
+stdout-has: lsp

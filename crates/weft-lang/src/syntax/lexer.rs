@@ -16,7 +16,7 @@ use weft_diagnostics::{Code, Diagnostic, FileId, Span};
 /// A token kind. Comparison tokens keep their playground spelling only in the source
 /// text (`<<` is [`Tok::Lt`]).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Tok {
+pub enum Tok {
     /// `[A-Za-z_][A-Za-z0-9_]*`, keywords included (the parser decides by position).
     Ident,
     /// A number literal.
@@ -103,7 +103,7 @@ pub(crate) enum Tok {
 
 /// A token and where it is (byte offsets).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Token {
+pub struct Token {
     /// What.
     pub kind: Tok,
     /// First byte.

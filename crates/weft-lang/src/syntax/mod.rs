@@ -25,7 +25,16 @@ mod lexer;
 mod parser;
 mod remap;
 
+pub use lexer::{Tok, Token};
 pub use parser::MAX_DEPTH;
+
+/// The tokens of `text` (for formatters and editors), ending in [`Tok::Eof`].
+/// Comments are not tokens: they are the text between tokens (a block comment that
+/// spans lines is the span of its [`Tok::Newline`]). Never fails; problems are
+/// [`Tok::Error`] tokens, reported by [`parse`].
+pub fn tokens(text: &str) -> Vec<Token> {
+    lexer::lex(FileId(0), text).tokens
+}
 
 /// Parses one file. Never fails: returns the tree and the diagnostics (sorted by
 /// position).
