@@ -5,7 +5,6 @@
 use super::render::Target;
 use crate::failure::{self, Failure};
 use weft_render::status::{self, SegmentStatus, State};
-use weft_render::Cache;
 
 /// Arguments of `weft status`.
 #[derive(clap::Args, Debug)]
@@ -19,8 +18,7 @@ pub struct Args {
 
 /// The statuses of a target's segments (used by `status` and `tui`).
 pub fn statuses(target: &Target) -> Result<(super::render::Prepared, Vec<SegmentStatus>), Failure> {
-    let dir = target.cache_dir();
-    let cache = Cache::at(&dir, weft_render::DEFAULT_LIMIT);
+    let cache = target.cache_at()?;
     let record = cache.record(&target.file);
     let request = status::with_record(&target.request(), record.as_ref());
     let p = target.prepare(&request)?;
