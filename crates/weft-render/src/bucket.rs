@@ -63,6 +63,8 @@ fn failed(place: &BucketPlace, what: impl fmt::Display) -> RenderError {
 impl Bucket {
     /// Connects to `place` with settings from `env` (nothing is requested yet).
     pub fn connect(place: &BucketPlace, env: Env<'_>) -> Result<Bucket, RenderError> {
+        // The HTTP client (reqwest) every service uses; installing it again is a no-op.
+        opendal::install_default();
         let root = format!("/{}/", place.prefix);
         let op = match place.service {
             Service::S3 => {
