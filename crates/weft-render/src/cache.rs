@@ -1,4 +1,5 @@
-//! The chunk cache: a folder (`.weft-cache/` beside the file by default) holding
+//! The chunk cache: a folder (`.weft-cache/` beside the file by default) or a
+//! bucket of an object store (`s3://bucket/prefix`, see [`crate::store`]), holding
 //! one entry per chunk key, each written atomically and carrying its key and a
 //! blake3 checksum, both verified on every read (a corrupt, truncated or
 //! misplaced entry is removed and counts as a miss), bounded in size (least recently used first).
@@ -6,11 +7,14 @@
 //! keys of its last render, so `weft status` can tell dirty from pending.
 //!
 //! Layout: `chunks/<key>.chunk`, `errors/<key>.json`, `timelines/<file>.json`,
-//! `tmp/` (work files of running renders; a dead render's are swept).
+//! `tmp/` (work files of running renders; a dead render's are swept; a bucket's
+//! work files are in a local temporary folder).
 
-use crate::atomic::{self, ReadFiles};
+use crate::atomic;
+use crate::bucket::{process_env, Bucket, Env};
 use crate::error::RenderError;
 use crate::key::ChunkKey;
+use crate::store::{Place, ReadFailure, Store};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -243,15 +247,17 @@ pub struct RecordedSettings {
     pub duration: f64,
 }
 
-/// A cache folder.
+/// A chunk cache: a folder or a bucket (see [`crate::store`]).
 #[derive(Clone, Debug)]
 pub struct Cache {
-    dir: PathBuf,
+    store: Store,
     limit: u64,
 }
 
 /// The default bound on a cache's size: 2 GB.
 pub const DEFAULT_LIMIT: u64 = 2_000_000_000;
+
+const TAG: &[u8] = b"Signature: 8a477f597d28d172789f06886806bc55\n# weft's render cache; `weft cache clear` empties it.\n";
 
 impl Cache {
     /// The default cache folder of `file`: `.weft-cache/` beside it.
@@ -262,24 +268,15 @@ impl Cache {
     /// Opens (creating) the cache at `dir`, bounded to `limit` bytes, and sweeps
     /// what dead renders left in `tmp/`.
     pub fn open(dir: &Path, limit: u64) -> Result<Cache, RenderError> {
-        for sub in ["chunks", "errors", "timelines", "tmp"] {
-            let p = dir.join(sub);
-            std::fs::create_dir_all(&p).map_err(|e| RenderError::io(&p, e))?;
-        }
-        let tag = dir.join("CACHEDIR.TAG");
-        if !tag.exists() {
-            atomic::write_bytes(
-                &tag,
-                &ReadFiles::none(),
-                b"Signature: 8a477f597d28d172789f06886806bc55\n# weft's render cache; `weft cache clear` empties it.\n",
-            )?;
-        }
-        let cache = Cache {
-            dir: dir.to_path_buf(),
-            limit,
-        };
-        atomic::sweep(&cache.tmp_dir());
-        atomic::sweep(&dir.join("chunks"));
+        Cache::open_place(&Place::Folder(dir.to_path_buf()), limit, &process_env)
+    }
+
+    /// Opens (creating) the cache at `place`, with an object store's settings
+    /// from `env`; a bucket is reached here (its tag object is written), so a
+    /// store that cannot be reached fails before any render.
+    pub fn open_place(place: &Place, limit: u64, env: Env<'_>) -> Result<Cache, RenderError> {
+        let cache = Cache::connect(place, limit, env)?;
+        cache.store.prepare(TAG)?;
         Ok(cache)
     }
 
@@ -287,14 +284,29 @@ impl Cache {
     /// does not exist is an empty cache).
     pub fn at(dir: &Path, limit: u64) -> Cache {
         Cache {
-            dir: dir.to_path_buf(),
+            store: Store::Folder(dir.to_path_buf()),
             limit,
         }
     }
 
-    /// The folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// The cache at `place` for reading only: nothing is created or requested
+    /// (a bucket that cannot be reached reads as empty).
+    pub fn connect(place: &Place, limit: u64, env: Env<'_>) -> Result<Cache, RenderError> {
+        let store = match place {
+            Place::Folder(dir) => Store::Folder(dir.clone()),
+            Place::Bucket(b) => Store::Bucket(Bucket::connect(b, env)?),
+        };
+        Ok(Cache { store, limit })
+    }
+
+    /// The folder (a bucket's URL, as a path, for messages).
+    pub fn dir(&self) -> PathBuf {
+        self.store.root()
+    }
+
+    /// True when the cache is in an object store.
+    pub fn is_bucket(&self) -> bool {
+        self.store.is_bucket()
     }
 
     /// The size bound in bytes.
@@ -302,45 +314,45 @@ impl Cache {
         self.limit
     }
 
-    /// Folder for a running render's work files.
+    /// Local folder for a running render's work files (always local: see
+    /// [`Store::tmp_dir`]).
     pub fn tmp_dir(&self) -> PathBuf {
-        self.dir.join("tmp")
+        self.store.tmp_dir()
     }
 
-    fn entry_path(&self, key: &ChunkKey) -> PathBuf {
-        self.dir.join("chunks").join(format!("{}.chunk", key.hex()))
+    fn entry_name(key: &ChunkKey) -> String {
+        format!("chunks/{}.chunk", key.hex())
     }
 
-    fn error_path(&self, key: &ChunkKey) -> PathBuf {
-        self.dir.join("errors").join(format!("{}.json", key.hex()))
+    fn error_name(key: &ChunkKey) -> String {
+        format!("errors/{}.json", key.hex())
     }
 
     /// True when an entry file exists for `key` (not verified: `get` does that).
     pub fn contains(&self, key: &ChunkKey) -> bool {
-        self.entry_path(key).is_file()
+        self.store.exists(&Cache::entry_name(key))
     }
 
     /// Reads and verifies the entry for `key`, marking it used; a corrupt one is
-    /// removed.
+    /// removed. A store that cannot be reached answers a miss (the chunk is
+    /// rendered, and storing it reports the store's error).
     pub fn get(&self, key: &ChunkKey) -> Lookup {
-        let path = self.entry_path(key);
-        let bytes = match weft_files::read(&path, ENTRY_LIMIT) {
-            Ok(b) => b,
-            Err(weft_files::ReadError::NotFound) => return Lookup::Miss,
-            Err(e) => {
-                let _ = std::fs::remove_file(&path);
-                return Lookup::Corrupt(e.to_string());
+        let name = Cache::entry_name(key);
+        let bytes = match self.store.read(&name, ENTRY_LIMIT) {
+            Ok(Some(b)) => b,
+            Ok(None) | Err(ReadFailure::Unreachable) => return Lookup::Miss,
+            Err(ReadFailure::Bad(why)) => {
+                let _ = self.store.remove(&name);
+                return Lookup::Corrupt(why);
             }
         };
         match Entry::decode(&bytes, key) {
             Ok(entry) => {
-                if let Ok(f) = std::fs::File::options().append(true).open(&path) {
-                    let _ = f.set_modified(SystemTime::now());
-                }
+                self.store.touch(&name);
                 Lookup::Hit(entry)
             }
             Err(why) => {
-                let _ = std::fs::remove_file(&path);
+                let _ = self.store.remove(&name);
                 Lookup::Corrupt(why)
             }
         }
@@ -349,31 +361,27 @@ impl Cache {
     /// Stores `entry` under `key` atomically; clears an error recorded for it.
     pub fn put(&self, key: &ChunkKey, entry: &Entry) -> Result<u64, RenderError> {
         let bytes = entry.encode(key);
-        let path = self.entry_path(key);
-        let tmp = atomic::temp_path(&self.tmp_dir(), &key.hex()[..16], "chunk");
-        std::fs::write(&tmp, &bytes)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                RenderError::io(&path, e)
-            })?;
-        let _ = std::fs::remove_file(self.error_path(key));
+        self.store.write(&Cache::entry_name(key), &bytes)?;
+        let _ = self.store.remove(&Cache::error_name(key));
         Ok(bytes.len() as u64)
     }
 
     /// Records that the chunk under `key` failed.
     pub fn record_error(&self, key: &ChunkKey, error: &ChunkError) -> Result<(), RenderError> {
         let text = serde_json::to_vec_pretty(error).unwrap_or_default();
-        atomic::write_bytes(&self.error_path(key), &ReadFiles::none(), &text)
+        self.store.write(&Cache::error_name(key), &text)
     }
 
     /// The error recorded for `key`, if any (an unreadable record counts as none).
     pub fn error(&self, key: &ChunkKey) -> Option<ChunkError> {
-        let bytes = weft_files::read(&self.error_path(key), RECORD_LIMIT).ok()?;
+        let bytes = self
+            .store
+            .read(&Cache::error_name(key), RECORD_LIMIT)
+            .ok()??;
         serde_json::from_slice(&bytes).ok()
     }
 
-    fn record_path(&self, file: &Path) -> PathBuf {
+    fn record_name(file: &Path) -> String {
         let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
         let h = blake3::hash(abs.to_string_lossy().as_bytes());
         let stem = file
@@ -384,73 +392,75 @@ impl Cache {
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .take(40)
             .collect::<String>();
-        self.dir
-            .join("timelines")
-            .join(format!("{stem}-{}.json", &h.to_hex()[..16]))
+        format!("timelines/{stem}-{}.json", &h.to_hex()[..16])
     }
 
     /// Saves the record of `file`'s last render.
     pub fn save_record(&self, file: &Path, record: &RenderRecord) -> Result<(), RenderError> {
         let text = serde_json::to_vec_pretty(record).unwrap_or_default();
-        atomic::write_bytes(&self.record_path(file), &ReadFiles::none(), &text)
+        self.store.write(&Cache::record_name(file), &text)
     }
 
     /// The record of `file`'s last render; `None` when there is none or it is not
     /// readable (a garbage record is as good as none).
     pub fn record(&self, file: &Path) -> Option<RenderRecord> {
-        let bytes = weft_files::read(&self.record_path(file), RECORD_LIMIT).ok()?;
+        let bytes = self
+            .store
+            .read(&Cache::record_name(file), RECORD_LIMIT)
+            .ok()??;
         serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Every file in `chunks/` with what its header says (the data is not
+    /// read), and its name in the store.
+    fn listed(&self) -> Vec<(String, EntryInfo)> {
+        self.store
+            .list("chunks")
+            .into_iter()
+            .map(|l| {
+                let file = l.name.rsplit('/').next().unwrap_or_default();
+                let key = file.strip_suffix(".chunk").and_then(ChunkKey::from_hex);
+                let info = EntryInfo {
+                    key,
+                    meta: self.read_meta(&l.name),
+                    bytes: l.bytes,
+                    used: l.used,
+                    path: self.store.locate(&l.name),
+                };
+                (l.name, info)
+            })
+            .collect()
     }
 
     /// Every file in `chunks/`, with what its header says (the data is not read).
     pub fn entries(&self) -> Vec<EntryInfo> {
-        let mut out = Vec::new();
-        let Ok(dir) = std::fs::read_dir(self.dir.join("chunks")) else {
-            return out;
-        };
-        for e in dir.flatten() {
-            let path = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            let Ok(md) = e.metadata() else { continue };
-            if !md.is_file() {
-                continue;
-            }
-            let key = name.strip_suffix(".chunk").and_then(ChunkKey::from_hex);
-            out.push(EntryInfo {
-                key,
-                meta: read_meta(&path),
-                bytes: md.len(),
-                used: md.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                path,
-            });
-        }
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        out
+        self.listed().into_iter().map(|(_, info)| info).collect()
     }
 
     /// Removes least recently used entries until the cache fits its bound (and
     /// files in `chunks/` that are not entries at all); how many were removed.
+    /// A bucket is never evicted from (see [`crate::bucket`]): 0.
     pub fn evict(&self) -> usize {
-        let mut entries = self.entries();
+        if self.store.is_bucket() {
+            return 0;
+        }
+        let mut entries = self.listed();
         let mut removed = 0;
-        entries.retain(|e| {
+        entries.retain(|(name, e)| {
             if e.key.is_none() || e.meta.is_none() {
-                removed += std::fs::remove_file(&e.path).is_ok() as usize;
+                removed += self.store.remove(name).is_ok() as usize;
                 false
             } else {
                 true
             }
         });
-        let mut total: u64 = entries.iter().map(|e| e.bytes).sum();
-        entries.sort_by_key(|e| e.used);
-        for e in entries {
+        let mut total: u64 = entries.iter().map(|(_, e)| e.bytes).sum();
+        entries.sort_by_key(|(_, e)| e.used);
+        for (name, e) in entries {
             if total <= self.limit {
                 break;
             }
-            if std::fs::remove_file(&e.path).is_ok() {
+            if self.store.remove(&name).is_ok() {
                 total -= e.bytes;
                 removed += 1;
             }
@@ -464,12 +474,8 @@ impl Cache {
         let bytes = entries.iter().map(|e| e.bytes).sum();
         let count = entries.len();
         for sub in ["chunks", "errors", "timelines"] {
-            let p = self.dir.join(sub);
-            let Ok(dir) = std::fs::read_dir(&p) else {
-                continue;
-            };
-            for e in dir.flatten() {
-                std::fs::remove_file(e.path()).map_err(|err| RenderError::io(e.path(), err))?;
+            for l in self.store.list(sub) {
+                self.store.remove(&l.name)?;
             }
         }
         Ok((count, bytes))
@@ -480,23 +486,24 @@ impl Cache {
     pub fn invalidate(&self, name: &str) -> Result<usize, RenderError> {
         let mut removed = 0;
         let mut known = false;
-        for e in self.entries() {
+        for (file, e) in self.listed() {
             if e.meta.as_ref().is_some_and(|m| m.segment == name) {
                 known = true;
-                std::fs::remove_file(&e.path).map_err(|err| RenderError::io(&e.path, err))?;
+                self.store.remove(&file)?;
                 removed += 1;
             }
         }
-        if let Ok(dir) = std::fs::read_dir(self.dir.join("errors")) {
-            for e in dir.flatten() {
-                let matches = weft_files::read(&e.path(), RECORD_LIMIT)
-                    .ok()
-                    .and_then(|b| serde_json::from_slice::<ChunkError>(&b).ok())
-                    .is_some_and(|c| c.segment == name);
-                if matches {
-                    known = true;
-                    let _ = std::fs::remove_file(e.path());
-                }
+        for l in self.store.list("errors") {
+            let matches = self
+                .store
+                .read(&l.name, RECORD_LIMIT)
+                .ok()
+                .flatten()
+                .and_then(|b| serde_json::from_slice::<ChunkError>(&b).ok())
+                .is_some_and(|c| c.segment == name);
+            if matches {
+                known = true;
+                let _ = self.store.remove(&l.name);
             }
         }
         if !known {
@@ -504,24 +511,20 @@ impl Cache {
         }
         Ok(removed)
     }
-}
 
-/// The metadata at the head of an entry file, without reading its data.
-fn read_meta(path: &Path) -> Option<EntryMeta> {
-    use std::io::Read;
-    let mut f = weft_files::open(path, ENTRY_LIMIT).ok()?;
-    let mut head = [0u8; HEAD];
-    f.read_exact(&mut head).ok()?;
-    if &head[..8] != MAGIC {
-        return None;
+    /// The metadata at the head of the entry `name`, without reading its data.
+    fn read_meta(&self, name: &str) -> Option<EntryMeta> {
+        let head = self.store.read_head(name, HEAD, ENTRY_LIMIT)?;
+        if head.len() < HEAD || &head[..8] != MAGIC {
+            return None;
+        }
+        let n = u32::from_le_bytes([head[40], head[41], head[42], head[43]]) as usize;
+        if n > MAX_META {
+            return None;
+        }
+        let all = self.store.read_head(name, HEAD + n, ENTRY_LIMIT)?;
+        serde_json::from_slice(all.get(HEAD..HEAD + n)?).ok()
     }
-    let n = u32::from_le_bytes([head[40], head[41], head[42], head[43]]) as usize;
-    if n > MAX_META {
-        return None;
-    }
-    let mut meta = vec![0u8; n];
-    f.read_exact(&mut meta).ok()?;
-    serde_json::from_slice(&meta).ok()
 }
 
 /// Seconds since the Unix epoch.

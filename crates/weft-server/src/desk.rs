@@ -307,7 +307,7 @@ pub fn run(
     send: &(dyn Fn(Arc<str>) + Sync),
 ) -> Arc<str> {
     let mut p = p;
-    match Cache::open(p.cache.dir(), p.cache.limit()) {
+    match Cache::open(&p.cache.dir(), p.cache.limit()) {
         Ok(c) => p.cache = c,
         Err(e) => return view(&p, None, Some(format!("cannot open the render cache: {e}"))),
     }

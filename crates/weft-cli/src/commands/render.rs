@@ -11,7 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use weft_render::render::Options;
 use weft_render::shard::Shard;
 use weft_render::schedule::Event;
-use weft_render::{Cache, Format, Piece, Quality, RenderError, RenderSettings, Request, Timeline};
+use weft_render::{
+    process_env, Cache, Format, Piece, Place, Quality, RenderError, RenderSettings, Request,
+    Timeline,
+};
 
 /// What a render produces and where its cache is (shared by `render`, `status`
 /// and `tui`).
@@ -43,9 +46,11 @@ pub struct Target {
     /// Length of a file without segments, in seconds (default 10).
     #[arg(long, value_parser = session::parse_finite, value_name = "SECONDS")]
     pub duration: Option<f64>,
-    /// Cache folder (default: .weft-cache beside the file).
-    #[arg(long, value_name = "DIR")]
-    pub cache: Option<PathBuf>,
+    /// Cache folder (default: .weft-cache beside the file), or an object
+    /// store: s3://BUCKET/PREFIX (gs://, azblob:// likewise), with credentials
+    /// and endpoint from the environment (AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL …).
+    #[arg(long, value_parser = parse_cache, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub cache: Option<Place>,
     /// Bound on the cache's size, such as 500M or 2G (default 2G).
     #[arg(long, value_parser = parse_bytes, value_name = "BYTES")]
     pub cache_size: Option<u64>,
@@ -99,6 +104,10 @@ fn parse_quality(s: &str) -> Result<Quality, String> {
     Quality::parse(s).ok_or_else(|| format!("`{s}`: expected low, medium or high"))
 }
 
+fn parse_cache(s: &str) -> Result<Place, String> {
+    Place::parse(s)
+}
+
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| format!("`{s}`: expected mp4, png or wav"))
 }
@@ -146,7 +155,7 @@ pub fn failure(e: RenderError) -> Failure {
 pub struct Prepared {
     pub piece: Piece,
     pub timeline: Timeline,
-    pub cache_dir: PathBuf,
+    pub cache_place: Place,
     pub limit: u64,
     /// The files the piece was built from: no output replaces one.
     pub reads: weft_files::ReadFiles,
@@ -168,11 +177,17 @@ impl Target {
         }
     }
 
-    /// The cache folder.
-    pub fn cache_dir(&self) -> PathBuf {
+    /// Where the cache is.
+    pub fn cache_place(&self) -> Place {
         self.cache
             .clone()
-            .unwrap_or_else(|| Cache::default_dir(&self.file))
+            .unwrap_or_else(|| Place::Folder(Cache::default_dir(&self.file)))
+    }
+
+    /// The cache for reading only (nothing is created or requested yet).
+    pub fn cache_at(&self) -> Result<Cache, Failure> {
+        Cache::connect(&self.cache_place(), weft_render::DEFAULT_LIMIT, &process_env)
+            .map_err(failure)
     }
 
     /// Builds the program and cuts its timeline for `request`.
@@ -193,11 +208,18 @@ impl Target {
         Ok(Prepared {
             piece,
             timeline,
-            cache_dir: self.cache_dir(),
+            cache_place: self.cache_place(),
             limit: self.cache_size.unwrap_or(weft_render::DEFAULT_LIMIT),
             reads: s.reads,
             warnings: s.warnings,
         })
+    }
+}
+
+impl Prepared {
+    /// Opens (creating, or reaching a bucket) the cache.
+    pub fn open_cache(&self) -> Result<Cache, RenderError> {
+        Cache::open_place(&self.cache_place, self.limit, &process_env)
     }
 }
 
@@ -254,7 +276,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let jobs = args.jobs.map_or(0, |j| j as usize);
         return super::render_watch::run(&args.target, &request, p, output, jobs);
     }
-    let cache = Cache::open(&p.cache_dir, p.limit).map_err(failure)?;
+    let cache = p.open_cache().map_err(failure)?;
     let options = Options {
         jobs: args.jobs.map_or(0, |j| j as usize),
         output: args.shard.is_none().then_some(output),

@@ -72,7 +72,7 @@ pub fn run(
     output: PathBuf,
     jobs: usize,
 ) -> Result<(), Failure> {
-    let cache = Cache::open(&first.cache_dir, first.limit).map_err(failure)?;
+    let cache = first.open_cache().map_err(failure)?;
     let (tx, rx) = mpsc::channel();
     let changed = tx.clone();
     let mut watcher = ProgramWatcher::new(Duration::from_millis(30), move |_| {

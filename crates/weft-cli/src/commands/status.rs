@@ -5,7 +5,6 @@
 use super::render::Target;
 use crate::failure::{self, Failure};
 use weft_render::status::{self, SegmentStatus, State};
-use weft_render::Cache;
 
 /// Arguments of `weft status`.
 #[derive(clap::Args, Debug)]
@@ -23,8 +22,7 @@ pub struct Args {
 
 /// The statuses of a target's segments (used by `status` and `tui`).
 pub fn statuses(target: &Target) -> Result<(super::render::Prepared, Vec<SegmentStatus>), Failure> {
-    let dir = target.cache_dir();
-    let cache = Cache::at(&dir, weft_render::DEFAULT_LIMIT);
+    let cache = target.cache_at()?;
     let record = cache.record(&target.file);
     let request = status::with_record(&target.request(), record.as_ref());
     let p = target.prepare(&request)?;
@@ -33,8 +31,12 @@ pub fn statuses(target: &Target) -> Result<(super::render::Prepared, Vec<Segment
 }
 
 /// Per shard of `count`: the chunks it still has to render (`segment#index`).
-fn shards_left(target: &Target, p: &super::render::Prepared, count: u32) -> Vec<Vec<String>> {
-    let cache = Cache::at(&target.cache_dir(), weft_render::DEFAULT_LIMIT);
+fn shards_left(
+    target: &Target,
+    p: &super::render::Prepared,
+    count: u32,
+) -> Result<Vec<Vec<String>>, Failure> {
+    let cache = target.cache_at()?;
     let record = cache.record(&target.file);
     let of = weft_render::shard::assign(&p.timeline, record.as_ref(), count);
     let mut left = vec![Vec::new(); count as usize];
@@ -43,13 +45,16 @@ fn shards_left(target: &Target, p: &super::render::Prepared, count: u32) -> Vec<
             left[s as usize].push(format!("{}#{}", p.timeline.segments[c.segment].name, c.index));
         }
     }
-    left
+    Ok(left)
 }
 
 /// Runs `weft status`.
 pub fn run(args: Args) -> Result<(), Failure> {
     let (p, list) = statuses(&args.target)?;
-    let shards = args.shards.map(|n| shards_left(&args.target, &p, n));
+    let shards = match args.shards {
+        Some(n) => Some(shards_left(&args.target, &p, n)?),
+        None => None,
+    };
     let s = &p.timeline.settings;
     if args.json {
         let segments: Vec<serde_json::Value> = list

@@ -21,7 +21,6 @@ use std::time::Duration;
 use weft_render::render::Options;
 use weft_render::schedule::{ChunkId, Event};
 use weft_render::status::{self, SegmentStatus, State};
-use weft_render::Cache;
 use weft_watch::ProgramWatcher;
 
 /// Arguments of `weft tui`.
@@ -125,8 +124,10 @@ impl App {
         let target = self.target.clone();
         let request = status::with_record(
             &target.request(),
-            Cache::at(&target.cache_dir(), weft_render::DEFAULT_LIMIT)
-                .record(&target.file)
+            target
+                .cache_at()
+                .ok()
+                .and_then(|c| c.record(&target.file))
                 .as_ref(),
         );
         let options = Options {
@@ -150,7 +151,7 @@ impl App {
                     reads: p.reads.clone(),
                     ..options
                 };
-                let cache = Cache::open(&p.cache_dir, p.limit).map_err(|e| e.to_string())?;
+                let cache = p.open_cache().map_err(|e| e.to_string())?;
                 let report =
                     weft_render::render::render(&p.piece, &p.timeline, &cache, &options, &|e| {
                         let _ = tx.send(Note::Chunk(e.clone()));
