@@ -46,7 +46,7 @@ fn n(v: &Value, key: &str) -> u64 {
 }
 
 fn chunk_objects(server: &S3Server) -> Vec<std::path::PathBuf> {
-    let dir = server.folder().join("weft/pieces/one/chunks");
+    let dir = server.object_file("weft", "pieces/one/chunks");
     let mut list: Vec<_> = std::fs::read_dir(&dir)
         .expect("the chunks are in the bucket")
         .flatten()
@@ -67,6 +67,7 @@ fn a_second_render_from_the_bucket_renders_nothing() {
     assert_eq!((n(&first, "rendered"), n(&first, "cache_hits")), (2, 0));
     let video = std::fs::read(dir.path().join("out.mp4")).expect("the video");
     assert_eq!(chunk_objects(&server).len(), 2);
+    assert!(server.folder().join("weft/pieces/one/CACHEDIR.TAG").is_file());
     assert!(
         !dir.path().join(".weft-cache").exists(),
         "no local cache beside the piece"
