@@ -13,7 +13,8 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const PIECE: &str = "segment a(1) {\n    display(1, 0, 0)\n}\nsegment b(1) {\n    display(0, 0, 1)\n}\n";
+const PIECE: &str =
+    "segment a(1) {\n    display(1, 0, 0)\n}\nsegment b(1) {\n    display(0, 0, 1)\n}\n";
 
 fn render(server: &S3Server, dir: &Path) -> Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_weft"));
@@ -67,6 +68,10 @@ fn a_second_render_from_the_bucket_renders_nothing() {
     assert_eq!((n(&first, "rendered"), n(&first, "cache_hits")), (2, 0));
     let video = std::fs::read(dir.path().join("out.mp4")).expect("the video");
     assert_eq!(chunk_objects(&server).len(), 2);
+    assert!(server
+        .folder()
+        .join("weft/pieces/one/CACHEDIR.TAG")
+        .is_file());
     assert!(
         !dir.path().join(".weft-cache").exists(),
         "no local cache beside the piece"

@@ -112,7 +112,9 @@ impl Bucket {
                 if let Some(a) = &account {
                     b = b.account_name(a);
                 }
-                if let Some(k) = env("AZURE_STORAGE_KEY").or_else(|| env("AZURE_STORAGE_ACCOUNT_KEY")) {
+                if let Some(k) =
+                    env("AZURE_STORAGE_KEY").or_else(|| env("AZURE_STORAGE_ACCOUNT_KEY"))
+                {
                     b = b.account_key(&k);
                 }
                 Operator::new(b)

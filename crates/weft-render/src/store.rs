@@ -87,7 +87,9 @@ impl Place {
         };
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
-            return Err(format!("`{text}`: no bucket; expected {scheme}://BUCKET/PREFIX"));
+            return Err(format!(
+                "`{text}`: no bucket; expected {scheme}://BUCKET/PREFIX"
+            ));
         }
         let bucket_ok = bucket
             .chars()
@@ -97,7 +99,9 @@ impl Place {
         }
         let prefix = prefix.trim_matches('/');
         if prefix.split('/').any(|p| p == "." || p == "..") || prefix.contains("//") {
-            return Err(format!("`{text}`: the prefix may not hold `.`, `..` or empty parts"));
+            return Err(format!(
+                "`{text}`: the prefix may not hold `.`, `..` or empty parts"
+            ));
         }
         Ok(Place::Bucket(BucketPlace {
             service,

@@ -29,7 +29,10 @@ fn entry(segment: &str, size: usize) -> Entry {
             created: 1,
         },
         blobs: vec![
-            ("video.mp4".into(), (0..size).map(|i| (i * 7) as u8).collect()),
+            (
+                "video.mp4".into(),
+                (0..size).map(|i| (i * 7) as u8).collect(),
+            ),
             ("audio.f32".into(), vec![1, 2, 3, 4, 5, 6, 7, 8]),
         ],
     }
@@ -41,11 +44,7 @@ fn key(n: u8) -> ChunkKey {
 
 fn open(server: &S3Server, url: &str, limit: u64) -> Result<Cache, RenderError> {
     let env = server.env();
-    let lookup = move |name: &str| {
-        env.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let place = Place::parse(url).expect("a bucket URL");
     Cache::open_place(&place, limit, &lookup)
 }
@@ -59,7 +58,9 @@ fn entries_round_trip_as_objects_under_the_prefix() {
     let server = S3Server::start(&["weft"]);
     let cache = open(&server, "s3://weft/pieces/one", 1 << 30).expect("open");
     assert!(cache.is_bucket());
-    assert!(server.object_file("weft", "pieces/one/CACHEDIR.TAG").is_file());
+    assert!(server
+        .object_file("weft", "pieces/one/CACHEDIR.TAG")
+        .is_file());
     let e = entry("intro", 5000);
     assert!(!cache.contains(&key(1)));
     assert!(matches!(cache.get(&key(1)), Lookup::Miss));
@@ -186,12 +187,21 @@ fn listing_invalidating_and_clearing_a_bucket_and_no_eviction() {
     let entries = cache.entries();
     assert_eq!(entries.len(), 3);
     assert!(entries.iter().all(|e| e.key.is_some() && e.meta.is_some()));
-    assert_eq!(entries[2].meta.as_ref().map(|m| m.segment.as_str()), Some("b"));
-    assert!(entries[0].path.to_string_lossy().starts_with("s3://weft/p/chunks/"));
+    assert_eq!(
+        entries[2].meta.as_ref().map(|m| m.segment.as_str()),
+        Some("b")
+    );
+    assert!(entries[0]
+        .path
+        .to_string_lossy()
+        .starts_with("s3://weft/p/chunks/"));
     assert_eq!(cache.evict(), 0);
     assert_eq!(cache.entries().len(), 3);
     assert_eq!(cache.invalidate("a").expect("invalidate"), 2);
-    assert!(matches!(cache.invalidate("a"), Err(RenderError::UnknownSegment(_))));
+    assert!(matches!(
+        cache.invalidate("a"),
+        Err(RenderError::UnknownSegment(_))
+    ));
     let (count, _) = cache.clear().expect("clear");
     assert_eq!(count, 1);
     assert!(cache.entries().is_empty());
@@ -273,7 +283,10 @@ fn an_unreachable_store_is_an_io_error() {
     let place = Place::parse("s3://weft/p").expect("parses");
     match Cache::open_place(&place, 1 << 30, &env) {
         Err(RenderError::Io { path, .. }) => {
-            assert!(path.to_string_lossy().starts_with("s3://weft/p"), "{path:?}")
+            assert!(
+                path.to_string_lossy().starts_with("s3://weft/p"),
+                "{path:?}"
+            )
         }
         other => panic!("expected an I/O error, got {other:?}"),
     }
