@@ -69,8 +69,7 @@ fn a_second_render_from_the_bucket_renders_nothing() {
     let video = std::fs::read(dir.path().join("out.mp4")).expect("the video");
     assert_eq!(chunk_objects(&server).len(), 2);
     assert!(server
-        .folder()
-        .join("weft/pieces/one/CACHEDIR.TAG")
+        .object_file("weft", "pieces/one/CACHEDIR.TAG")
         .is_file());
     assert!(
         !dir.path().join(".weft-cache").exists(),
