@@ -24,7 +24,11 @@ fn program(i: usize) -> String {
     let mut n = 5;
     let mut k = 1;
     while n < LINES - 3 {
-        let c = if k == 120 { i as f64 * 0.001 } else { k as f64 * 0.01 };
+        let c = if k == 120 {
+            i as f64 * 0.001
+        } else {
+            k as f64 * 0.01
+        };
         s.push_str(&format!("// step {k}\n"));
         s.push_str(&format!(
             "s{k}<v> = mix(s{}@v, ring(0.5, 0.5, {c}), 0.5) + 0.1 * sin(me@time * {k})\n",
@@ -33,8 +37,14 @@ fn program(i: usize) -> String {
         n += 2;
         k += 1;
     }
-    s.push_str(&format!("tone<s> = 0.2 * sin(me@time * tau * 220 * (1 + s{}@v))\n", k - 1));
-    s.push_str(&format!("display(s{}@v, me@x, me@y)\nplay(tone@s)\n", k - 1));
+    s.push_str(&format!(
+        "tone<s> = 0.2 * sin(me@time * tau * 220 * (1 + s{}@v))\n",
+        k - 1
+    ));
+    s.push_str(&format!(
+        "display(s{}@v, me@x, me@y)\nplay(tone@s)\n",
+        k - 1
+    ));
     s
 }
 
@@ -69,7 +79,10 @@ fn main() {
         }
     };
     send(request(1, "initialize", json!({"capabilities": {}})));
-    let _ = client.receiver.recv_timeout(Duration::from_secs(30)).expect("initialized");
+    let _ = client
+        .receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("initialized");
     send(notify("initialized", json!({})));
     let t = Instant::now();
     send(notify(

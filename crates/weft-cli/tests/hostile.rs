@@ -281,7 +281,11 @@ fn a_componentwise_spread_meets_the_budget() {
     for run in p.every_command() {
         run.expect(1);
         assert_eq!(run.codes(), ["E0801"], "{}", clip(&run.stderr));
-        assert!(run.stderr.contains("spreads a value of"), "{}", clip(&run.stderr));
+        assert!(
+            run.stderr.contains("spreads a value of"),
+            "{}",
+            clip(&run.stderr)
+        );
     }
 }
 

@@ -31,10 +31,19 @@ fn eval(file: &str, strand: &str, x: f64, y: f64, params: &[&str]) -> f64 {
     }
     let (ok, text) = weft(&args);
     assert!(ok, "weft {args:?}: {text}");
-    text.trim().parse().unwrap_or_else(|_| panic!("a number from {args:?}: {text}"))
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("a number from {args:?}: {text}"))
 }
 
-const POINTS: [(f64, f64); 6] = [(0.3, 0.3), (0.45, 0.6), (0.6, 0.25), (0.75, 0.8), (0.9, 0.5), (0.35, 0.9)];
+const POINTS: [(f64, f64); 6] = [
+    (0.3, 0.3),
+    (0.45, 0.6),
+    (0.6, 0.25),
+    (0.75, 0.8),
+    (0.9, 0.5),
+    (0.35, 0.9),
+];
 
 #[test]
 fn every_program_checks_and_draws() {
@@ -46,7 +55,11 @@ fn every_program_checks_and_draws() {
             continue;
         }
         seen += 1;
-        let name = path.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_string();
         let (ok, text) = weft(&["check", &name]);
         assert!(ok, "{name}: {text}");
         let png = tmp.path().join(format!("{name}.png"));
@@ -68,7 +81,11 @@ fn layer_shift_shifts_its_layers_by_the_slider() {
         assert_eq!(r, eval(file, "img@r", x - 0.2, y, &[]), "red at ({x}, {y})");
         moved |= r != eval(file, "img@r", x, y, &[]);
         let g = eval(file, "img2@g", x, y, &["test=0.3"]);
-        assert_eq!(g, eval(file, "img@g", x, y + 0.3 - 0.2, &[]), "green at ({x}, {y})");
+        assert_eq!(
+            g,
+            eval(file, "img@g", x, y + 0.3 - 0.2, &[]),
+            "green at ({x}, {y})"
+        );
     }
     assert!(moved, "the shift shows in the picture");
 }

@@ -17,8 +17,19 @@ impl Watching {
     fn start(dir: &Path, ffmpeg: &Path) -> Watching {
         let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
             .args([
-                "render", "piece.weft", "-o", "piece.mp4", "--size", "256x144", "--fps", "4",
-                "--chunk", "1", "--jobs", "1", "--watch",
+                "render",
+                "piece.weft",
+                "-o",
+                "piece.mp4",
+                "--size",
+                "256x144",
+                "--fps",
+                "4",
+                "--chunk",
+                "1",
+                "--jobs",
+                "1",
+                "--watch",
             ])
             .env("WEFT_FFMPEG", ffmpeg)
             .current_dir(dir)
@@ -66,7 +77,10 @@ impl Drop for Watching {
 fn piece(colours: &[f64; 8]) -> String {
     let mut text = String::new();
     for (i, c) in colours.iter().enumerate() {
-        text.push_str(&format!("segment s{}(1) {{\n    display({c}, 0.5, 0.5)\n}}\n", i + 1));
+        text.push_str(&format!(
+            "segment s{}(1) {{\n    display({c}, 0.5, 0.5)\n}}\n",
+            i + 1
+        ));
     }
     text
 }
@@ -119,7 +133,10 @@ fn editing_one_segment_of_eight_renders_its_chunk_and_joins_again() {
     std::fs::write(dir.path().join("piece.weft"), piece(&colours)).expect("write");
     let w = Watching::start(dir.path(), &ffmpeg);
     let first = w.expect("round 1:");
-    assert!(first.contains("rendered 8 chunk(s)") && first.contains("wrote piece.mp4"), "{first}");
+    assert!(
+        first.contains("rendered 8 chunk(s)") && first.contains("wrote piece.mp4"),
+        "{first}"
+    );
     assert_eq!(encodes(dir.path()), 8);
     let video = dir.path().join("piece.mp4");
     assert!(red_at(&video, 4.5).abs_diff(26) <= 3);
@@ -129,12 +146,19 @@ fn editing_one_segment_of_eight_renders_its_chunk_and_joins_again() {
     assert_eq!(w.expect("changed;"), "piece.weft changed; dirty: s5");
     let second = w.expect("round 2:");
     assert!(
-        second.contains("rendered 1 chunk(s) of s5 (1), 7 cached") && second.contains("wrote piece.mp4"),
+        second.contains("rendered 1 chunk(s) of s5 (1), 7 cached")
+            && second.contains("wrote piece.mp4"),
         "{second}"
     );
     assert_eq!(encodes(dir.path()), 9, "exactly one more chunk encoded");
-    assert!(red_at(&video, 4.5).abs_diff(230) <= 3, "the new colour is in the video");
-    assert!(red_at(&video, 2.5).abs_diff(26) <= 3, "the others are as they were");
+    assert!(
+        red_at(&video, 4.5).abs_diff(230) <= 3,
+        "the new colour is in the video"
+    );
+    assert!(
+        red_at(&video, 2.5).abs_diff(26) <= 3,
+        "the others are as they were"
+    );
 
     // A broken save keeps the last video and renders nothing.
     save(dir.path(), "segment s1(1) {\n    display(nope)\n}\n");
@@ -143,7 +167,10 @@ fn editing_one_segment_of_eight_renders_its_chunk_and_joins_again() {
     save(dir.path(), &piece(&colours));
     assert_eq!(w.expect("changed;"), "piece.weft changed; dirty: s5");
     let third = w.expect("round 3:");
-    assert!(third.contains("rendered 1 chunk(s) of s5 (1), 7 cached"), "{third}");
+    assert!(
+        third.contains("rendered 1 chunk(s) of s5 (1), 7 cached"),
+        "{third}"
+    );
     assert_ne!(std::fs::read(&video).expect("video"), before);
 }
 
@@ -162,7 +189,10 @@ fn a_save_during_a_render_cancels_only_the_stale_chunks() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(dir.path().join("encoding").exists(), "the first encode started");
+    assert!(
+        dir.path().join("encoding").exists(),
+        "the first encode started"
+    );
     // s1 (running) and s8 (queued) become stale; s2 … s7 stay wanted.
     colours[0] = 0.9;
     colours[7] = 0.9;
@@ -176,7 +206,9 @@ fn a_save_during_a_render_cancels_only_the_stale_chunks() {
     );
     let second = w.expect("round 2:");
     assert!(
-        second.contains("rendered 2 chunk(s)") && second.contains("6 cached") && second.contains("wrote piece.mp4"),
+        second.contains("rendered 2 chunk(s)")
+            && second.contains("6 cached")
+            && second.contains("wrote piece.mp4"),
         "{second}"
     );
     // s1 started before the save (cancelled mid-chunk), s8 never did.

@@ -233,7 +233,10 @@ fn osc_in_steers_parameters_and_the_transport() {
     run.expect("freq = 440 (55 to 880, default 220)");
     run.type_line("quit");
     let out = run.expect("OSC in:");
-    assert!(out.contains("OSC in: 3 applied, 0 ignored, 1 malformed"), "{out}");
+    assert!(
+        out.contains("OSC in: 3 applied, 0 ignored, 1 malformed"),
+        "{out}"
+    );
     assert!(run.child.wait().expect("exits").success());
 }
 
@@ -249,5 +252,8 @@ fn a_bad_osc_in_address_is_a_usage_error() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stderr);
-    assert!(text.contains("--osc-in: `nowhere` is not HOST:PORT"), "{text}");
+    assert!(
+        text.contains("--osc-in: `nowhere` is not HOST:PORT"),
+        "{text}"
+    );
 }

@@ -471,7 +471,12 @@ impl Coordinator {
 }
 
 /// The request for the picture at `time` (`me@time`) and `abstime`.
-fn frame_request<'u>(settings: &Settings, time: f64, abstime: f64, uniforms: &'u Uniforms) -> Request<'u> {
+fn frame_request<'u>(
+    settings: &Settings,
+    time: f64,
+    abstime: f64,
+    uniforms: &'u Uniforms,
+) -> Request<'u> {
     Request {
         time,
         abstime,

@@ -166,7 +166,9 @@ fn the_layout_depends_on_the_tokens_not_on_the_blanks_between_them() {
             continue;
         };
         // Comments inside brackets keep the author's breaks, by design.
-        let keeps_breaks = text.lines().any(|l| l.contains("//") && l.trim_end().ends_with(','));
+        let keeps_breaks = text
+            .lines()
+            .any(|l| l.contains("//") && l.trim_end().ends_with(','));
         if keeps_breaks {
             continue;
         }
@@ -174,7 +176,10 @@ fn the_layout_depends_on_the_tokens_not_on_the_blanks_between_them() {
             let messy = respaced(&text, seed);
             match format(FileId(0), &messy) {
                 Ok(out) if out == canonical => checked += 1,
-                Ok(out) => failures.push(format!("{} (seed {seed}):\n{out}\n--- want\n{canonical}", path.display())),
+                Ok(out) => failures.push(format!(
+                    "{} (seed {seed}):\n{out}\n--- want\n{canonical}",
+                    path.display()
+                )),
                 Err(FmtError::Parse(_)) => {} // a break landed where it means something
                 Err(e) => failures.push(format!("{} (seed {seed}): {e}", path.display())),
             }

@@ -3,8 +3,8 @@
 //! hash-consed: equal expressions are one node, so inlining shares arguments and
 //! repeated calls instead of copying them.
 
-use crate::ast::{BinOp, OutputKind, UnaryOp};
 pub use crate::ast::ControlKind;
+use crate::ast::{BinOp, OutputKind, UnaryOp};
 use crate::builtins::{self, Func, SourceKind};
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -33,7 +33,10 @@ impl Badges {
             let Expr::Ref { inst, out } = program.expr(b.value) else {
                 continue;
             };
-            if let Some(probe) = scopes.get(scope).and_then(|c| c.point_probe(*inst, *out).ok()) {
+            if let Some(probe) = scopes
+                .get(scope)
+                .and_then(|c| c.point_probe(*inst, *out).ok())
+            {
                 probes.push((scope, i, probe));
             }
         }

@@ -88,7 +88,9 @@ impl Command {
                 value: *value,
             },
             Command::Pointer { x, y } => Command::Pointer { x: *x, y: *y },
-            Command::Group(g) => Command::Group(g.iter().map(Command::copy_values).collect::<Option<_>>()?),
+            Command::Group(g) => {
+                Command::Group(g.iter().map(Command::copy_values).collect::<Option<_>>()?)
+            }
             Command::Swap(_) | Command::BuildFailed { .. } | Command::Subscribe(_) => return None,
         })
     }

@@ -1,12 +1,11 @@
 //! The engine thread and the handles other threads hold: the command queue in,
 //! snapshots, frames, audio and observer notifications out.
 
+use super::badges::Badges;
 use super::clock::{Clock, Reading};
 use super::command::{Command, CommandError, MAX_SEEK};
 use super::osc_out::OscOut;
-use super::badges::Badges;
 use super::program::{carry_params, LoadedProgram};
-use weft_lang::ir::ControlKind;
 use super::snapshot::{
     BatchTiming, DisplayKernel, Frame, Latest, NodeTiming, ParamState, Snapshot, Transport, Version,
 };
@@ -20,6 +19,7 @@ use weft_engine::coordinator::{Coordinator, EngineConfig, Uniforms};
 use weft_engine::swap::SwapReport;
 use weft_engine::visual::Painter;
 use weft_kernel::uniform;
+use weft_lang::ir::ControlKind;
 
 /// How the engine is set up.
 #[derive(Clone, Debug)]
@@ -533,7 +533,9 @@ impl Live {
         let param = &p.program.params[i];
         // A toggle is on or off: a knob or an OSC float picks the nearer.
         let value = match &param.control {
-            Some(c) if c.kind == ControlKind::Toggle && (0.0..=1.0).contains(&value) => value.round(),
+            Some(c) if c.kind == ControlKind::Toggle && (0.0..=1.0).contains(&value) => {
+                value.round()
+            }
             _ => value,
         };
         if !(value >= param.min && value <= param.max) {
@@ -760,7 +762,8 @@ impl Live {
             timing(&mut self.state, &mut self.timings_of, now_key, c);
         }
         let frame = (now * self.state.fps).floor();
-        self.badges.update(scope, (local, now, frame), u, &mut self.state.badges);
+        self.badges
+            .update(scope, (local, now, frame), u, &mut self.state.badges);
         if playing {
             if let Some(osc) = &mut self.osc {
                 let messages = c.osc_messages(local, now, u);

@@ -160,7 +160,11 @@ pub fn command(m: &OscMessage) -> Option<Command> {
             && id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '#' | '@'));
-        let value = if ok && m.args.len() == 1 { number(0)? } else { return None };
+        let value = if ok && m.args.len() == 1 {
+            number(0)?
+        } else {
+            return None;
+        };
         return Some(Command::SetParam {
             id: id.to_string(),
             value,

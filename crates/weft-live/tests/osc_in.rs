@@ -58,7 +58,10 @@ fn addresses_become_commands_and_garbage_is_counted() {
     // Ignored: unknown address, wrong arguments, odd ids, NaN, a negative seek.
     send(&message("/volume", vec![OscType::Float(1.0)]));
     send(&message("/param/freq", vec![]));
-    send(&message("/param/freq", vec![OscType::String("loud".into())]));
+    send(&message(
+        "/param/freq",
+        vec![OscType::String("loud".into())],
+    ));
     send(&message("/param/", vec![OscType::Float(1.0)]));
     send(&message("/param/a b", vec![OscType::Float(1.0)]));
     send(&message("/param/freq", vec![OscType::Float(f32::NAN)]));

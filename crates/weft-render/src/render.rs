@@ -128,7 +128,11 @@ pub fn render(
         jobs,
         0.0,
     );
-    if report.failed == 0 && report.cancelled == 0 && options.only.is_none() && options.shard.is_none() {
+    if report.failed == 0
+        && report.cancelled == 0
+        && options.only.is_none()
+        && options.shard.is_none()
+    {
         if let Some(out) = &options.output {
             let t = Instant::now();
             assemble(piece, timeline, cache, ffmpeg.as_ref(), out, &options.reads)?;

@@ -6,15 +6,15 @@
 //! `--jobs 1` uses one core for rendering.
 
 use crate::cache::{Cache, ChunkError, Lookup};
-use crate::error::RenderError;
-use crate::key::ChunkKey;
-use arc_swap::ArcSwapOption;
-use std::collections::HashSet;
-use std::sync::Arc;
 use crate::chunk::ChunkRenderer;
 use crate::encode::Ffmpeg;
+use crate::error::RenderError;
+use crate::key::ChunkKey;
 use crate::timeline::{Chunk, Piece, Timeline};
+use arc_swap::ArcSwapOption;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Which chunk: its segment and its index there.
@@ -149,8 +149,17 @@ pub fn run(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(chunk) = chunks.get(i) else { break };
-                        let mut work =
-                            || one(&mut renderer, timeline, chunk, cache, worker, live, observer);
+                        let mut work = || {
+                            one(
+                                &mut renderer,
+                                timeline,
+                                chunk,
+                                cache,
+                                worker,
+                                live,
+                                observer,
+                            )
+                        };
                         let outcome = match pool {
                             Some(p) => p.install(work),
                             None => work(),

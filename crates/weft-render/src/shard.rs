@@ -31,7 +31,9 @@ pub const MAX_SHARDS: u32 = 100_000;
 impl Shard {
     /// Parses `I/N` with `0 ≤ I < N ≤ 100000`.
     pub fn parse(s: &str) -> Result<Shard, String> {
-        let bad = || format!("`{s}`: expected I/N, a worker index from 0 and a count up to {MAX_SHARDS} (such as 3/8)");
+        let bad = || {
+            format!("`{s}`: expected I/N, a worker index from 0 and a count up to {MAX_SHARDS} (such as 3/8)")
+        };
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let index: u32 = i.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
@@ -52,7 +54,12 @@ impl Shard {
 /// `count` workers, given the last whole render's `record` (if any).
 pub fn assign(timeline: &Timeline, record: Option<&RenderRecord>, count: u32) -> Vec<u32> {
     let done: HashSet<String> = record
-        .map(|r| r.segments.iter().flat_map(|(_, keys)| keys.iter().cloned()).collect())
+        .map(|r| {
+            r.segments
+                .iter()
+                .flat_map(|(_, keys)| keys.iter().cloned())
+                .collect()
+        })
         .unwrap_or_default();
     let format = timeline.settings.format;
     let costs: Vec<(u64, usize)> = timeline
@@ -85,7 +92,11 @@ pub fn assign(timeline: &Timeline, record: Option<&RenderRecord>, count: u32) ->
 }
 
 /// The keys of the chunks `shard` renders.
-pub fn keys_of(timeline: &Timeline, record: Option<&RenderRecord>, shard: Shard) -> HashSet<ChunkKey> {
+pub fn keys_of(
+    timeline: &Timeline,
+    record: Option<&RenderRecord>,
+    shard: Shard,
+) -> HashSet<ChunkKey> {
     let of = assign(timeline, record, shard.count);
     timeline
         .chunks()

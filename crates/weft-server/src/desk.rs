@@ -60,12 +60,22 @@ fn stem(abs: &Path) -> String {
 /// program's size and rate, else medium; 10 s for a file without segments).
 pub fn prepare(file: &str, loaded: &LoadedProgram) -> Result<Prepared, String> {
     let program = &loaded.program;
-    let has_display = program.sinks.iter().any(|s| s.kind == weft_lang::ast::OutputKind::Display);
-    let has_play = program.sinks.iter().any(|s| s.kind == weft_lang::ast::OutputKind::Play);
+    let has_display = program
+        .sinks
+        .iter()
+        .any(|s| s.kind == weft_lang::ast::OutputKind::Display);
+    let has_play = program
+        .sinks
+        .iter()
+        .any(|s| s.kind == weft_lang::ast::OutputKind::Play);
     let format = match (has_display, has_play) {
         (true, _) => Format::Mp4,
         (false, true) => Format::Wav,
-        (false, false) => return Err(format!("{file} has no `display` or `play` output to render")),
+        (false, false) => {
+            return Err(format!(
+                "{file} has no `display` or `play` output to render"
+            ))
+        }
     };
     let request = Request {
         format: Some(format),
@@ -76,7 +86,10 @@ pub fn prepare(file: &str, loaded: &LoadedProgram) -> Result<Prepared, String> {
         .map_err(|e| e.to_string())?;
     let timeline = Timeline::new(&piece, &settings);
     // Not created until something renders: watching a file leaves no folder.
-    let cache = Cache::at(&Cache::default_dir(&loaded.path), weft_render::DEFAULT_LIMIT);
+    let cache = Cache::at(
+        &Cache::default_dir(&loaded.path),
+        weft_render::DEFAULT_LIMIT,
+    );
     let renders = renders_dir(&loaded.path);
     let name = stem(&loaded.path);
     Ok(Prepared {
@@ -116,7 +129,12 @@ impl Progress {
     fn new(what: &str, p: &Prepared, total: usize) -> Progress {
         Progress {
             what: what.to_string(),
-            done: p.timeline.segments.iter().map(|_| AtomicU64::new(0)).collect(),
+            done: p
+                .timeline
+                .segments
+                .iter()
+                .map(|_| AtomicU64::new(0))
+                .collect(),
             worker_segment: (0..256).map(|_| AtomicUsize::new(usize::MAX)).collect(),
             chunks_done: AtomicUsize::new(0),
             total,
@@ -212,7 +230,11 @@ fn view(p: &Prepared, job: Option<&Progress>, failed: Option<String>) -> Arc<str
                 duration: seg.duration,
                 chunks: st.chunks,
                 cached: st.cached,
-                state: if rendering { "rendering" } else { st.state.name() },
+                state: if rendering {
+                    "rendering"
+                } else {
+                    st.state.name()
+                },
                 error: match &st.state {
                     status::State::Error(e) => Some(e.clone()),
                     _ => None,
@@ -232,11 +254,24 @@ fn view(p: &Prepared, job: Option<&Progress>, failed: Option<String>) -> Arc<str
     let settings = if format == Format::Wav {
         format!("{} Hz (wav)", s.rate)
     } else {
-        format!("{}x{} at {} fps ({})", s.width, s.height, s.fps, s.quality.name())
+        format!(
+            "{}x{} at {} fps ({})",
+            s.width,
+            s.height,
+            s.fps,
+            s.quality.name()
+        )
     };
-    let video_name = p.output.file_name().map(|n| n.to_string_lossy().into_owned());
+    let video_name = p
+        .output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
     let video = version(&p.output).zip(video_name).map(|(v, _)| {
-        format!("/render/{}/video.{}?v={v}", url_path(&p.file), format.name())
+        format!(
+            "/render/{}/video.{}?v={v}",
+            url_path(&p.file),
+            format.name()
+        )
     });
     ServerMessage::Timeline(&TimelineView {
         file: p.file.clone(),
@@ -283,7 +318,12 @@ pub fn status_text(p: &Prepared) -> String {
 /// The segment called `name`, or the names there are.
 pub fn segment(p: &Prepared, name: &str) -> Result<usize, String> {
     p.timeline.segment(name).ok_or_else(|| {
-        let names: Vec<&str> = p.timeline.segments.iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = p
+            .timeline
+            .segments
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
         format!("no segment `{name}`; the timeline has {}", names.join(", "))
     })
 }
@@ -319,7 +359,13 @@ pub fn run(
     match job {
         Job::Preview(i) => {
             let (only, reads) = segment_only(i);
-            if let Err(e) = weft_render::render::preview(&p.piece, &p.timeline, &p.previews, Some(&only), &reads) {
+            if let Err(e) = weft_render::render::preview(
+                &p.piece,
+                &p.timeline,
+                &p.previews,
+                Some(&only),
+                &reads,
+            ) {
                 return view(&p, None, Some(format!("the preview failed: {e}")));
             }
         }
@@ -341,14 +387,21 @@ pub fn run(
             if let Some(dir) = p.output.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
-            let result = weft_render::render::render(&p.piece, &p.timeline, &p.cache, &options, &|e| {
-                if progress.hear(e) {
-                    send(view(&p, Some(&progress), None));
-                }
-            });
+            let result =
+                weft_render::render::render(&p.piece, &p.timeline, &p.cache, &options, &|e| {
+                    if progress.hear(e) {
+                        send(view(&p, Some(&progress), None));
+                    }
+                });
             let finished = matches!(&result, Ok(r) if r.failed == 0 && r.cancelled == 0);
             if job == Job::All && finished {
-                let _ = weft_render::render::preview(&p.piece, &p.timeline, &p.previews, None, &Default::default());
+                let _ = weft_render::render::preview(
+                    &p.piece,
+                    &p.timeline,
+                    &p.previews,
+                    None,
+                    &Default::default(),
+                );
             }
             if let Err(e) = result {
                 return view(&p, None, Some(format!("the render failed: {e}")));

@@ -56,7 +56,9 @@ async fn controls_carry_their_widget_and_osc_in_sets_them() {
             .send_to(&rosc::encoder::encode(&p).expect("encodes"), osc.addr())
             .expect("sent");
     };
-    sender.send_to(b"\x00\x01garbage", osc.addr()).expect("sent");
+    sender
+        .send_to(b"\x00\x01garbage", osc.addr())
+        .expect("sent");
     send("/param/tint@g", vec![rosc::OscType::Float(0.25)]);
     let changed = c.until("parameter-changed").await;
     assert_eq!(changed["id"], "tint@g");

@@ -46,10 +46,20 @@ async fn cancel_stops_a_running_render() {
     assert_eq!(cancel["ok"], true, "{cancel}");
     std::fs::remove_file(gate.path().join("hold")).expect("let go");
     let t = c
-        .until_match(|v: &Value| v["type"] == "timeline" && v.get("rendering").is_none() && v["segments"].is_array())
+        .until_match(|v: &Value| {
+            v["type"] == "timeline" && v.get("rendering").is_none() && v["segments"].is_array()
+        })
         .await;
-    let cached: Vec<u64> = t["segments"].as_array().unwrap().iter().map(|s| s["cached"].as_u64().unwrap()).collect();
-    assert!(cached.iter().sum::<u64>() < 2, "the render stopped before its end: {t}");
+    let cached: Vec<u64> = t["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["cached"].as_u64().unwrap())
+        .collect();
+    assert!(
+        cached.iter().sum::<u64>() < 2,
+        "the render stopped before its end: {t}"
+    );
     assert!(t.get("video").is_none(), "no video from a cancelled render");
     // The next render finishes.
     assert_eq!(command(&mut c, "render").await["ok"], true);

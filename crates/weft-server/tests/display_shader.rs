@@ -67,7 +67,10 @@ async fn a_watcher_gets_the_display_as_glsl_es_and_a_new_one_only_when_it_change
         .unwrap()
         .contains(s["uniformBlock"].as_str().unwrap()));
     assert_eq!(s["params"], json!([{"id": "level", "slot": 5}]));
-    assert_eq!((s["widthSlot"].as_u64(), s["heightSlot"].as_u64()), (Some(3), Some(4)));
+    assert_eq!(
+        (s["widthSlot"].as_u64(), s["heightSlot"].as_u64()),
+        (Some(3), Some(4))
+    );
     assert_eq!(
         (
             s["mouseX"].as_u64(),

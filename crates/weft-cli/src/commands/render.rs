@@ -9,8 +9,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use weft_render::render::Options;
-use weft_render::shard::Shard;
 use weft_render::schedule::Event;
+use weft_render::shard::Shard;
 use weft_render::{
     process_env, Cache, Format, Piece, Place, Quality, RenderError, RenderSettings, Request,
     Timeline,
@@ -142,9 +142,7 @@ pub fn failure(e: RenderError) -> Failure {
         RenderError::Program(_)
         | RenderError::Engine(_)
         | RenderError::Chunks { .. }
-        | RenderError::Cancelled => {
-            Failure::Program(format!("error: {e}"))
-        }
+        | RenderError::Cancelled => Failure::Program(format!("error: {e}")),
         RenderError::MissingFfmpeg(_) | RenderError::Ffmpeg { .. } | RenderError::Io { .. } => {
             Failure::Io(e.to_string())
         }
@@ -186,8 +184,12 @@ impl Target {
 
     /// The cache for reading only (nothing is created or requested yet).
     pub fn cache_at(&self) -> Result<Cache, Failure> {
-        Cache::connect(&self.cache_place(), weft_render::DEFAULT_LIMIT, &process_env)
-            .map_err(failure)
+        Cache::connect(
+            &self.cache_place(),
+            weft_render::DEFAULT_LIMIT,
+            &process_env,
+        )
+        .map_err(failure)
     }
 
     /// Builds the program and cuts its timeline for `request`.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use weft_render::render::Options;
 use weft_render::schedule::LiveKeys;
-use weft_render::{Cache, ChunkKey, Report, RenderError, Request};
+use weft_render::{Cache, ChunkKey, RenderError, Report, Request};
 use weft_watch::ProgramWatcher;
 
 /// What the loop hears.
@@ -159,7 +159,12 @@ fn say_dirty(file: &std::path::Path, known: &HashSet<ChunkKey>, p: &Prepared) {
 }
 
 /// One line per round: what rendered, where, and how long it took.
-fn say_round(round: u64, took: f64, report: &Result<Report, RenderError>, output: &std::path::Path) {
+fn say_round(
+    round: u64,
+    took: f64,
+    report: &Result<Report, RenderError>,
+    output: &std::path::Path,
+) {
     let report = match report {
         Ok(r) => r,
         Err(e) => {
@@ -176,7 +181,11 @@ fn say_round(round: u64, took: f64, report: &Result<Report, RenderError>, output
     let what = if changed.is_empty() {
         "nothing to render".to_string()
     } else {
-        format!("rendered {} chunk(s) of {}", report.rendered, changed.join(", "))
+        format!(
+            "rendered {} chunk(s) of {}",
+            report.rendered,
+            changed.join(", ")
+        )
     };
     let end = if report.failed > 0 {
         let why: Vec<String> = report

@@ -42,7 +42,10 @@ fn shards_left(
     let mut left = vec![Vec::new(); count as usize];
     for (c, s) in p.timeline.chunks().zip(of) {
         if !cache.contains(&c.key) {
-            left[s as usize].push(format!("{}#{}", p.timeline.segments[c.segment].name, c.index));
+            left[s as usize].push(format!(
+                "{}#{}",
+                p.timeline.segments[c.segment].name, c.index
+            ));
         }
     }
     Ok(left)

@@ -16,7 +16,9 @@ fn piece() -> String {
     s
 }
 
-const ARGS: &[&str] = &["--size", "32x18", "--fps", "8", "--chunk", "0.5", "--jobs", "1"];
+const ARGS: &[&str] = &[
+    "--size", "32x18", "--fps", "8", "--chunk", "0.5", "--jobs", "1",
+];
 /// The same settings for `weft status` (shards write no record of theirs).
 const STATUS: &[&str] = &["--size", "32x18", "--fps", "8", "--chunk", "0.5"];
 
@@ -28,11 +30,17 @@ fn status(file: &Path, shards: &str) -> String {
 
 fn spawn_shard(file: &Path, shard: &str, extra_env: Option<(&str, &Path)>) -> Child {
     let mut c = weft();
-    c.args(["render", file.to_str().expect("utf-8"), "--json", "--shard", shard])
-        .args(ARGS)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    c.args([
+        "render",
+        file.to_str().expect("utf-8"),
+        "--json",
+        "--shard",
+        shard,
+    ])
+    .args(ARGS)
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     if let Some((k, v)) = extra_env {
         c.env(k, v);
     }
@@ -68,7 +76,11 @@ fn four_workers_at_once_then_the_join_renders_nothing() {
     let mut assigned = 0;
     for w in workers {
         let out = w.wait_with_output().expect("a worker ends");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
         assert!(report["output"].is_null(), "a worker writes no video");
         rendered += n(&report, "rendered");
@@ -76,7 +88,11 @@ fn four_workers_at_once_then_the_join_renders_nothing() {
         // Balanced: 16 chunks of equal length, 4 each.
         assert_eq!(n(&report, "chunks"), 4);
     }
-    assert_eq!((assigned, rendered), (16, 16), "every chunk rendered exactly once");
+    assert_eq!(
+        (assigned, rendered),
+        (16, 16),
+        "every chunk rendered exactly once"
+    );
     assert!(!dir.path().join("piece.mp4").exists());
 
     let joined = render(&file, ARGS);
@@ -91,13 +107,19 @@ fn four_workers_at_once_then_the_join_renders_nothing() {
     std::fs::write(&single, piece()).expect("write");
     let one = render(&single, ARGS);
     assert_eq!(n(&one, "rendered"), 16);
-    let (a, b) = (decoded(&video), decoded(&single_dir.path().join("piece.mp4")));
+    let (a, b) = (
+        decoded(&video),
+        decoded(&single_dir.path().join("piece.mp4")),
+    );
     assert!(!a.0.is_empty() && !a.1.is_empty());
     assert!(a.0 == b.0, "the decoded frames are equal");
     assert!(a.1 == b.1, "the decoded sound is equal");
 
     let status = status(&file, "4");
-    assert!(status.contains("shard 0/4: done") && status.contains("shard 3/4: done"), "{status}");
+    assert!(
+        status.contains("shard 0/4: done") && status.contains("shard 3/4: done"),
+        "{status}"
+    );
 }
 
 #[test]
@@ -119,7 +141,10 @@ fn a_killed_worker_and_its_shard_run_again() {
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let mut worker = spawn_shard(&file, "0/2", Some(("WEFT_FFMPEG", &script)));
     while !dir.path().join("held").exists() {
-        assert!(worker.try_wait().expect("wait").is_none(), "the worker ended early");
+        assert!(
+            worker.try_wait().expect("wait").is_none(),
+            "the worker ended early"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     worker.kill().expect("kill");
@@ -128,19 +153,33 @@ fn a_killed_worker_and_its_shard_run_again() {
     let pid = std::fs::read_to_string(dir.path().join("pid")).expect("pid");
     let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
     let status = status(&file, "2");
-    let line = status.lines().find(|l| l.starts_with("shard 0/2:")).expect("shard 0's line");
-    assert!(line.contains("7 left"), "one chunk of shard 0 finished before the kill: {status}");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("shard 0/2:"))
+        .expect("shard 0's line");
+    assert!(
+        line.contains("7 left"),
+        "one chunk of shard 0 finished before the kill: {status}"
+    );
     assert!(status.contains("shard 1/2: 8 left"), "{status}");
 
-    let again = spawn_shard(&file, "0/2", None).wait_with_output().expect("runs");
+    let again = spawn_shard(&file, "0/2", None)
+        .wait_with_output()
+        .expect("runs");
     assert!(again.status.success());
     let report: Value = serde_json::from_slice(&again.stdout).expect("JSON");
     assert_eq!((n(&report, "rendered"), n(&report, "cache_hits")), (7, 1));
-    let other = spawn_shard(&file, "1/2", None).wait_with_output().expect("runs");
+    let other = spawn_shard(&file, "1/2", None)
+        .wait_with_output()
+        .expect("runs");
     assert!(other.status.success());
     let joined = render(&file, ARGS);
     assert_eq!(n(&joined, "rendered"), 0);
-    assert_eq!(n(&joined, "corrupt"), 0, "the killed chunk left nothing half-written");
+    assert_eq!(
+        n(&joined, "corrupt"),
+        0,
+        "the killed chunk left nothing half-written"
+    );
 }
 
 #[test]
@@ -155,11 +194,22 @@ fn bad_shards_are_usage_errors() {
         ("-1/2", "expected I/N"),
         ("1/100001", "expected I/N"),
     ] {
-        let out = run(weft().args(["render", file.to_str().unwrap(), &format!("--shard={shard}")]));
+        let out = run(weft().args([
+            "render",
+            file.to_str().unwrap(),
+            &format!("--shard={shard}"),
+        ]));
         assert_eq!(out.status.code(), Some(2), "{shard}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(why), "{shard}: {err}");
     }
-    let out = run(weft().args(["render", file.to_str().unwrap(), "--shard", "0/2", "-o", "x.mp4"]));
+    let out = run(weft().args([
+        "render",
+        file.to_str().unwrap(),
+        "--shard",
+        "0/2",
+        "-o",
+        "x.mp4",
+    ]));
     assert_eq!(out.status.code(), Some(2));
 }

@@ -155,7 +155,10 @@ impl Lowerer<'_> {
                 } else {
                     let v = self.in_unit(word, &values)?;
                     if kind == ControlKind::Toggle && v[0] != 0.0 && v[0] != 1.0 {
-                        self.control_error(values[0].1, format!("a toggle is 0 or 1, not {}", v[0]));
+                        self.control_error(
+                            values[0].1,
+                            format!("a toggle is 0 or 1, not {}", v[0]),
+                        );
                         return None;
                     }
                     (0.0, 1.0, v)
@@ -208,7 +211,10 @@ impl Lowerer<'_> {
     fn in_unit(&mut self, word: &str, values: &[(f64, Span)]) -> Option<Vec<f64>> {
         for &(v, span) in values {
             if !(0.0..=1.0).contains(&v) {
-                self.control_error(span, format!("the values of `#{word}` are from 0 to 1, not {v}"));
+                self.control_error(
+                    span,
+                    format!("the values of `#{word}` are from 0 to 1, not {v}"),
+                );
                 return None;
             }
         }
@@ -265,13 +271,20 @@ impl Lowerer<'_> {
         }
         for (def, span, segment) in found {
             if let Some(v) = def.values.first() {
-                self.control_error(v.span, "`#badge` shows a strand and takes no values: `#badge level<v> \"label\"`".to_string());
+                self.control_error(
+                    v.span,
+                    "`#badge` shows a strand and takes no values: `#badge level<v> \"label\"`"
+                        .to_string(),
+                );
                 continue;
             }
             let [out] = &def.outputs[..] else {
                 self.control_error(
                     def.name.span,
-                    format!("`#badge` shows one strand: name one output of `{}`", def.name.name),
+                    format!(
+                        "`#badge` shows one strand: name one output of `{}`",
+                        def.name.name
+                    ),
                 );
                 continue;
             };
@@ -281,7 +294,10 @@ impl Lowerer<'_> {
                     self.error(
                         Code::UnknownName,
                         def.name.span,
-                        format!("`#badge` shows a strand, and `{}` is not defined", def.name.name),
+                        format!(
+                            "`#badge` shows a strand, and `{}` is not defined",
+                            def.name.name
+                        ),
                     );
                     continue;
                 }

@@ -606,4 +606,3 @@ fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     v.dedup();
     v
 }
-

@@ -333,7 +333,8 @@ impl Lowerer<'_> {
                 Some(Binding::Inst(id)) => Some(*id),
                 _ => None,
             };
-            let same_scope = earlier.filter(|id| self.prog.instances[id.0 as usize].segment == segment);
+            let same_scope =
+                earlier.filter(|id| self.prog.instances[id.0 as usize].segment == segment);
             let Some(id) = same_scope else {
                 self.diags.push(
                     Diagnostic::error(
@@ -346,7 +347,8 @@ impl Lowerer<'_> {
                 return None;
             };
             let have = &self.prog.instances[id.0 as usize].outputs;
-            let again: Vec<&ast::Ident> = outputs.iter().filter(|o| have.contains(&o.name)).collect();
+            let again: Vec<&ast::Ident> =
+                outputs.iter().filter(|o| have.contains(&o.name)).collect();
             if again.len() == outputs.len() {
                 self.diags.push(
                     Diagnostic::error(

@@ -11,7 +11,11 @@ impl Lowerer<'_> {
     /// The playground's component-wise definition: `c<r, g, b> = img * 0.5`, where
     /// `img` (a bare name of an instance with several outputs) means `img@r` in
     /// `c@r`, `img@g` in `c@g` …; `None` when the value names no such instance.
-    pub(super) fn componentwise(&mut self, env: &Env, def: &ast::StrandDef) -> Option<Option<Vec<ExprId>>> {
+    pub(super) fn componentwise(
+        &mut self,
+        env: &Env,
+        def: &ast::StrandDef,
+    ) -> Option<Option<Vec<ExprId>>> {
         let mut spread: Vec<String> = Vec::new();
         let mut stack = vec![&def.value];
         let mut size = 0usize;
@@ -20,7 +24,9 @@ impl Lowerer<'_> {
             match &e.kind {
                 ast::ExprKind::Name(n) if !env.locals.contains_key(n) => {
                     if let Some(Binding::Inst(id)) = self.scopes[env.unit].get(n) {
-                        if self.prog.instances[id.0 as usize].outputs.len() > 1 && !spread.contains(n) {
+                        if self.prog.instances[id.0 as usize].outputs.len() > 1
+                            && !spread.contains(n)
+                        {
                             spread.push(n.clone());
                         }
                     }

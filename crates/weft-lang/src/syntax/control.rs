@@ -7,9 +7,7 @@
 use super::expr::{unbox, Ctx};
 use super::lexer::Tok;
 use super::parser::{PResult, Parser};
-use crate::ast::{
-    ControlDef, ControlKind, Expr, ExprKind, Ident, ItemKind, OutputKind, StrandDef,
-};
+use crate::ast::{ControlDef, ControlKind, Expr, ExprKind, Ident, ItemKind, OutputKind, StrandDef};
 use weft_diagnostics::{Code, Span};
 
 /// How many calls one multi-call binding may make.
@@ -142,7 +140,10 @@ impl Parser<'_> {
             kind: ExprKind::Number(0.0),
             span: keyword.span,
         };
-        Ok(channels.into_iter().map(|c| c.unwrap_or_else(|| zero.clone())).collect())
+        Ok(channels
+            .into_iter()
+            .map(|c| c.unwrap_or_else(|| zero.clone()))
+            .collect())
     }
 
     /// True at `name<3>(`, the start of a multi-call binding.

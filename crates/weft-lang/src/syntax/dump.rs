@@ -87,7 +87,13 @@ fn dump_item(out: &mut String, item: &Item, indent: &str) {
             out.push(')');
         }
         ItemKind::Control(c) => {
-            let _ = write!(out, "(#{} {} ({})", c.kind.as_str(), c.name.name, names(&c.outputs));
+            let _ = write!(
+                out,
+                "(#{} {} ({})",
+                c.kind.as_str(),
+                c.name.name,
+                names(&c.outputs)
+            );
             for v in &c.values {
                 out.push(' ');
                 expr(out, v);

@@ -33,14 +33,20 @@ impl Hub {
             return answer(false, format!("`{file}` is not watched"));
         };
         let Some(loaded) = entry.program.clone() else {
-            return answer(false, format!("`{file}` has not built yet: fix its errors first"));
+            return answer(
+                false,
+                format!("`{file}` has not built yet: fix its errors first"),
+            );
         };
         let busy = entry.desk.job.is_some();
         match command {
             RenderCommand::Cancel => match &entry.desk.job {
                 Some(live) => {
                     live.set(std::iter::empty());
-                    answer(true, "cancelling: the chunks already rendered stay cached".into())
+                    answer(
+                        true,
+                        "cancelling: the chunks already rendered stay cached".into(),
+                    )
                 }
                 None => answer(false, "nothing is rendering".into()),
             },
@@ -51,7 +57,10 @@ impl Hub {
                     Err(e) => answer(false, e),
                 });
             }
-            _ if busy => answer(false, "a render is running; `cancel` it first, or wait".into()),
+            _ if busy => answer(
+                false,
+                "a render is running; `cancel` it first, or wait".into(),
+            ),
             command => {
                 let live = Arc::new(LiveKeys::default());
                 entry.desk.job = Some(live.clone());
@@ -120,7 +129,11 @@ impl Hub {
         };
         if !text.is_empty() {
             entry.desk.last = Some(text.clone());
-            for c in self.clients.values().filter(|c| c.file.as_deref() == Some(file)) {
+            for c in self
+                .clients
+                .values()
+                .filter(|c| c.file.as_deref() == Some(file))
+            {
                 c.out.send(text.clone());
             }
         }
