@@ -336,28 +336,14 @@ impl Lowerer<'_> {
             let same_scope =
                 earlier.filter(|id| self.prog.instances[id.0 as usize].segment == segment);
             let Some(id) = same_scope else {
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::DuplicateDefinition,
-                        name.span,
-                        format!("`{}` is defined twice", name.name),
-                    )
-                    .with_note(format!("first defined at byte {}", prev.start)),
-                );
+                self.diags.push(defined_twice(name, prev));
                 return None;
             };
             let have = &self.prog.instances[id.0 as usize].outputs;
             let again: Vec<&ast::Ident> =
                 outputs.iter().filter(|o| have.contains(&o.name)).collect();
             if again.len() == outputs.len() {
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::DuplicateDefinition,
-                        name.span,
-                        format!("`{}` is defined twice", name.name),
-                    )
-                    .with_note(format!("first defined at byte {}", prev.start)),
-                );
+                self.diags.push(defined_twice(name, prev));
                 return None;
             }
             if let Some(o) = again.first() {
@@ -514,6 +500,16 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// "`name` is defined twice", pointing back at the first definition.
+fn defined_twice(name: &ast::Ident, first: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::DuplicateDefinition,
+        name.span,
+        format!("`{}` is defined twice", name.name),
+    )
+    .with_note(format!("first defined at byte {}", first.start))
 }
 
 /// The `TooLarge` diagnostic at `span`, with the budget's explanation.
