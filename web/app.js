@@ -28,6 +28,7 @@ const ui = {
   breadcrumb: $('breadcrumb'),
   fileTitle: $('file-title'),
   fileName: $('file-name'),
+  unsaved: $('unsaved'),
   pin: $('pin'),
   rootName: $('root-name'),
   tree: $('tree'),
@@ -211,6 +212,8 @@ function onMessage(message) {
       break;
     case 'run-start':
       if (runs.start(message)) {
+        // An editor's unsaved text ran (weft lsp --dev); a save or close clears it.
+        ui.unsaved.hidden = message.unsaved !== true;
         hideServerError();
         drawBlocks();
       }
@@ -323,6 +326,7 @@ function watch(path) {
   const previous = state.file;
   state.file = path;
   runs.reset(path);
+  ui.unsaved.hidden = true;
   state.transport = null;
   state.paramValues = new Map();
   gl.fail('waiting for the display shader');

@@ -57,7 +57,26 @@ test('a rendered colour chart plays in Chromium as weft frame draws it', async (
         context.drawImage(source, 0, 0, 256, 64);
         return Array.from({ length: 8 }, (_, i) => Array.from(context.getImageData(i * 32 + 16, 32, 1, 1).data.slice(0, 3)));
       };
-      return { video: read(video), frame: read(img) };
+      // `loadeddata` says a frame is decoded, not that it is on the element:
+      // under load Chromium's software path can hand drawImage a black frame
+      // first. Seek into the stream, wait for the frame to be presented, and
+      // read again while the whole chart is still black (at most 5 s).
+      await new Promise((resolve) => {
+        video.addEventListener('seeked', resolve, { once: true });
+        video.currentTime = 0.5;
+      });
+      if (video.requestVideoFrameCallback) {
+        await Promise.race([
+          new Promise((resolve) => video.requestVideoFrameCallback(resolve)),
+          new Promise((resolve) => setTimeout(resolve, 1000)),
+        ]);
+      }
+      let shown = read(video);
+      for (let tries = 0; tries < 50 && shown.every((bar) => bar.every((v) => v === 0)); tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        shown = read(video);
+      }
+      return { video: shown, frame: read(img) };
     });
     for (let i = 0; i < 8; i += 1) {
       const [got, want] = [bars.video[i], bars.frame[i]];

@@ -14,11 +14,13 @@
 //! `analysis` (one build with its trees and diagnostics), `index` (every name
 //! and what it stands for), `features` (hover, definition, references, rename,
 //! symbols), `completion`, `semantic` (semantic tokens), `builtins` (the
-//! language's own names and their docs), `position` (UTF-16 positions).
+//! language's own names and their docs), `position` (UTF-16 positions), `dev`
+//! (unsaved text sent live to `weft dev`).
 
 pub mod analysis;
 pub mod builtins;
 pub mod completion;
+pub mod dev;
 pub mod documents;
 pub mod features;
 pub mod index;
@@ -73,19 +75,46 @@ pub fn capabilities() -> ServerCapabilities {
     }
 }
 
+/// How `weft lsp` runs.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// A `weft dev` (HOST:PORT) that gets the open buffers' unsaved text.
+    pub dev: Option<String>,
+}
+
 /// Serves on stdin and stdout until `exit`.
-pub fn serve_stdio() -> Result<(), ServeError> {
+pub fn serve_stdio(options: Options) -> Result<(), ServeError> {
     let (connection, io) = Connection::stdio();
-    serve(connection)?;
+    serve_with(connection, options)?;
     io.join()?;
     Ok(())
 }
 
 /// Serves one client on `connection` until `exit`.
 pub fn serve(connection: Connection) -> Result<(), ServeError> {
+    serve_with(connection, Options::default())
+}
+
+/// Serves one client on `connection` until `exit`, as `options` say.
+pub fn serve_with(connection: Connection, options: Options) -> Result<(), ServeError> {
     let caps = serde_json::to_value(capabilities()).unwrap_or_default();
     connection.initialize(caps)?;
     let mut server = server::Server::new();
+    if let Some(addr) = &options.dev {
+        let to_editor = connection.sender.clone();
+        let log = Box::new(move |message: String| {
+            let params = lsp_types::LogMessageParams {
+                typ: lsp_types::MessageType::INFO,
+                message,
+            };
+            let _ = to_editor.send(Message::Notification(lsp_server::Notification::new(
+                <lsp_types::notification::LogMessage as lsp_types::notification::Notification>::METHOD
+                    .to_string(),
+                params,
+            )));
+        });
+        server = server.with_dev(dev::DevLink::start(addr, log)?);
+    }
     for msg in &connection.receiver {
         match msg {
             Message::Request(r) => {

@@ -4,6 +4,7 @@
 //! client sends ends the server but `exit`.
 
 use crate::analysis::Analysis;
+use crate::dev::DevLink;
 use crate::documents::{path_uri, uri_path, Documents};
 use crate::{completion, features, semantic};
 use lsp_server::{ErrorCode, Notification, Request, RequestId, Response};
@@ -25,12 +26,20 @@ pub struct Server {
     /// What the editor holds.
     pub documents: Documents,
     analyses: HashMap<PathBuf, Analysis>,
+    /// Where unsaved text goes live (`weft lsp --dev`).
+    dev: Option<DevLink>,
 }
 
 impl Server {
     /// A server with nothing open.
     pub fn new() -> Server {
         Server::default()
+    }
+
+    /// Sends every buffer's unsaved text to a `weft dev` through `link`.
+    pub fn with_dev(mut self, link: DevLink) -> Server {
+        self.dev = Some(link);
+        self
     }
 
     /// Answers one request.
@@ -254,6 +263,9 @@ impl Server {
                 let Some(change) = p.content_changes.into_iter().last() else {
                     return Vec::new();
                 };
+                if let Some(dev) = &self.dev {
+                    dev.edited(&path, &change.text);
+                }
                 self.documents
                     .set(&path, change.text, p.text_document.version);
                 self.changed(&path)
@@ -267,6 +279,9 @@ impl Server {
                 let Some(path) = uri_path(&p.text_document.uri) else {
                     return Vec::new();
                 };
+                if let Some(dev) = &self.dev {
+                    dev.returned(&path);
+                }
                 self.documents.close(&path);
                 self.analyses.remove(&path);
                 let mut out = vec![publish(&path, Vec::new())];
@@ -279,9 +294,13 @@ impl Server {
                 else {
                     return Vec::new();
                 };
-                uri_path(&p.text_document.uri)
-                    .map(|p| self.changed(&p))
-                    .unwrap_or_default()
+                let Some(path) = uri_path(&p.text_document.uri) else {
+                    return Vec::new();
+                };
+                if let Some(dev) = &self.dev {
+                    dev.returned(&path);
+                }
+                self.changed(&path)
             }
             _ => Vec::new(),
         }

@@ -13,9 +13,12 @@
 //! - the hub never waits for a build: the build thread owns the executor and
 //!   publishes its counters (`hub::jobs`);
 //! - a client has at most `hub::TEXT_BUDGET` bytes of text waiting; over it, it is
-//!   disconnected (it reconnects and asks again).
+//!   disconnected (it reconnects and asks again);
+//! - an editor's unsaved text (`buffers`) is read only by builds, lives only as
+//!   long as the connection that sent it, and is never written to disk.
 
 pub mod blocks;
+pub mod buffers;
 pub mod desk;
 pub mod executor;
 pub mod guard;

@@ -98,6 +98,26 @@ impl ServedDir {
         Ok((rel, real))
     }
 
+    /// The `.weft` file an editor means by `path`: relative as a client's, or an
+    /// absolute path that leads (after following symlinks) into the folder.
+    pub fn resolve_editor_path(&self, path: &str) -> Result<(String, PathBuf), PathError> {
+        if !path.starts_with('/') {
+            return self.resolve(path);
+        }
+        let shown = || path.chars().take(200).collect::<String>();
+        if path.contains('\0') || path.len() > 4096 {
+            return Err(PathError::Outside(shown()));
+        }
+        let real = Path::new(path)
+            .canonicalize()
+            .map_err(|_| PathError::NotFound(shown()))?;
+        let rel = self
+            .relative(&real)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| PathError::Outside(shown()))?;
+        self.resolve(&rel)
+    }
+
     /// `path` (inside the folder) as a relative path with `/` separators.
     pub fn relative(&self, path: &Path) -> Option<String> {
         let rel = path.strip_prefix(&self.root).ok()?;
@@ -214,6 +234,42 @@ mod tests {
         }
         assert_eq!(served.resolve("nope.weft").unwrap_err().code(), "not-found");
         assert_eq!(served.resolve("sub").unwrap_err().code(), "not-found");
+    }
+
+    #[test]
+    fn an_editor_may_name_a_file_by_its_absolute_path_inside_the_folder_only() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("o.weft"), "x<v> = 1").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/b.weft"), "x<v> = 1").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("o.weft"), dir.path().join("s.weft"))
+            .unwrap();
+        let served = ServedDir::new(dir.path()).unwrap();
+        let abs = dir.path().join("sub/b.weft");
+        let (rel, real) = served.resolve_editor_path(abs.to_str().unwrap()).unwrap();
+        assert_eq!(rel, "sub/b.weft");
+        assert_eq!(real, abs.canonicalize().unwrap());
+        assert_eq!(
+            served.resolve_editor_path("sub/b.weft").unwrap().0,
+            "sub/b.weft"
+        );
+        for (bad, code) in [
+            (outside.path().join("o.weft"), "path"),
+            (dir.path().join("s.weft"), "path"),
+            (dir.path().to_path_buf(), "path"),
+            (dir.path().join("nope.weft"), "not-found"),
+            (dir.path().join("sub"), "not-found"),
+        ] {
+            let e = served
+                .resolve_editor_path(bad.to_str().unwrap())
+                .unwrap_err();
+            assert_eq!(e.code(), code, "{bad:?}");
+        }
+        assert_eq!(
+            served.resolve_editor_path("/a\0b").unwrap_err().code(),
+            "path"
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //!   before the server starts;
 //! - `save PATH` then `| ` lines: the file saved during the exchange (written
 //!   to a temporary file, renamed over); `delete PATH`: removed;
+//! - `close NAME`: that client closes its connection (`close` alone: the
+//!   unnamed one);
 //! - `record TYPE…`: the message types compared from here on (the others are
 //!   skipped); by default `hello run-start block-result run-end error
 //!   command-result` (those whose order does not depend on timing);
@@ -52,6 +54,7 @@ enum Step {
     File(String, String),
     Save(String, String),
     Delete(String),
+    Close(String),
     Record(Vec<String>),
     Send(String, String),
     /// Client, expected JSON, line index in the file.
@@ -84,6 +87,8 @@ fn parse(text: &str) -> Result<Vec<Step>, String> {
             steps.push(Step::Save(path.into(), body(&mut i)));
         } else if let Some(path) = line.strip_prefix("delete ") {
             steps.push(Step::Delete(path.into()));
+        } else if line == "close" || line.starts_with("close ") {
+            steps.push(Step::Close(line[5..].trim().to_string()));
         } else if let Some(types) = line.strip_prefix("record ") {
             steps.push(Step::Record(
                 types.split_whitespace().map(str::to_string).collect(),
@@ -238,6 +243,11 @@ async fn play(path: &Path) -> (String, Vec<String>) {
                 std::fs::rename(&tmp, &target).unwrap();
             }
             Step::Delete(p) => std::fs::remove_file(root.join(p)).unwrap(),
+            Step::Close(name) => {
+                if let Some(mut c) = clients.remove(&name) {
+                    let _ = c.ws.close(None).await;
+                }
+            }
             Step::Record(types) => record = types,
             Step::Send(name, json) => {
                 let mut v: Value = serde_json::from_str(&json)

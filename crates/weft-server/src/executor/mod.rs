@@ -9,6 +9,7 @@
 mod cache;
 
 use crate::blocks::{self, Block};
+use crate::buffers::Buffers;
 use crate::preview;
 use crate::protocol::{BlockBody, BlockInfo, ErrorInfo};
 use arc_swap::ArcSwap;
@@ -35,6 +36,8 @@ pub enum RunEvent {
         blocks: Vec<BlockInfo>,
         /// Ids this run evaluates.
         dirty: Vec<String>,
+        /// The build read an editor's unsaved text (`buffers`).
+        unsaved: bool,
     },
     /// One block's result, shared by every client.
     Result {
@@ -123,6 +126,8 @@ pub struct Executor {
     published: Arc<ArcSwap<ExecutorStats>>,
     /// The served folder, stripped from paths in rendered diagnostics.
     root: Option<PathBuf>,
+    /// What builds read: editors' unsaved texts, else the disk.
+    buffers: Buffers,
     files: HashMap<String, FileState>,
     cache: ResultCache,
     stats: ExecutorStats,
@@ -153,6 +158,7 @@ impl Executor {
             before_block: None,
             published: Arc::new(ArcSwap::from_pointee(ExecutorStats::default())),
             root: None,
+            buffers: Buffers::new(),
             files: HashMap::new(),
             cache: ResultCache::new(cache_bytes),
             stats: ExecutorStats::default(),
@@ -162,6 +168,12 @@ impl Executor {
     /// Shows paths in diagnostics relative to `root` (the served folder).
     pub fn with_root(mut self, root: &Path) -> Executor {
         self.root = Some(root.to_path_buf());
+        self
+    }
+
+    /// Reads editors' unsaved texts from `buffers` (shared with the hub).
+    pub fn with_buffers(mut self, buffers: Buffers) -> Executor {
+        self.buffers = buffers;
         self
     }
 
@@ -239,7 +251,10 @@ impl Executor {
             .files
             .entry(rel.to_string())
             .or_insert_with(|| FileState {
-                builder: Builder::new(SourceOptions::default()),
+                builder: Builder::with_reader(
+                    SourceOptions::default(),
+                    Arc::new(self.buffers.clone()),
+                ),
                 last_good: None,
                 last_failure: None,
                 complete: false,
@@ -320,9 +335,11 @@ impl Executor {
         let infos: Vec<BlockInfo> = blocks.iter().map(|b| b.info.clone()).collect();
         state.shown = infos.clone();
         emit(RunEvent::Built(Box::new(loaded.clone())));
+        let unsaved = self.buffers.holds_any(self.files_of(rel).as_slice());
         emit(RunEvent::Start {
             blocks: infos,
             dirty,
+            unsaved,
         });
         for block in &blocks {
             if let Some(hook) = &self.before_block {
@@ -390,6 +407,7 @@ impl Executor {
         emit(RunEvent::Start {
             blocks,
             dirty: Vec::new(),
+            unsaved: false,
         });
         let stale = Arc::new(BlockBody::Stale);
         for id in ids {
@@ -463,9 +481,12 @@ impl Executor {
         if let Some(state) = self.files.get_mut(rel) {
             state.shown = infos.clone();
         }
+        let unsaved = self.buffers.holds_any(&[path.to_path_buf()])
+            || self.buffers.holds_any(self.files_of(rel).as_slice());
         emit(RunEvent::Start {
             blocks: infos,
             dirty: Vec::new(),
+            unsaved,
         });
         for (block, body) in blocks.iter().zip(bodies) {
             emit(RunEvent::Result {

@@ -19,6 +19,7 @@ use weft_live::program::LoadedProgram;
 use weft_live::Command;
 use weft_watch::Change;
 
+mod buffers;
 mod desk;
 mod jobs;
 mod players;
@@ -195,6 +196,8 @@ struct Client {
 struct RunLog {
     run: u64,
     blocks: Vec<BlockInfo>,
+    /// The build read an editor's unsaved text.
+    unsaved: bool,
     results: Vec<(String, Arc<str>)>,
     end: Option<Arc<str>>,
 }
@@ -216,6 +219,9 @@ struct FileEntry {
     unwatched_since: Option<Instant>,
     /// Its renders.
     desk: desk::Desk,
+    /// Its next run is sent even when what it builds is unchanged (an editor's
+    /// unsaved text was dropped: the page must learn the run is saved now).
+    resend: bool,
 }
 
 /// The hub's state.
@@ -233,6 +239,10 @@ pub struct Hub {
     window_start: Option<Instant>,
     focus: Option<String>,
     generations: u64,
+    /// Editors' unsaved texts, read by the build thread.
+    buffers: crate::buffers::Buffers,
+    /// Which connection sent each unsaved text (canonical path → connection).
+    buffer_owners: HashMap<PathBuf, u64>,
 }
 
 impl Hub {
@@ -248,8 +258,10 @@ impl Hub {
             .map(|d| d.as_millis() as u64)
             .unwrap_or(1);
         let runs = Arc::new(AtomicU64::new(start));
+        let buffers = crate::buffers::Buffers::new();
         let executor = Executor::new(config.cache_bytes)
             .with_root(dir.root())
+            .with_buffers(buffers.clone())
             .with_hook(config.before_block.clone());
         let jobs = Jobs::start(executor, tx.clone(), runs.clone())?;
         Ok(Hub {
@@ -266,6 +278,8 @@ impl Hub {
             window_start: None,
             focus: None,
             generations: 0,
+            buffers,
+            buffer_owners: HashMap::new(),
         })
     }
 
@@ -314,6 +328,7 @@ impl Hub {
                 );
             }
             HubMsg::Disconnect { conn } => {
+                self.drop_buffers_of(conn);
                 self.unwatch(conn);
                 self.clients.remove(&conn);
             }
@@ -469,6 +484,19 @@ impl Hub {
                     }
                 });
             }
+            ClientMessage::EditBuffer { path, text } => match self.dir.resolve_editor_path(&path) {
+                Ok((rel, abs)) => self.buffer_edited(conn, rel, abs, Some(text)),
+                Err(e) => self.reply_error(conn, e.code(), &e.to_string()),
+            },
+            ClientMessage::DropBuffer { path } => match self.dir.resolve_editor_path(&path) {
+                Ok((rel, abs)) => self.buffer_edited(conn, rel, abs, None),
+                // Deleted or renamed since: the text held under that name goes.
+                Err(e) => {
+                    if !self.drop_buffer_named(&path) {
+                        self.reply_error(conn, e.code(), &e.to_string());
+                    }
+                }
+            },
             ClientMessage::Pointer { x, y } => {
                 let file = self.clients.get(&conn).and_then(|c| c.file.clone());
                 if let Some(player) = file
@@ -506,6 +534,7 @@ impl Hub {
                 program: None,
                 unwatched_since: None,
                 desk: desk::Desk::default(),
+                resend: false,
             });
             entry.watchers += 1;
             entry.unwatched_since = None;

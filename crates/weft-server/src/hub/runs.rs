@@ -22,6 +22,7 @@ fn run_start(file: &str, log: &RunLog, dirty: &[String]) -> Arc<str> {
         block_ids: log.blocks.iter().map(|b| b.id.as_str()).collect(),
         dirty,
         blocks: &log.blocks,
+        unsaved: log.unsaved,
     }
     .text()
 }
@@ -138,13 +139,13 @@ impl Hub {
         let mut job = Vec::new();
         self.job_cancel.clear();
         for rel in files {
-            let Some(entry) = self.files.get(&rel) else {
+            let Some(entry) = self.files.get_mut(&rel) else {
                 continue;
             };
             let cancel = Arc::new(AtomicBool::new(false));
             self.job_cancel.insert(rel.clone(), cancel.clone());
             job.push(JobFile {
-                again: entry.log.is_none(),
+                again: entry.log.is_none() || std::mem::take(&mut entry.resend),
                 abs: entry.abs.clone(),
                 rel,
                 cancel,
@@ -165,10 +166,15 @@ impl Hub {
             RunEvent::Built(program) => {
                 self.take_program(file, *program);
             }
-            RunEvent::Start { blocks, dirty } => {
+            RunEvent::Start {
+                blocks,
+                dirty,
+                unsaved,
+            } => {
                 let log = RunLog {
                     run,
                     blocks,
+                    unsaved,
                     results: Vec::new(),
                     end: None,
                 };

@@ -13,8 +13,16 @@ pub use server::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The largest text message a client may send.
+/// The largest text message a client may send (but `edit-buffer`).
 pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// The largest unsaved text an `edit-buffer` may carry: what a program file may
+/// hold on disk.
+pub const MAX_BUFFER: usize = weft_files::Limit::PROGRAM.bytes as usize;
+
+/// The largest `edit-buffer` message: its text escaped (JSON may double it) and
+/// the rest.
+pub const MAX_BUFFER_MESSAGE: usize = 2 * MAX_BUFFER + MAX_MESSAGE;
 
 /// A preview size asked for by a client.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -81,6 +89,20 @@ pub enum ClientMessage {
         /// 0 at the top, 1 at the bottom.
         y: f64,
     },
+    /// An editor's unsaved text of a file in the folder (`weft lsp --dev`):
+    /// builds read it instead of the disk until `drop-buffer` or the
+    /// connection closes.
+    EditBuffer {
+        /// Relative to the served folder, or absolute inside it.
+        path: String,
+        /// The whole text (at most [`MAX_BUFFER`] bytes).
+        text: String,
+    },
+    /// The editor saved or closed the file: builds read the disk again.
+    DropBuffer {
+        /// As in `edit-buffer`.
+        path: String,
+    },
 }
 
 /// Why a client message was refused; becomes an `error` reply.
@@ -92,6 +114,12 @@ pub enum MessageError {
     /// Over [`MAX_MESSAGE`] bytes.
     #[error("message of {0} bytes is larger than the limit of {MAX_MESSAGE} bytes")]
     TooLarge(usize),
+    /// An `edit-buffer` over [`MAX_BUFFER_MESSAGE`] bytes, or whose text is over
+    /// [`MAX_BUFFER`].
+    #[error(
+        "an unsaved text of {0} bytes is larger than a program file may be ({MAX_BUFFER} bytes)"
+    )]
+    BufferTooLarge(usize),
     /// A `type` the server does not know.
     #[error("unknown message type `{0}`")]
     UnknownType(String),
@@ -102,7 +130,7 @@ impl MessageError {
     pub fn code(&self) -> &'static str {
         match self {
             MessageError::Malformed(_) => "malformed",
-            MessageError::TooLarge(_) => "too-large",
+            MessageError::TooLarge(_) | MessageError::BufferTooLarge(_) => "too-large",
             MessageError::UnknownType(_) => "unknown-type",
         }
     }
@@ -160,9 +188,12 @@ fn preview_of(v: &Value) -> Result<PreviewSize, MessageError> {
 impl ClientMessage {
     /// Reads one text message.
     pub fn parse(text: &str) -> Result<ClientMessage, MessageError> {
-        if text.len() > MAX_MESSAGE {
-            return Err(MessageError::TooLarge(text.len()));
+        if text.len() > MAX_BUFFER_MESSAGE {
+            return Err(MessageError::BufferTooLarge(text.len()));
         }
+        // Only an `edit-buffer` may be larger; its type is known once parsed
+        // (the bound above keeps that parse finite).
+        let large = text.len() > MAX_MESSAGE;
         let v: Value = serde_json::from_str(text)
             .map_err(|e| MessageError::Malformed(format!("not JSON: {e}")))?;
         let kind = v
@@ -172,6 +203,9 @@ impl ClientMessage {
                 MessageError::Malformed("expected a JSON object with a string `type`".into())
             })?
             .to_string();
+        if large && kind != "edit-buffer" {
+            return Err(MessageError::TooLarge(text.len()));
+        }
         Ok(match kind.as_str() {
             "watch-file" => ClientMessage::WatchFile {
                 path: string(&v, "path")?,
@@ -208,6 +242,19 @@ impl ClientMessage {
                     y: y.clamp(0.0, 1.0),
                 }
             }
+            "edit-buffer" => {
+                let text = string(&v, "text")?;
+                if text.len() > MAX_BUFFER {
+                    return Err(MessageError::BufferTooLarge(text.len()));
+                }
+                ClientMessage::EditBuffer {
+                    path: string(&v, "path")?,
+                    text,
+                }
+            }
+            "drop-buffer" => ClientMessage::DropBuffer {
+                path: string(&v, "path")?,
+            },
             _ => return Err(MessageError::UnknownType(kind)),
         })
     }
@@ -348,5 +395,44 @@ mod tests {
             "a".repeat(MAX_MESSAGE)
         );
         assert_eq!(ClientMessage::parse(&big).unwrap_err().code(), "too-large");
+    }
+
+    #[test]
+    fn an_unsaved_text_may_be_as_large_as_a_program_and_no_larger() {
+        let text = "a".repeat(MAX_MESSAGE * 4);
+        let m = ClientMessage::parse(&format!(
+            "{{\"type\":\"edit-buffer\",\"path\":\"a.weft\",\"text\":\"{text}\"}}"
+        ))
+        .unwrap();
+        assert!(
+            matches!(m, ClientMessage::EditBuffer { text: t, .. } if t.len() == MAX_MESSAGE * 4)
+        );
+        let over = "a".repeat(MAX_BUFFER + 1);
+        let e = ClientMessage::parse(&format!(
+            "{{\"type\":\"edit-buffer\",\"path\":\"a.weft\",\"text\":\"{over}\"}}"
+        ))
+        .unwrap_err();
+        assert_eq!(e.code(), "too-large");
+        assert!(e.to_string().contains("program file"), "{e}");
+        let huge = "a".repeat(MAX_BUFFER_MESSAGE + 1);
+        assert_eq!(ClientMessage::parse(&huge).unwrap_err().code(), "too-large");
+        for text in [
+            r#"{"type":"edit-buffer","path":"a.weft"}"#,
+            r#"{"type":"edit-buffer","path":"a.weft","text":null}"#,
+            r#"{"type":"edit-buffer","path":3,"text":"x"}"#,
+            r#"{"type":"drop-buffer"}"#,
+        ] {
+            assert_eq!(
+                ClientMessage::parse(text).unwrap_err().code(),
+                "malformed",
+                "{text}"
+            );
+        }
+        assert_eq!(
+            ClientMessage::parse(r#"{"type":"drop-buffer","path":"a.weft"}"#).unwrap(),
+            ClientMessage::DropBuffer {
+                path: "a.weft".into()
+            }
+        );
     }
 }

@@ -206,6 +206,8 @@ pub enum ServerMessage<'a> {
         dirty: &'a [String],
         /// Every block.
         blocks: &'a [BlockInfo],
+        /// The build read an editor's unsaved text instead of the file on disk.
+        unsaved: bool,
     },
     /// One block's result.
     BlockResult {
