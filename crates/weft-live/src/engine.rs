@@ -379,6 +379,7 @@ impl Live {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
             }
+            let version = self.state.program_version;
             let mut n = 1;
             while n < self.options.max_commands_per_tick {
                 match self.rx.try_recv() {
@@ -387,6 +388,11 @@ impl Live {
                     Err(TryRecvError::Disconnected) => return,
                 }
                 n += 1;
+            }
+            if self.state.program_version != version {
+                // A new program is published before its first frame is drawn, so
+                // observers (a page's shader) follow a save without waiting for it.
+                self.publish();
             }
             self.tick();
             if self.dirty {

@@ -126,6 +126,9 @@ impl Player {
             .name("weft-player".into())
             .spawn(move || {
                 let h = pump_handle;
+                // Woken by every published change (a new program's shader goes at
+                // once), and every 5 ms for sound and frames.
+                let changes = h.subscribe().ok();
                 let mut last_frame = u64::MAX;
                 let mut last_version = u64::MAX;
                 let mut last_program = u64::MAX;
@@ -246,7 +249,12 @@ impl Player {
                         ));
                         (peak, sum, count) = ([0.0; 2], [0.0; 2], 0);
                     }
-                    std::thread::sleep(Duration::from_millis(5));
+                    match &changes {
+                        Some(c) => {
+                            c.wait(Duration::from_millis(5));
+                        }
+                        None => std::thread::sleep(Duration::from_millis(5)),
+                    }
                 }
             })
             .expect("spawn the player pump");
