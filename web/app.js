@@ -455,7 +455,7 @@ function slotValues() {
 
 function drawStats() {
   return gl.active
-    ? { path: 'webgl2', width: ui.glCanvas.width, height: ui.glCanvas.height, fps: gl.fps, reason: null, compileMs: gl.loadMs, key: gl.message.key, shownAt: gl.shownAt }
+    ? { path: 'webgl2', width: ui.glCanvas.width, height: ui.glCanvas.height, fps: gl.fps, reason: null, compileMs: gl.loadMs, key: gl.message.key, shownAt: gl.shownAt, loadedAt: gl.loadedAt }
     : { path: 'frames', width: ui.canvas.width, height: ui.canvas.height, fps: null, reason: gl.reason };
 }
 

@@ -29,6 +29,7 @@ export class GlDisplay {
     this.loadMs = 0;
     this.shownKey = null;
     this.shownAt = 0;
+    this.loadedAt = 0;
     canvas.addEventListener('webglcontextlost', (event) => {
       event.preventDefault();
       this.lost = true;
@@ -54,6 +55,8 @@ export class GlDisplay {
   /** Loads a `display-shader` message; returns null when it draws, else why not. */
   load(message) {
     const started = performance.now();
+    /** When the current shader arrived (performance.now()), before its compile. */
+    this.loadedAt = started;
     const why = this.compileProgram(message);
     /** How long the browser took to compile and link the last shader, in ms. */
     this.loadMs = performance.now() - started;

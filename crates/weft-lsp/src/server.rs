@@ -246,6 +246,11 @@ impl Server {
                 let Some(path) = uri_path(&p.text_document.uri) else {
                     return Vec::new();
                 };
+                // A buffer may open with unsaved text (a restored session); one
+                // equal to the disk is ignored by `weft dev`.
+                if let Some(dev) = &self.dev {
+                    dev.edited(&path, &p.text_document.text);
+                }
                 self.documents
                     .set(&path, p.text_document.text, p.text_document.version);
                 self.changed(&path)

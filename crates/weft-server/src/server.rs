@@ -337,7 +337,9 @@ async fn rendered(
 async fn socket(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     // Larger than the protocol's limit, so an oversized message is answered
     // with an `error` instead of closing the connection.
-    ws.max_message_size(protocol::MAX_BUFFER_MESSAGE + (1 << 20))
+    let most = protocol::MAX_BUFFER_MESSAGE + (1 << 20);
+    ws.max_message_size(most)
+        .max_frame_size(most)
         .on_upgrade(move |socket| connection(socket, state))
 }
 
