@@ -18,6 +18,7 @@ import { CommandBar } from './commandbar.js';
 import { Display, trackPointer } from './display.js';
 import { GlDisplay } from './gl.js';
 import { Timeline } from './timeline.js';
+import { Microphone } from './mic.js';
 
 const PREVIEW = { width: 320, height: 180 };
 
@@ -38,6 +39,7 @@ const ui = {
   drawPath: $('draw-path'),
   fullscreen: $('fullscreen'),
   camera: $('camera'),
+  mic: $('mic'),
   player: $('player'),
   transportState: $('transport-state'),
   time: $('time'),
@@ -145,6 +147,9 @@ const socket = connect(socketUrl, {
   frame: (frame) => display.frame(frame),
   pcm: (chunk) => sound.play(chunk),
 });
+// The browser's microphone for mic(), after the user asks (the browser asks too):
+// its samples go to the server's audio side, which plays and draws them.
+const microphone = new Microphone((buffer) => socket.sendBinary(buffer));
 
 function send(message) {
   return socket.send(message);
@@ -271,6 +276,7 @@ function onMessage(message) {
     case 'meter':
       if (message.file === state.file) {
         const peak = Math.max(message.peakL ?? 0, message.peakR ?? 0);
+        state.meterPeak = peak;
         ui.meter.style.width = `${Math.min(100, Math.round(peak * 100))}%`;
       }
       break;
@@ -376,6 +382,8 @@ ui.pin.addEventListener('click', () => setPinned(!state.pinned));
 
 function drawBlocks() {
   renderBlocks(ui.blocks, runs.shown);
+  // The Microphone button where a statement reads mic().
+  ui.mic.hidden = !microphone.on && !runs.shown.some((entry) => /\bmic\s*\(/.test(entry.desc.code ?? ''));
 }
 
 function drawRunError() {
@@ -491,6 +499,18 @@ ui.camera.addEventListener('click', async () => {
   }
 });
 
+ui.mic.addEventListener('click', async () => {
+  if (microphone.on) {
+    microphone.stop();
+  } else {
+    await microphone.start();
+  }
+  ui.mic.setAttribute('aria-pressed', String(microphone.on));
+  ui.mic.title = microphone.error ?? (microphone.on
+    ? 'Sending this device\'s microphone to mic(); click to stop'
+    : 'Send this device\'s microphone to mic() (the page only; renders use --mic)');
+});
+
 function toggleFullscreen() {
   if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   else ui.player.requestFullscreen?.().catch(() => {});
@@ -550,6 +570,10 @@ window.weft = Object.freeze({
   glUniforms() { return gl.floats ? Array.from(gl.floats) : null; },
   /** Whether camera() shows the browser's camera, and why not when it failed. */
   get camera() { return { on: gl.camera !== null, error: cameraError }; },
+  /** Whether mic() hears the browser's microphone, frames sent, why not when it failed. */
+  get mic() { return { on: microphone.on, framesSent: microphone.framesSent, peak: microphone.peak, error: microphone.error }; },
+  /** The loudest output of the last `meter` message (0 without one). */
+  get meterPeak() { return state.meterPeak ?? 0; },
   /** The last frame the page drew with WebGL2: {width, height, data: RGBA rows from the top}, or null. */
   readDisplay() {
     const frame = gl.read();

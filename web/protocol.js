@@ -8,7 +8,7 @@ const MAX_DELAY_MS = 5000;
 /**
  * Opens `ws://<host>/ws` and keeps it open.
  * handlers: { open(), close(), message(obj), frame(frame), pcm(chunk) }.
- * Returns { send(obj) → bool, get connected }.
+ * Returns { send(obj) → bool, sendBinary(buffer) → bool, get connected }.
  */
 export function connect(url, handlers) {
   let socket = null;
@@ -50,6 +50,12 @@ export function connect(url, handlers) {
     send(message) {
       if (!socket || socket.readyState !== WebSocket.OPEN) return false;
       socket.send(JSON.stringify(message));
+      return true;
+    },
+    /** Sends one binary frame (a `WMIC`); false while disconnected. */
+    sendBinary(buffer) {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+      socket.send(buffer);
       return true;
     },
     get connected() {

@@ -116,6 +116,7 @@ pub fn open_quiet(path: &Path, inputs: &Inputs) -> Result<Session, Failure> {
     let options = SourceOptions {
         mic: inputs.mic.clone(),
         camera: inputs.camera.clone(),
+        ..SourceOptions::default()
     };
     let (sources, source_diags) = SourceSet::load(&program, &options);
     diagnostics.extend(source_diags);

@@ -23,6 +23,7 @@ pub mod desk;
 pub mod executor;
 pub mod guard;
 pub mod hub;
+pub mod microphones;
 pub mod origin;
 pub mod paths;
 pub mod player;

@@ -410,10 +410,12 @@ async fn connection(socket: WebSocket, state: AppState) {
                 }
                 Err(e) => replies.send(protocol::error(e.code(), &e.to_string())),
             },
-            Message::Binary(_) => replies.send(protocol::error(
-                "malformed",
-                "the server accepts text messages only",
-            )),
+            Message::Binary(bytes) => match protocol::MicChunk::parse(&bytes) {
+                Ok(chunk) => {
+                    let _ = state.hub.send(HubMsg::Mic { conn, chunk });
+                }
+                Err(e) => replies.send(protocol::error(e.code(), &e.to_string())),
+            },
             Message::Close(_) => break,
             _ => {}
         }

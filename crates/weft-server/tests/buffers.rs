@@ -19,9 +19,20 @@ async fn edit(c: &mut Client, path: &str, text: &str) {
         .await;
 }
 
+/// The value `k` shows in `run` (NaN when the run has no result for it: a run a
+/// newer keystroke cancelled, or a failed one).
 fn k_of(run: &common::Run) -> f64 {
-    run.result("k")["result"]["views"][0]["value"]
-        .as_f64()
+    let Some(id) = run.start["blocks"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["name"] == "k"))
+        .map(|b| b["id"].clone())
+    else {
+        return f64::NAN;
+    };
+    run.results
+        .iter()
+        .find(|r| r["block"] == id)
+        .and_then(|r| r["result"]["views"][0]["value"].as_f64())
         .unwrap_or(f64::NAN)
 }
 

@@ -22,7 +22,8 @@ pub fn words(source: &SourceData) -> u64 {
         SourceData::Image(i) => (i.width() * i.height()) as u64,
         SourceData::Video(v) => (v.width() * v.height() * v.frames()) as u64,
         SourceData::Audio(a) => a.data().len() as u64,
-        SourceData::Silence | SourceData::Black => 0,
+        // Never drawn here: a kernel that reads it is not emitted (`wgsl`).
+        SourceData::Live(_) | SourceData::Silence | SourceData::Black => 0,
     }
 }
 
@@ -40,7 +41,7 @@ pub fn pack(source: &SourceData, out: &mut Vec<u32>) {
                 .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0])),
         ),
         SourceData::Audio(a) => out.extend(a.data().iter().map(|s| s.to_bits())),
-        SourceData::Silence | SourceData::Black => {}
+        SourceData::Live(_) | SourceData::Silence | SourceData::Black => {}
     }
 }
 
@@ -102,7 +103,9 @@ pub fn sampler(n: usize, source: &SourceData, offset: u64) -> String {
             last = a.channels().saturating_sub(1),
             channels = a.channels(),
         ),
-        SourceData::Silence | SourceData::Black => writeln!(s, "  return 0.0;"),
+        SourceData::Live(_) | SourceData::Silence | SourceData::Black => {
+            writeln!(s, "  return 0.0;")
+        }
     };
     s.push_str("}\n");
     s

@@ -454,6 +454,12 @@ impl Emitter {
                             .sources()
                             .get((i.aux >> 8) as usize)
                             .ok_or(EmitError::Unsupported("a source the kernel does not hold"))?;
+                        if matches!(**src, weft_sources::SourceData::Live(_)) {
+                            // Its samples arrive as it plays: only the CPU reads them.
+                            return Err(EmitError::Unsupported(
+                                "the live microphone (drawn on the CPU)",
+                            ));
+                        }
                         if self.cameras.iter().any(|c| Arc::ptr_eq(c, src)) {
                             self.uses_camera = true;
                             format!("cam({}u, {a}, {b})", i.aux & 0xff)

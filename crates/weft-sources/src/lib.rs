@@ -10,7 +10,9 @@
 //!   file's own rate, 0 outside the clip; a mono file gives l = r; integer samples are
 //!   scaled to [-1, 1];
 //! - `mic()` gives the `--mic` WAV mixed to mono (the mean of its channels), indexed
-//!   the same way; silence (and warning W0601) without `--mic`;
+//!   the same way; silence (and warning W0601) without `--mic`; in `weft dev`, the
+//!   page's live microphone ([`LiveAudio`]), indexed the same way by the
+//!   transport time each sample is heard at;
 //! - `camera()` gives r, g, b of the `--camera` image, or of frame
 //!   `floor(time * fps)` (clamped to the first and last frames) of the `--camera`
 //!   video, decoded by the system `ffmpeg`; black (and warning W0602) without
@@ -20,10 +22,12 @@
 //! failed source is still present (as silence or black) next to its E0601 error, so
 //! every `SourceId` of the program indexes the set.
 
+mod live;
 mod picture;
 mod video;
 mod wav;
 
+pub use live::{LiveAudio, MAX_CHUNK as MAX_LIVE_CHUNK, RATES as LIVE_RATES};
 pub use picture::Image;
 pub use video::{Video, MAX_BYTES as MAX_VIDEO_BYTES, MAX_FRAMES as MAX_VIDEO_FRAMES};
 pub use wav::Audio;
@@ -44,6 +48,9 @@ pub struct SourceOptions {
     pub mic: Option<PathBuf>,
     /// An image or a video (`--camera FILE`).
     pub camera: Option<PathBuf>,
+    /// A live input for `mic()` (the page's microphone in `weft dev`); it wins
+    /// over `mic`.
+    pub live_mic: Option<LiveAudio>,
 }
 
 /// The decoded data of one source.
@@ -55,6 +62,8 @@ pub enum SourceData {
     Audio(Audio),
     /// A video camera.
     Video(Video),
+    /// A live microphone.
+    Live(LiveAudio),
     /// An audio source with no data: every output is 0.
     Silence,
     /// A picture source with no data: every output is 0.
@@ -70,6 +79,7 @@ impl SourceData {
             SourceData::Image(i) => i.sample(out, x, y),
             SourceData::Audio(a) => a.sample(out, time),
             SourceData::Video(v) => v.sample(out, x, y, time),
+            SourceData::Live(l) => l.sample(out, time),
             SourceData::Silence | SourceData::Black => 0.0,
         }
     }
@@ -89,6 +99,7 @@ impl SourceData {
         match self {
             SourceData::Audio(a) => Some(a.rate()),
             SourceData::Video(v) => Some(v.fps()),
+            SourceData::Live(l) => l.rate(),
             _ => None,
         }
     }
@@ -132,6 +143,10 @@ impl SourceData {
                 num(&mut h, v.fps().to_bits());
                 num(&mut h, v.frames() as u64);
                 h.update(v.rgb());
+            }
+            // Its samples change as it hears them: it is keyed by what it is.
+            SourceData::Live(_) => {
+                h.update(b"live-mic\0");
             }
             SourceData::Silence => {
                 h.update(b"silence\0");
@@ -352,6 +367,11 @@ impl Loader<'_> {
     fn mic(&mut self, span: Span) -> Entry {
         if let Some(entry) = &self.mic {
             return entry.clone();
+        }
+        if let Some(live) = &self.options.live_mic {
+            let entry = Entry::new(SourceData::Live(live.clone()));
+            self.mic = Some(entry.clone());
+            return entry;
         }
         let data = match &self.options.mic {
             None => {

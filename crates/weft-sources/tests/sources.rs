@@ -305,6 +305,7 @@ fn mic_mixes_to_mono_and_has_one_output() {
     let options = SourceOptions {
         mic: Some(wav.clone()),
         camera: None,
+        ..SourceOptions::default()
     };
     let set = load_ok(
         &[(SourceKind::Mic, None), (SourceKind::Mic, None)],
@@ -451,6 +452,7 @@ fn bad_mic_and_camera_files_are_load_errors() {
     let options = SourceOptions {
         mic: Some(x_wav.clone()),
         camera: Some(x_png.clone()),
+        ..SourceOptions::default()
     };
     let (set, diags) = load(
         &[(SourceKind::Mic, None), (SourceKind::Camera, None)],
@@ -466,6 +468,7 @@ fn bad_mic_and_camera_files_are_load_errors() {
     let missing = SourceOptions {
         mic: Some(dir.path("nope.wav")),
         camera: Some(dir.path("nope.mp4")),
+        ..SourceOptions::default()
     };
     let (set, diags) = load(
         &[(SourceKind::Mic, None), (SourceKind::Camera, None)],
@@ -486,6 +489,7 @@ fn image_camera_gives_rgb_at_every_time() {
     let options = SourceOptions {
         mic: None,
         camera: Some(png),
+        ..SourceOptions::default()
     };
     let set = load_ok(&[(SourceKind::Camera, None)], &options);
     let cam = set.get(S0);
@@ -658,6 +662,7 @@ fn video_camera_takes_frame_floor_time_times_fps() {
     let options = SourceOptions {
         mic: None,
         camera: Some(clip.clone()),
+        ..SourceOptions::default()
     };
     let set = load_ok(&[(SourceKind::Camera, None)], &options);
     let cam = set.get(S0);
@@ -736,6 +741,7 @@ fn long_video_cameras_are_cut_with_a_warning() {
     let options = SourceOptions {
         mic: None,
         camera: Some(clip),
+        ..SourceOptions::default()
     };
     let (set, diags) = load(&[(SourceKind::Camera, None)], &options);
     assert_eq!(diags.len(), 1, "{diags:#?}");
@@ -762,6 +768,7 @@ fn a_non_video_camera_file_is_a_load_error() {
     let options = SourceOptions {
         mic: None,
         camera: Some(bogus.clone()),
+        ..SourceOptions::default()
     };
     let (set, diags) = load(&[(SourceKind::Camera, None)], &options);
     assert_load_errors(&set, &diags, &[&bogus]);

@@ -88,6 +88,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut builder = Builder::new(SourceOptions {
         mic: args.inputs.mic.clone(),
         camera: args.inputs.camera.clone(),
+        ..SourceOptions::default()
     });
     let (tx, rx) = mpsc::channel();
     let changed = tx.clone();

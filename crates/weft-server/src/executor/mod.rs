@@ -10,6 +10,7 @@ mod cache;
 
 use crate::blocks::{self, Block};
 use crate::buffers::Buffers;
+use crate::microphones::Microphones;
 use crate::preview;
 use crate::protocol::{BlockBody, BlockInfo, ErrorInfo};
 use arc_swap::ArcSwap;
@@ -128,6 +129,8 @@ pub struct Executor {
     root: Option<PathBuf>,
     /// What builds read: editors' unsaved texts, else the disk.
     buffers: Buffers,
+    /// Each file's live input for `mic()` (a page's microphone).
+    microphones: Microphones,
     files: HashMap<String, FileState>,
     cache: ResultCache,
     stats: ExecutorStats,
@@ -159,6 +162,7 @@ impl Executor {
             published: Arc::new(ArcSwap::from_pointee(ExecutorStats::default())),
             root: None,
             buffers: Buffers::new(),
+            microphones: Microphones::new(),
             files: HashMap::new(),
             cache: ResultCache::new(cache_bytes),
             stats: ExecutorStats::default(),
@@ -174,6 +178,13 @@ impl Executor {
     /// Reads editors' unsaved texts from `buffers` (shared with the hub).
     pub fn with_buffers(mut self, buffers: Buffers) -> Executor {
         self.buffers = buffers;
+        self
+    }
+
+    /// Gives each file's programs its live input from `microphones` (shared with
+    /// the hub).
+    pub fn with_microphones(mut self, microphones: Microphones) -> Executor {
+        self.microphones = microphones;
         self
     }
 
@@ -231,6 +242,7 @@ impl Executor {
     /// Drops everything about `rel`: its builder and the results only it used.
     pub fn forget(&mut self, rel: &str) {
         self.files.remove(rel);
+        self.microphones.forget(rel);
         self.cache.forget(rel);
         self.publish();
     }
@@ -252,7 +264,10 @@ impl Executor {
             .entry(rel.to_string())
             .or_insert_with(|| FileState {
                 builder: Builder::with_reader(
-                    SourceOptions::default(),
+                    SourceOptions {
+                        live_mic: Some(self.microphones.of(rel)),
+                        ..SourceOptions::default()
+                    },
                     Arc::new(self.buffers.clone()),
                 ),
                 last_good: None,

@@ -112,6 +112,13 @@ pub enum HubMsg {
         /// The message.
         msg: ClientMessage,
     },
+    /// A page's microphone (`WMIC`), for the file it watches.
+    Mic {
+        /// From which connection.
+        conn: u64,
+        /// The samples.
+        chunk: protocol::MicChunk,
+    },
     /// The watcher saw changes.
     Fs(Change),
     /// An event of a run.
@@ -243,6 +250,8 @@ pub struct Hub {
     buffers: crate::buffers::Buffers,
     /// Which connection sent each unsaved text (canonical path → connection).
     buffer_owners: HashMap<PathBuf, u64>,
+    /// Each file's live input for `mic()`, shared with the build thread.
+    microphones: crate::microphones::Microphones,
 }
 
 impl Hub {
@@ -259,9 +268,11 @@ impl Hub {
             .unwrap_or(1);
         let runs = Arc::new(AtomicU64::new(start));
         let buffers = crate::buffers::Buffers::new();
+        let microphones = crate::microphones::Microphones::new();
         let executor = Executor::new(config.cache_bytes)
             .with_root(dir.root())
             .with_buffers(buffers.clone())
+            .with_microphones(microphones.clone())
             .with_hook(config.before_block.clone());
         let jobs = Jobs::start(executor, tx.clone(), runs.clone())?;
         Ok(Hub {
@@ -280,6 +291,7 @@ impl Hub {
             generations: 0,
             buffers,
             buffer_owners: HashMap::new(),
+            microphones,
         })
     }
 
@@ -333,6 +345,23 @@ impl Hub {
                 self.clients.remove(&conn);
             }
             HubMsg::Client { conn, msg } => self.client_message(conn, msg),
+            HubMsg::Mic { conn, chunk } => {
+                let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
+                    return self.reply_error(
+                        conn,
+                        "not-watching",
+                        "watch a file before sending the microphone",
+                    );
+                };
+                // Where the file's transport is now (0 before its player runs).
+                let time = self
+                    .files
+                    .get(&file)
+                    .and_then(|f| f.player.as_ref())
+                    .map_or(0.0, |p| p.handle().snapshot().time);
+                self.microphones
+                    .heard(&file, time, chunk.rate, &chunk.samples);
+            }
             HubMsg::Fs(change) => self.changed(change),
             HubMsg::Run { file, run, event } => self.run_event(&file, run, event),
             HubMsg::Built {

@@ -260,6 +260,52 @@ impl ClientMessage {
     }
 }
 
+/// A `WMIC` binary frame from a page: its microphone, mono.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MicChunk {
+    /// Samples per second (8,000 to 192,000).
+    pub rate: u32,
+    /// The samples (1 to [`weft_sources::MAX_LIVE_CHUNK`]).
+    pub samples: Vec<f32>,
+}
+
+impl MicChunk {
+    /// Reads a binary frame: `WMIC`, the rate and the sample count as u32, then
+    /// that many f32 samples, all little-endian, and nothing more.
+    pub fn parse(bytes: &[u8]) -> Result<MicChunk, MessageError> {
+        let bad = |why: &str| MessageError::Malformed(format!("a WMIC frame {why}"));
+        let word = |at: usize| -> Option<u32> {
+            Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+        };
+        if bytes.get(..4) != Some(b"WMIC".as_slice()) {
+            return Err(MessageError::Malformed(
+                "the only binary frames the server takes are WMIC (a page's microphone)".into(),
+            ));
+        }
+        let (Some(rate), Some(count)) = (word(4), word(8)) else {
+            return Err(bad("shorter than its header"));
+        };
+        if !weft_sources::LIVE_RATES.contains(&rate) {
+            return Err(bad("with a rate outside 8000 to 192000 Hz"));
+        }
+        let count = count as usize;
+        if count == 0 || count > weft_sources::MAX_LIVE_CHUNK {
+            return Err(bad(&format!(
+                "of {count} samples (1 to {} are taken)",
+                weft_sources::MAX_LIVE_CHUNK
+            )));
+        }
+        if bytes.len() != 12 + 4 * count {
+            return Err(bad("whose length is not its header's"));
+        }
+        let samples = bytes[12..]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        Ok(MicChunk { rate, samples })
+    }
+}
+
 /// One entry of the served tree.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct TreeEntry {
@@ -395,6 +441,38 @@ mod tests {
             "a".repeat(MAX_MESSAGE)
         );
         assert_eq!(ClientMessage::parse(&big).unwrap_err().code(), "too-large");
+    }
+
+    #[test]
+    fn a_microphone_frame_is_read_exactly_or_refused() {
+        let frame = |tag: &[u8], rate: u32, count: u32, samples: &[f32]| {
+            let mut b = tag.to_vec();
+            b.extend(rate.to_le_bytes());
+            b.extend(count.to_le_bytes());
+            b.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
+            b
+        };
+        let ok = MicChunk::parse(&frame(b"WMIC", 48_000, 3, &[0.5, -0.5, 0.25])).unwrap();
+        assert_eq!(ok.rate, 48_000);
+        assert_eq!(ok.samples, [0.5, -0.5, 0.25]);
+        for bad in [
+            Vec::new(),
+            b"WMI".to_vec(),
+            b"WMIC".to_vec(),
+            frame(b"WFRM", 48_000, 1, &[0.0]),
+            frame(b"WMIC", 1_000, 1, &[0.0]),
+            frame(b"WMIC", 48_000, 0, &[]),
+            frame(b"WMIC", 48_000, 2, &[0.0]),
+            frame(b"WMIC", 48_000, 1, &[0.0, 0.0]),
+            frame(b"WMIC", 48_000, u32::MAX, &[0.0]),
+            frame(b"WMIC", 48_000, 20_000, &vec![0.0; 20_000]),
+        ] {
+            assert_eq!(
+                MicChunk::parse(&bad).unwrap_err().code(),
+                "malformed",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
