@@ -428,7 +428,7 @@ ui.sound.addEventListener('click', async () => {
 function showDisplay() {
   ui.glCanvas.hidden = !state.hasDisplay || !gl.active;
   ui.canvas.hidden = !state.hasDisplay || gl.active;
-  ui.camera.hidden = !(gl.active && gl.message?.cameraTexture);
+  ui.camera.hidden = !(gl.active && gl.scopes.some((scope) => scope.part.cameraTexture));
   if (gl.message && gl.active) ui.player.style.setProperty('--aspect', `${gl.message.width} / ${gl.message.height}`);
   if (gl.message && gl.active) ui.glCanvas.style.aspectRatio = `${gl.message.width} / ${gl.message.height}`;
   const stats = drawStats();

@@ -14,8 +14,10 @@ export class GlDisplay {
     this.gl = null;
     this.message = null;
     this.program = null;
-    this.ubo = null;
-    this.texture = null;
+    /** One compiled shader per segment (one for a program without segments). */
+    this.scopes = [];
+    /** The scope drawn last. */
+    this.scope = null;
     this.cameraTexture = null;
     /** The browser camera's <video>, once the user turned it on. */
     this.camera = null;
@@ -35,8 +37,8 @@ export class GlDisplay {
       this.lost = true;
       // Every object of the lost context is gone with it.
       this.program = null;
-      this.ubo = null;
-      this.texture = null;
+      this.scopes = [];
+      this.scope = null;
       this.cameraTexture = null;
       this.reason = 'the WebGL2 context was lost; waiting for it to come back';
     });
@@ -70,10 +72,33 @@ export class GlDisplay {
     const gl = this.context();
     if (!gl) return this.fail('this browser has no WebGL2');
     if (gl.isContextLost()) return this.fail('the WebGL2 context is lost');
-    const vertex = compile(gl, gl.VERTEX_SHADER, message.vertex);
-    const fragment = compile(gl, gl.FRAGMENT_SHADER, message.fragment);
-    if (typeof vertex === 'string') return this.fail(`the browser refused the vertex shader: ${vertex}`);
-    if (typeof fragment === 'string') return this.fail(`the browser refused the shader: ${fragment}`);
+    // A program with segments has one shader per segment, chosen by the time.
+    const parts = Array.isArray(message.segments) && message.segments.length > 0 ? message.segments : [message];
+    const scopes = [];
+    for (const part of parts) {
+      const scope = this.compileScope(gl, part);
+      if (typeof scope === 'string') {
+        scopes.forEach((done) => release(gl, done));
+        return this.fail(parts.length > 1 ? `segment ${scopes.length + 1} of ${parts.length}: ${scope}` : scope);
+      }
+      scopes.push(scope);
+    }
+    (this.scopes ?? []).forEach((old) => release(gl, old));
+    this.scopes = scopes;
+    this.scope = scopes[0];
+    this.program = scopes[0].program;
+    this.words = scopes[0].words;
+    this.floats = scopes[0].floats;
+    this.reason = null;
+    return null;
+  }
+
+  /** One shader of the message (the display, or one segment's): compiled, with its uniforms and sources. */
+  compileScope(gl, part) {
+    const vertex = compile(gl, gl.VERTEX_SHADER, part.vertex);
+    const fragment = compile(gl, gl.FRAGMENT_SHADER, part.fragment);
+    if (typeof vertex === 'string') return `the browser refused the vertex shader: ${vertex}`;
+    if (typeof fragment === 'string') return `the browser refused the shader: ${fragment}`;
     const program = gl.createProgram();
     gl.attachShader(program, vertex);
     gl.attachShader(program, fragment);
@@ -83,54 +108,57 @@ export class GlDisplay {
     if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
       const log = gl.getProgramInfoLog(program);
       gl.deleteProgram(program);
-      return this.fail(`the browser refused the shader: ${firstLine(log)}`);
+      return `the browser refused the shader: ${firstLine(log)}`;
     }
-    const block = gl.getUniformBlockIndex(program, message.uniformBlock);
+    const block = gl.getUniformBlockIndex(program, part.uniformBlock);
     if (block === gl.INVALID_INDEX) {
       gl.deleteProgram(program);
-      return this.fail(`the shader has no uniform block ${message.uniformBlock}`);
+      return `the shader has no uniform block ${part.uniformBlock}`;
     }
     gl.uniformBlockBinding(program, block, 0);
-    const words = HEADER_WORDS + 4 * Math.max(1, message.slotVec4s);
-    const buffer = new ArrayBuffer(words * 4);
-    this.words = new Uint32Array(buffer);
-    this.floats = new Float32Array(buffer);
-    if (!this.ubo) this.ubo = gl.createBuffer();
-    gl.bindBuffer(gl.UNIFORM_BUFFER, this.ubo);
+    const count = HEADER_WORDS + 4 * Math.max(1, part.slotVec4s);
+    const buffer = new ArrayBuffer(count * 4);
+    const ubo = gl.createBuffer();
+    gl.bindBuffer(gl.UNIFORM_BUFFER, ubo);
     gl.bufferData(gl.UNIFORM_BUFFER, buffer.byteLength, gl.DYNAMIC_DRAW);
-    const why = this.upload(gl, program, message);
+    const texture = gl.createTexture();
+    const scope = {
+      program, ubo, texture, part,
+      words: new Uint32Array(buffer),
+      floats: new Float32Array(buffer),
+      start: typeof part.start === 'number' ? part.start : 0,
+      duration: typeof part.duration === 'number' ? part.duration : Infinity,
+    };
+    const why = this.upload(gl, scope);
     if (why) {
-      gl.deleteProgram(program);
-      return this.fail(why);
+      release(gl, scope);
+      return why;
     }
-    if (this.program) gl.deleteProgram(this.program);
-    this.program = program;
-    this.reason = null;
-    return null;
+    return scope;
   }
 
   /** The sources' words as an R32UI texture on unit 0 (a 1×1 one when there are none). */
-  upload(gl, program, message) {
-    if (!this.texture) this.texture = gl.createTexture();
+  upload(gl, scope) {
+    const { program, texture, part } = scope;
     gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, this.texture);
+    gl.bindTexture(gl.TEXTURE_2D, texture);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
-    if (message.sources) {
+    if (part.sources) {
       const max = gl.getParameter(gl.MAX_TEXTURE_SIZE);
-      if (message.sourcesWidth > max || message.sourcesRows > max) return `the sources need a texture larger than ${max}`;
-      const bytes = Uint8Array.from(atob(message.sources), (c) => c.charCodeAt(0));
+      if (part.sourcesWidth > max || part.sourcesRows > max) return `the sources need a texture larger than ${max}`;
+      const bytes = Uint8Array.from(atob(part.sources), (c) => c.charCodeAt(0));
       const data = new Uint32Array(bytes.buffer);
-      gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, message.sourcesWidth, message.sourcesRows, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, data);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, part.sourcesWidth, part.sourcesRows, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, data);
     } else {
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, 1, 1, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, new Uint32Array(1));
     }
-    if (message.sourcesTexture) {
+    if (part.sourcesTexture) {
       gl.useProgram(program);
-      gl.uniform1i(gl.getUniformLocation(program, message.sourcesTexture), 0);
+      gl.uniform1i(gl.getUniformLocation(program, part.sourcesTexture), 0);
     }
-    if (message.cameraTexture) {
+    if (part.cameraTexture) {
       if (!this.cameraTexture) {
         this.cameraTexture = gl.createTexture();
         gl.activeTexture(gl.TEXTURE1);
@@ -141,7 +169,7 @@ export class GlDisplay {
         gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, 1, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array([0, 0, 0, 255]));
       }
       gl.useProgram(program);
-      gl.uniform1i(gl.getUniformLocation(program, message.cameraTexture), 1);
+      gl.uniform1i(gl.getUniformLocation(program, part.cameraTexture), 1);
     }
     return null;
   }
@@ -184,12 +212,27 @@ export class GlDisplay {
       canvas.width = width;
       canvas.height = height;
     }
-    const { words, floats } = this;
+    // The segment whose range holds the time (past the end: the last), and its
+    // own me@time from 0 at its start, wrapped by the loop, as the server does.
+    const { scopes } = this;
+    let scope = scopes.find((s) => clock.abstime < s.start + s.duration) ?? scopes[scopes.length - 1];
+    let time = clock.time;
+    if (scopes.length > 1) {
+      const local = clock.abstime - scope.start;
+      const loop = message.loopLen;
+      time = loop > 0 ? local - loop * Math.floor(local / loop) : local;
+    } else {
+      scope = scopes[0];
+    }
+    this.scope = scope;
+    const { words, floats, part } = scope;
+    this.words = words;
+    this.floats = floats;
     words[0] = width;
     words[1] = height;
     words[2] = 0;
     words[3] = height;
-    floats[4] = clock.time;
+    floats[4] = time;
     floats[5] = clock.abstime;
     floats[6] = Math.floor(clock.abstime * message.fps);
     words[7] = 0;
@@ -203,12 +246,12 @@ export class GlDisplay {
     if (Number.isInteger(message.heightSlot)) floats[HEADER_WORDS + message.heightSlot] = height;
     const started = performance.now();
     gl.viewport(0, 0, width, height);
-    gl.useProgram(this.program);
-    gl.bindBufferBase(gl.UNIFORM_BUFFER, 0, this.ubo);
+    gl.useProgram(scope.program);
+    gl.bindBufferBase(gl.UNIFORM_BUFFER, 0, scope.ubo);
     gl.bufferSubData(gl.UNIFORM_BUFFER, 0, words);
     gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, this.texture);
-    if (message.cameraTexture && this.cameraTexture) {
+    gl.bindTexture(gl.TEXTURE_2D, scope.texture);
+    if (part.cameraTexture && this.cameraTexture) {
       gl.activeTexture(gl.TEXTURE1);
       gl.bindTexture(gl.TEXTURE_2D, this.cameraTexture);
       // The camera's newest frame, rows from the top (as camera() reads them).
@@ -262,4 +305,11 @@ function compile(gl, type, text) {
 
 function firstLine(text) {
   return String(text ?? '').split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+}
+
+/** Frees what one scope holds on the GPU. */
+function release(gl, scope) {
+  gl.deleteProgram(scope.program);
+  gl.deleteBuffer(scope.ubo);
+  gl.deleteTexture(scope.texture);
 }

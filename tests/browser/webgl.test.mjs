@@ -30,6 +30,19 @@ display(cam@r, cam@g, cam@b)
 `;
 const CLOCK = (g) => `display(fract(me@time), ${g}, 0)
 `;
+/** Three segments, each its own picture and its own me@time from 0; the last loops. */
+const PARTS = `me<loop> = 1.5
+segment rise(1) {
+  display(me@x, me@time, 0)
+}
+segment fall(2) {
+  display(0, me@y, me@time * 0.5)
+}
+segment rings(1.5) {
+  d<v> = sqrt((me@x - 0.5)^2 + (me@y - 0.5)^2)
+  display(fract(d@v * 8 + me@time), 0.25, 0.75)
+}
+`;
 
 let examples;
 let own;
@@ -40,7 +53,7 @@ let browser;
 before(async () => {
   examples = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-examples-'));
   fs.cpSync(EXAMPLES, examples, { recursive: true });
-  own = makeFolder({ 'camera.weft': CAMERA, 'slider.weft': SLIDER, 'clock.weft': CLOCK('0.25'), 'tabs.weft': CLOCK('me@y'), 'off.weft': CLOCK('0.5'), 'lost.weft': CLOCK('0.5'), 'full.weft': CLOCK('0.5') });
+  own = makeFolder({ 'camera.weft': CAMERA, 'slider.weft': SLIDER, 'clock.weft': CLOCK('0.25'), 'tabs.weft': CLOCK('me@y'), 'off.weft': CLOCK('0.5'), 'lost.weft': CLOCK('0.5'), 'full.weft': CLOCK('0.5'), 'parts.weft': PARTS });
   server = await startServer(examples);
   ownServer = await startServer(own);
   browser = await launchBrowser();
@@ -140,6 +153,32 @@ test('every example is drawn by the page as weft frame draws it', async () => {
     const allowed = Math.floor((EDGE_FRACTION[name] ?? 0) * want.length);
     assert.ok(over <= allowed, `${name} at ${got.width}x${got.height}: ${over} channels over ${TOLERANCE} (worst ${worst}), ${allowed} allowed`);
   }
+  assert.deepEqual(page.consoleErrors, []);
+  await page.close();
+});
+
+test('a program with segments is drawn by the page, each segment at its own time', async () => {
+  const page = await openSmall(`${ownServer.url}#/parts.weft`);
+  await waitLoaded(page, 'parts.weft');
+  await waitWebgl(page);
+  await command(page, 'pause');
+  // In each segment, at its start, inside it, and past the end (the last one, looped).
+  for (const at of [0.25, 0.75, 1.0, 2.5, 3.2, 4.1, 5.0]) {
+    await command(page, `seek ${at}`);
+    await page.waitForFunction((t) => window.weft.transport?.transport === 'paused' && window.weft.transport.time === t, at);
+    await frames(page, 2);
+    const got = await pixels(page);
+    const want = await reference(page, path.join(own, 'parts.weft'), got.width, got.height, at);
+    let over = 0;
+    let worst = 0;
+    for (let i = 0; i < want.length; i += 1) {
+      const d = Math.abs(want[i] - got.data[i]);
+      worst = Math.max(worst, d);
+      if (d > TOLERANCE) over += 1;
+    }
+    assert.equal(over, 0, `at ${at} s: ${over} channels over ${TOLERANCE} (worst ${worst})`);
+  }
+  assert.equal((await page.evaluate(() => window.weft.drawStats())).path, 'webgl2');
   assert.deepEqual(page.consoleErrors, []);
   await page.close();
 });

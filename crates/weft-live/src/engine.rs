@@ -7,7 +7,8 @@ use super::command::{Command, CommandError, MAX_SEEK};
 use super::osc_out::OscOut;
 use super::program::{carry_params, LoadedProgram};
 use super::snapshot::{
-    BatchTiming, DisplayKernel, Frame, Latest, NodeTiming, ParamState, Snapshot, Transport, Version,
+    BatchTiming, DisplayKernel, Frame, Latest, NodeTiming, ParamState, SegmentDisplay, Snapshot,
+    Transport, Version,
 };
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 use std::collections::{HashMap, HashSet};
@@ -678,9 +679,8 @@ impl Live {
         if let Some(c) = self.scopes.first() {
             self.state.drawn_by = c.visual().drawn_by().to_string();
         }
-        self.state.display = match &self.scopes[..] {
-            [c] => c
-                .visual()
+        let display_of = |c: &Coordinator| {
+            c.visual()
                 .display_kernel()
                 .map(|(k, first, channels)| DisplayKernel {
                     kernel: k.clone(),
@@ -702,8 +702,22 @@ impl Live {
                         .filter(|(_, s)| s.kind == weft_lang::builtins::SourceKind::Camera)
                         .map(|(i, _)| p.sources.get_arc(weft_lang::ir::SourceId(i as u32)))
                         .collect(),
-                }),
-            _ => None,
+                })
+        };
+        (self.state.display, self.state.segments) = if program.segments.is_empty() {
+            (self.scopes.first().and_then(display_of), Vec::new())
+        } else {
+            let segments = program
+                .segments
+                .iter()
+                .zip(&self.scopes)
+                .map(|(s, c)| SegmentDisplay {
+                    start: s.start,
+                    duration: s.duration,
+                    display: display_of(c),
+                })
+                .collect();
+            (None, segments)
         };
         self.uniforms = Some(u);
         self.loaded = Some(p);

@@ -26,4 +26,6 @@ pub use command::{Command, CommandError};
 pub use engine::{AudioStream, Engine, EngineHandle, EngineOptions, Subscription, Ticket};
 pub use program::{BuildOutcome, Builder, LoadedProgram};
 pub use script::{Line, Query};
-pub use snapshot::{DisplayKernel, Frame, ParamState, Snapshot, Transport, Version};
+pub use snapshot::{
+    DisplayKernel, Frame, ParamState, SegmentDisplay, Snapshot, Transport, Version,
+};

@@ -140,7 +140,21 @@ pub struct Snapshot {
     /// cannot)`.
     pub drawn_by: String,
     /// The running program's display, for a page that draws it itself: `None`
-    /// without a display, or with segments (each has its own).
+    /// without a display, or with segments (each has its own: `segments`).
+    pub display: Option<DisplayKernel>,
+    /// With segments, each one's place on the timeline and display (`None`
+    /// for a segment without one), in order; empty without segments.
+    pub segments: Vec<SegmentDisplay>,
+}
+
+/// One segment's display, for a page that draws it itself.
+#[derive(Clone, Debug)]
+pub struct SegmentDisplay {
+    /// When it starts on the timeline, seconds.
+    pub start: f64,
+    /// How long it lasts.
+    pub duration: f64,
+    /// Its display's kernel.
     pub display: Option<DisplayKernel>,
 }
 

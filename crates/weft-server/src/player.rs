@@ -133,7 +133,10 @@ impl Player {
                 let mut last_version = u64::MAX;
                 let mut last_program = u64::MAX;
                 let mut last_params: Vec<(String, f64)> = Vec::new();
-                let mut last_display: Option<Option<weft_live::DisplayKernel>> = None;
+                let mut last_display: Option<(
+                    Option<weft_live::DisplayKernel>,
+                    Vec<weft_live::SegmentDisplay>,
+                )> = None;
                 let mut last_transport = None;
                 let mut last_state = Instant::now() - Duration::from_secs(1);
                 let mut last_meter = Instant::now();
@@ -146,20 +149,22 @@ impl Player {
                     if snap.program_version > 0 {
                         // Holding the display keeps its kernel's address from being
                         // reused; the settings the page reads count too.
-                        let same = match (&last_display, &snap.display) {
-                            (Some(Some(a)), Some(b)) => {
-                                Arc::ptr_eq(&a.kernel, &b.kernel)
-                                    && a.fps == b.fps
-                                    && a.loop_len == b.loop_len
-                                    && a.size == b.size
-                                    && a.param_slots == b.param_slots
-                            }
-                            (Some(None), None) => true,
-                            _ => false,
-                        };
+                        let same = last_display.as_ref().is_some_and(|(display, segments)| {
+                            same_display(display.as_ref(), snap.display.as_ref())
+                                && segments.len() == snap.segments.len()
+                                && segments.iter().zip(&snap.segments).all(|(a, b)| {
+                                    a.start == b.start
+                                        && a.duration == b.duration
+                                        && same_display(a.display.as_ref(), b.display.as_ref())
+                                })
+                        });
                         if !same {
-                            last_display = Some(snap.display.clone());
-                            let (key, m) = crate::web_shader::message(&file, snap.display.as_ref());
+                            last_display = Some((snap.display.clone(), snap.segments.clone()));
+                            let (key, m) = crate::web_shader::message(
+                                &file,
+                                snap.display.as_ref(),
+                                &snap.segments,
+                            );
                             pump_shader.store(Some(Arc::new((key, m.clone()))));
                             send(PlayerEvent::Text(m));
                         }
@@ -340,5 +345,24 @@ impl Drop for Player {
             let _ = p.join();
         }
         let _ = &self.engine;
+    }
+}
+
+/// The same display for a page: the same kernel (held, so its address is not
+/// reused) and the same settings the page reads.
+fn same_display(
+    a: Option<&weft_live::DisplayKernel>,
+    b: Option<&weft_live::DisplayKernel>,
+) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            Arc::ptr_eq(&a.kernel, &b.kernel)
+                && a.fps == b.fps
+                && a.loop_len == b.loop_len
+                && a.size == b.size
+                && a.param_slots == b.param_slots
+        }
+        (None, None) => true,
+        _ => false,
     }
 }

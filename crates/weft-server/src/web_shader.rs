@@ -1,36 +1,98 @@
 //! The `display-shader` message: the running program's display translated for the
 //! page's WebGL2 (`weft_shader::glsl`), with where each uniform lives and the
-//! sources packed into one texture's words. Made by a player's pump thread, never
-//! on the engine thread, once per display kernel.
+//! sources packed into one texture's words — one such shader per segment for a
+//! program with segments. Made by a player's pump thread, never on the engine
+//! thread, once per display kernel.
 
 use crate::protocol::{DisplayShader, ParamSlot, ServerMessage};
 use base64::Engine as _;
 use std::sync::Arc;
 use weft_kernel::uniform;
-use weft_live::DisplayKernel;
+use weft_live::{DisplayKernel, SegmentDisplay};
 use weft_shader::wgsl::{Display, SOURCE_TEXTURE_WIDTH};
 
 /// The most words of sources a page is sent: a 2048 × 2048 texture (16 MiB),
 /// the size every WebGL2 implementation offers. A larger set is drawn as frames.
 pub const MAX_SOURCE_WORDS: u64 = SOURCE_TEXTURE_WIDTH as u64 * 2048;
 
-/// The message for `file`'s display (`None`: the program has no display, or
-/// has segments; the page shows frames), with its key (empty when unsupported).
-pub fn message(file: &str, display: Option<&DisplayKernel>) -> (String, Arc<str>) {
+/// The message for `file`'s display (`None` and no `segments`: the program
+/// has no display; the page shows frames), or for each of its segments', with
+/// its key (empty when unsupported).
+pub fn message(
+    file: &str,
+    display: Option<&DisplayKernel>,
+    segments: &[SegmentDisplay],
+) -> (String, Arc<str>) {
     let mut m = DisplayShader {
         file: file.to_string(),
         ..DisplayShader::default()
     };
     match display {
-        None => {
-            m.unsupported = Some("no display of one scope (segments draw as frames)".into());
-        }
+        _ if !segments.is_empty() => fill_segments(&mut m, segments),
+        None => m.unsupported = Some("no display".into()),
         Some(d) => fill(&mut m, d),
     }
     if m.unsupported.is_some() {
         m.key.clear();
     }
     (m.key.clone(), ServerMessage::DisplayShader(&m).text())
+}
+
+/// One shader per segment, each with its place on the timeline; the key
+/// covers them all and where they are. A segment the page cannot draw (or
+/// without a display) makes the whole program frames, with the reason.
+fn fill_segments(m: &mut DisplayShader, segments: &[SegmentDisplay]) {
+    let mut key = blake3::Hasher::new();
+    key.update(b"weft-web-segments-v1\0");
+    let mut words = 0u64;
+    for (i, s) in segments.iter().enumerate() {
+        let mut part = DisplayShader::default();
+        match &s.display {
+            Some(d) => fill(&mut part, d),
+            None => part.unsupported = Some("no display".into()),
+        }
+        if let Some(why) = part.unsupported.take() {
+            m.unsupported = Some(format!("segment {} of {}: {why}", i + 1, segments.len()));
+            m.segments.clear();
+            return;
+        }
+        words += part.sources_rows as u64 * part.sources_width as u64;
+        key.update(part.key.as_bytes());
+        key.update(&s.start.to_le_bytes());
+        key.update(&s.duration.to_le_bytes());
+        part.start = Some(s.start);
+        part.duration = Some(s.duration);
+        m.segments.push(part);
+    }
+    if words > MAX_SOURCE_WORDS {
+        m.unsupported = Some(format!(
+            "the segments' sources of {words} words are over the page's budget of {MAX_SOURCE_WORDS}"
+        ));
+        m.segments.clear();
+        return;
+    }
+    let Some(first) = m.segments.first() else {
+        m.unsupported = Some("no segments".into());
+        return;
+    };
+    // Program-wide: the same in every segment.
+    m.mouse_x = first.mouse_x;
+    m.mouse_y = first.mouse_y;
+    m.bpm = first.bpm;
+    m.width_slot = first.width_slot;
+    m.height_slot = first.height_slot;
+    m.params = first
+        .params
+        .iter()
+        .map(|p| ParamSlot {
+            id: p.id.clone(),
+            slot: p.slot,
+        })
+        .collect();
+    m.fps = first.fps;
+    (m.width, m.height) = (first.width, first.height);
+    m.loop_len = first.loop_len;
+    m.key = hex(key.finalize().as_bytes());
 }
 
 fn fill(m: &mut DisplayShader, d: &DisplayKernel) {

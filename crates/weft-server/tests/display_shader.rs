@@ -1,7 +1,7 @@
 //! The `display-shader` message through a real WebSocket client: a page that
 //! watches a file gets the display as GLSL ES with its uniform slots and
 //! sources; an edit that leaves the display alone sends no new shader, one that
-//! changes it sends one with a new key; a program with segments is `unsupported`.
+//! changes it sends one with a new key; a program with segments sends one per segment.
 
 mod common;
 
@@ -144,15 +144,56 @@ async fn a_watcher_gets_the_display_as_glsl_es_and_a_new_one_only_when_it_change
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn segments_are_drawn_as_frames_and_say_so() {
-    let text = "segment a(1) {\n  display(me@x)\n}\nsegment b(1) {\n  display(me@y)\n}\n";
+async fn a_program_with_segments_sends_one_shader_per_segment() {
+    let text = "segment a(1) {\n  display(me@x)\n}\nsegment b(2) {\n  display(me@y)\n}\n";
     let served = Served::new(&[("parts.weft", text)]).await;
     let mut c = served.client().await;
     watch(&mut c, "parts.weft").await;
     let s = c.until("display-shader").await;
-    assert!(
-        s["unsupported"].as_str().unwrap().contains("segments"),
-        "{s}"
+    assert!(s.get("unsupported").is_none(), "{s}");
+    assert_eq!(s["key"].as_str().unwrap().len(), 64, "{s}");
+    let parts = s["segments"].as_array().unwrap();
+    assert_eq!(parts.len(), 2, "{s}");
+    assert_eq!(
+        (parts[0]["start"].as_f64(), parts[0]["duration"].as_f64()),
+        (Some(0.0), Some(1.0))
     );
-    assert!(s.get("fragment").is_none_or(|f| f == ""), "{s}");
+    assert_eq!(
+        (parts[1]["start"].as_f64(), parts[1]["duration"].as_f64()),
+        (Some(1.0), Some(2.0))
+    );
+    for p in parts {
+        assert!(
+            p["fragment"]
+                .as_str()
+                .unwrap()
+                .starts_with("#version 300 es"),
+            "{p}"
+        );
+        assert!(
+            p["uniformBlock"].as_str().is_some_and(|b| !b.is_empty()),
+            "{p}"
+        );
+    }
+    assert_ne!(parts[0]["fragment"], parts[1]["fragment"]);
+    // An edit of one segment sends them again under a new key.
+    served.save("parts.weft", &text.replace("me@y", "me@y * 0.5"));
+    let next = c.until("display-shader").await;
+    assert_ne!(next["key"], s["key"]);
+    assert_eq!(next["segments"][0]["fragment"], parts[0]["fragment"]);
+    assert_ne!(next["segments"][1]["fragment"], parts[1]["fragment"]);
+    // A segment without a display: the whole program is frames, saying which.
+    served.save(
+        "parts.weft",
+        "segment a(1) {\n  display(me@x)\n}\nsegment b(2) {\n  tone<s> = 0\n  play(tone@s)\n}\n",
+    );
+    let framed = c.until("display-shader").await;
+    assert!(
+        framed["unsupported"]
+            .as_str()
+            .unwrap()
+            .contains("segment 2 of 2"),
+        "{framed}"
+    );
+    assert!(framed.get("segments").is_none(), "{framed}");
 }

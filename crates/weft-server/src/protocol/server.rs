@@ -455,6 +455,17 @@ pub struct DisplayShader {
     /// The loop length `me@time` wraps at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loop_len: Option<f64>,
+    /// In one of `segments`: when it starts on the timeline, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<f64>,
+    /// In one of `segments`: how long it lasts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    /// A program with segments: each one's shader in timeline order (with
+    /// `start` and `duration`); the program-wide fields (slots, `fps`, size,
+    /// `loopLen`) are then at the top and the shader fields only in these.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<DisplayShader>,
 }
 
 /// Where one parameter lives in the uniform slots.
