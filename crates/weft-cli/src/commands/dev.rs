@@ -70,6 +70,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let server = Server::start(config)
             .await
             .map_err(|e| Failure::Io(e.to_string()))?;
+        // Watched before anything says the server is up, so a SIGTERM or Ctrl-C
+        // sent as soon as it is (a script, a test) stops it cleanly.
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| Failure::Io(format!("cannot watch for signals: {e}")))?;
+        let mut interrupt =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .map_err(|e| Failure::Io(format!("cannot watch for signals: {e}")))?;
         let url = format!("http://{}/", server.addr());
         out(&format!(
             "weft dev: serving {} at {url}\n",
@@ -99,11 +106,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         std::thread::spawn(move || {
             crate::prompt::read_lines(std::io::stdin().lock(), |line| lines_tx.send(line).is_ok());
         });
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| Failure::Io(format!("cannot watch for signals: {e}")))?;
         loop {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => break,
+                _ = interrupt.recv() => break,
                 _ = term.recv() => break,
                 line = lines_rx.recv() => match line {
                     Some(PromptLine::Text(line)) if line.trim().is_empty() => {}
@@ -114,7 +119,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     // stdin closed (run in the background): keep serving.
                     None => {
                         tokio::select! {
-                            _ = tokio::signal::ctrl_c() => {}
+                            _ = interrupt.recv() => {}
                             _ = term.recv() => {}
                         }
                         break;
