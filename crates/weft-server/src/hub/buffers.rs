@@ -8,15 +8,19 @@ use std::path::{Path, PathBuf};
 use weft_watch::Change;
 
 impl Hub {
+    /// An `edit-buffer` (`text`) or `drop-buffer` (`None`) from `conn`.
+    pub(super) fn edit_buffer(&mut self, conn: u64, path: &str, text: Option<String>) {
+        match (self.dir.resolve_editor_path(path), text) {
+            (Ok((rel, abs)), text) => self.buffer_edited(conn, rel, abs, text),
+            // Deleted or renamed since: the text held under that name goes.
+            (Err(_), None) if self.drop_buffer_named(path) => {}
+            (Err(e), _) => self.reply_error(conn, e.code(), &e.to_string()),
+        }
+    }
+
     /// `text` is what the editor on `conn` holds of `rel` (`abs`, canonical);
     /// `None`: the editor saved or closed it.
-    pub(super) fn buffer_edited(
-        &mut self,
-        conn: u64,
-        rel: String,
-        abs: PathBuf,
-        text: Option<String>,
-    ) {
+    fn buffer_edited(&mut self, conn: u64, rel: String, abs: PathBuf, text: Option<String>) {
         let was = self.buffer_owners.contains_key(&abs);
         let held = match text {
             Some(text) => self.buffers.set(&abs, text.as_bytes()),
@@ -69,7 +73,7 @@ impl Hub {
 
     /// Drops the text held under `path` (absolute, or relative to the folder)
     /// when the file is gone; true when one was held.
-    pub(super) fn drop_buffer_named(&mut self, path: &str) -> bool {
+    fn drop_buffer_named(&mut self, path: &str) -> bool {
         let named = match path.starts_with('/') {
             true => PathBuf::from(path),
             false => match self.dir.normalize(path) {

@@ -345,23 +345,7 @@ impl Hub {
                 self.clients.remove(&conn);
             }
             HubMsg::Client { conn, msg } => self.client_message(conn, msg),
-            HubMsg::Mic { conn, chunk } => {
-                let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
-                    return self.reply_error(
-                        conn,
-                        "not-watching",
-                        "watch a file before sending the microphone",
-                    );
-                };
-                // Where the file's transport is now (0 before its player runs).
-                let time = self
-                    .files
-                    .get(&file)
-                    .and_then(|f| f.player.as_ref())
-                    .map_or(0.0, |p| p.handle().snapshot().time);
-                self.microphones
-                    .heard(&file, time, chunk.rate, &chunk.samples);
-            }
+            HubMsg::Mic { conn, chunk } => self.heard(conn, chunk),
             HubMsg::Fs(change) => self.changed(change),
             HubMsg::Run { file, run, event } => self.run_event(&file, run, event),
             HubMsg::Built {
@@ -513,19 +497,8 @@ impl Hub {
                     }
                 });
             }
-            ClientMessage::EditBuffer { path, text } => match self.dir.resolve_editor_path(&path) {
-                Ok((rel, abs)) => self.buffer_edited(conn, rel, abs, Some(text)),
-                Err(e) => self.reply_error(conn, e.code(), &e.to_string()),
-            },
-            ClientMessage::DropBuffer { path } => match self.dir.resolve_editor_path(&path) {
-                Ok((rel, abs)) => self.buffer_edited(conn, rel, abs, None),
-                // Deleted or renamed since: the text held under that name goes.
-                Err(e) => {
-                    if !self.drop_buffer_named(&path) {
-                        self.reply_error(conn, e.code(), &e.to_string());
-                    }
-                }
-            },
+            ClientMessage::EditBuffer { path, text } => self.edit_buffer(conn, &path, Some(text)),
+            ClientMessage::DropBuffer { path } => self.edit_buffer(conn, &path, None),
             ClientMessage::Pointer { x, y } => {
                 let file = self.clients.get(&conn).and_then(|c| c.file.clone());
                 if let Some(player) = file

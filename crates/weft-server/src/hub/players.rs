@@ -1,6 +1,7 @@
 //! The players of watched files: one per file, started and resized for the
-//! largest preview its watchers ask for, steered by the command language, and
-//! what they produce sent to exactly those watchers.
+//! largest preview its watchers ask for, steered by the command language, fed
+//! the watchers' microphones, and what they produce sent to exactly those
+//! watchers.
 
 use super::{Hub, HubMsg};
 use crate::player::{Player, PlayerEvent};
@@ -25,6 +26,25 @@ pub(super) fn apply(
 }
 
 impl Hub {
+    /// A page's microphone (`WMIC`) for the file `conn` watches: placed ahead of
+    /// where that file's transport is now (0 before its player runs).
+    pub(super) fn heard(&mut self, conn: u64, chunk: crate::protocol::MicChunk) {
+        let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
+            return self.reply_error(
+                conn,
+                "not-watching",
+                "watch a file before sending the microphone",
+            );
+        };
+        let time = self
+            .files
+            .get(&file)
+            .and_then(|f| f.player.as_ref())
+            .map_or(0.0, |p| p.handle().snapshot().time);
+        self.microphones
+            .heard(&file, time, chunk.rate, &chunk.samples);
+    }
+
     /// Runs one line of the command language on `file`'s player; `answer` gets
     /// whether it applied and the text to show — at once for queries and
     /// refusals, from a blocking thread once the engine has applied a command
