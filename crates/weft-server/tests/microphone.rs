@@ -66,7 +66,8 @@ async fn what_a_page_sends_is_heard_by_mic_of_the_file_it_watches() {
     // The other file heard nothing.
     assert_eq!(loudest(&mut other, Duration::from_millis(200)).await, 0.0);
     // Stopped: silence again once what was sent has played.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // (Placed up to 0.45 s ahead of the transport: the lead and the drift allowed.)
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     page.drain(Duration::from_millis(100)).await;
     assert_eq!(
         loudest(&mut page, Duration::from_millis(400)).await,
