@@ -11,33 +11,13 @@
 use futures_util::{SinkExt, StreamExt};
 use lsp_server::{Connection, Message as LspMessage, Notification, Request};
 use serde_json::{json, Value};
-use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
+use weft_bench::live::{percentile, program, save};
 use weft_server::{Server, ServerConfig};
 
 const EDITS: usize = 200;
 const DEBOUNCE_MS: u64 = 30;
-
-/// Twenty statements: pictures, a tone, constants; edit `i` changes one of them.
-fn program(i: usize) -> String {
-    let mut s = String::from("me<width> = 320\nme<height> = 180\n");
-    for k in 0..16 {
-        let c = if k == 7 {
-            i as f64 * 0.001
-        } else {
-            k as f64 * 0.01
-        };
-        s.push_str(&format!(
-            "s{k}<v> = sin(me@x * {} + me@time) * 0.5 + me@y * {c}\n",
-            k + 1
-        ));
-    }
-    s.push_str("tone<s> = 0.2 * sin(me@time * tau * 220)\n");
-    s.push_str("mix<v> = (s0@v + s7@v + s15@v) / 3\n");
-    s.push_str("display(mix@v)\nplay(tone@s)\n");
-    s
-}
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -61,16 +41,6 @@ async fn run_end(ws: &mut Ws) -> bool {
             }
         }
     }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn save(path: &Path, text: &str) {
-    let tmp = path.with_extension("weft.save");
-    std::fs::write(&tmp, text).expect("write");
-    std::fs::rename(&tmp, path).expect("rename");
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,8 @@ use weft_engine::visual::Painter;
 use weft_graph::Scope;
 use weft_sources::{SourceOptions, SourceSet};
 
+pub mod live;
+
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/prospero.rs"));
 }

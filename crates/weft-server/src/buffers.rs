@@ -60,14 +60,9 @@ impl Buffers {
         paths.iter().any(|p| self.text(p).is_some())
     }
 
-    /// How many texts are held.
-    pub fn len(&self) -> usize {
-        self.texts.read().map(|t| t.len()).unwrap_or(0)
-    }
-
     /// True when no text is held.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.texts.read().map_or(true, |t| t.is_empty())
     }
 }
 

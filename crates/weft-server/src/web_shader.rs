@@ -81,14 +81,7 @@ fn fill_segments(m: &mut DisplayShader, segments: &[SegmentDisplay]) {
     m.bpm = first.bpm;
     m.width_slot = first.width_slot;
     m.height_slot = first.height_slot;
-    m.params = first
-        .params
-        .iter()
-        .map(|p| ParamSlot {
-            id: p.id.clone(),
-            slot: p.slot,
-        })
-        .collect();
+    m.params = first.params.clone();
     m.fps = first.fps;
     (m.width, m.height) = (first.width, first.height);
     m.loop_len = first.loop_len;

@@ -84,11 +84,6 @@ impl LiveAudio {
         }
     }
 
-    /// True when both handles share one ring.
-    pub fn same(&self, other: &LiveAudio) -> bool {
-        Arc::ptr_eq(&self.ring, &other.ring)
-    }
-
     /// Places `samples` (mono, at `rate` Hz) to be heard from transport time
     /// `at`: right after the previous chunk when that ends at most a quarter
     /// second after `at` or 50 ms before it, else at `at` (a new rate starts the

@@ -469,7 +469,7 @@ pub struct DisplayShader {
 }
 
 /// Where one parameter lives in the uniform slots.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ParamSlot {
     /// The parameter's id.
     pub id: String,
