@@ -1,26 +1,14 @@
 // The page draws the display itself with WebGL2 (SwiftShader in headless
-// Chromium): every example against `weft frame` at the same size and time, a
-// slider within two frames, an edit that keeps the clock, two tabs in step, the
-// full-screen mode, and the streamed frames whenever WebGL2 cannot draw (switched
-// off, a lost context) — never a blank canvas.
+// Chromium): a slider within two frames, an edit that keeps the clock, two tabs in
+// step, the full-screen mode, the browser camera, and the streamed frames whenever
+// WebGL2 cannot draw (switched off, a lost context) — never a blank canvas. The
+// pictures themselves are checked against `weft frame` in webgl-examples.test.mjs
+// and webgl-segments.test.mjs.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { makeFolder, writeFile, startServer, launchBrowser, openPage, waitLoaded } from './harness.mjs';
-
-const EXAMPLES = path.resolve(import.meta.dirname, '../../examples');
-/** Most an 8-bit channel may differ from `weft frame` (docs/language.md, f32 against f64). */
-const TOLERANCE = 1;
-/**
- * Examples that sample a picture: where `x · W` falls within f32 rounding of a
- * pixel edge, the shader may take the neighbouring pixel (docs/language.md), so a
- * few channels — at most this fraction — may differ by more.
- */
-const EDGE_FRACTION = { 'image.weft': 0.0005 };
+import { command, frames, openSmall as openIn, pixels, waitWebgl } from './drawn.mjs';
 
 const SLIDER = `level<v> = param(0.2, 0, 1)
 display(level@v, me@x, 0)
@@ -30,158 +18,23 @@ display(cam@r, cam@g, cam@b)
 `;
 const CLOCK = (g) => `display(fract(me@time), ${g}, 0)
 `;
-/** Three segments, each its own picture and its own me@time from 0; the last loops. */
-const PARTS = `me<loop> = 1.5
-segment rise(1) {
-  display(me@x, me@time, 0)
-}
-segment fall(2) {
-  display(0, me@y, me@time * 0.5)
-}
-segment rings(1.5) {
-  d<v> = sqrt((me@x - 0.5)^2 + (me@y - 0.5)^2)
-  display(fract(d@v * 8 + me@time), 0.25, 0.75)
-}
-`;
 
-let examples;
 let own;
-let server;
 let ownServer;
 let browser;
 
 before(async () => {
-  examples = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-examples-'));
-  fs.cpSync(EXAMPLES, examples, { recursive: true });
-  own = makeFolder({ 'camera.weft': CAMERA, 'slider.weft': SLIDER, 'clock.weft': CLOCK('0.25'), 'tabs.weft': CLOCK('me@y'), 'off.weft': CLOCK('0.5'), 'lost.weft': CLOCK('0.5'), 'full.weft': CLOCK('0.5'), 'parts.weft': PARTS });
-  server = await startServer(examples);
+  own = makeFolder({ 'camera.weft': CAMERA, 'slider.weft': SLIDER, 'clock.weft': CLOCK('0.25'), 'tabs.weft': CLOCK('me@y'), 'off.weft': CLOCK('0.5'), 'lost.weft': CLOCK('0.5'), 'full.weft': CLOCK('0.5') });
   ownServer = await startServer(own);
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  await server?.stop();
   await ownServer?.stop();
 });
 
-/** Runs a line of the command language from the page's command bar. */
-async function command(page, text) {
-  await page.getByTestId('open-command-bar').click();
-  await page.getByTestId('command-input').fill(text);
-  await page.getByTestId('command-input').press('Enter');
-  await page.keyboard.press('Escape');
-}
-
-/** A page in a small window: a canvas of a few hundred pixels to compare. */
-async function openSmall(url, options) {
-  const page = await openPage(browser, url, options);
-  await page.setViewportSize({ width: 560, height: 600 });
-  return page;
-}
-
-async function waitWebgl(page) {
-  await page.waitForFunction(() => window.weft.drawStats().path === 'webgl2');
-}
-
-/** Waits until the page has drawn `n` more WebGL frames. */
-async function frames(page, n) {
-  const start = await page.evaluate(() => window.weft.glFramesDrawn);
-  await page.waitForFunction((s) => window.weft.glFramesDrawn >= s, start + n);
-}
-
-/** The last frame the page drew with WebGL2: RGBA rows from the top, with its size. */
-async function pixels(page) {
-  return page.evaluate(() => window.weft.readDisplay());
-}
-
-/** `weft frame` of `file` at `width × height` and `time`, decoded by the page. */
-async function reference(page, file, width, height, time) {
-  const out = path.join(os.tmpdir(), `weft-webgl-${process.pid}-${path.basename(file)}.png`);
-  const run = spawnSync(process.env.WEFT_BIN, ['frame', file, '--size', `${width}x${height}`, '--time', String(time), '--backend', 'cpu', '-o', out]);
-  assert.equal(run.status, 0, String(run.stderr));
-  const png = fs.readFileSync(out).toString('base64');
-  fs.rmSync(out);
-  return page.evaluate(async (b64) => {
-    const image = new Image();
-    image.src = `data:image/png;base64,${b64}`;
-    await image.decode();
-    const c = document.createElement('canvas');
-    c.width = image.width;
-    c.height = image.height;
-    const context = c.getContext('2d');
-    context.drawImage(image, 0, 0);
-    return Array.from(context.getImageData(0, 0, c.width, c.height).data);
-  }, png);
-}
-
-const displays = fs.readdirSync(EXAMPLES)
-  .filter((f) => f.endsWith('.weft'))
-  .filter((f) => /^\s*display\s*\(/m.test(fs.readFileSync(path.join(EXAMPLES, f), 'utf8')))
-  .sort();
-
-/** Examples whose display `weft dev` draws itself (as frames), and why. */
-const SERVER_DRAWN = { 'mic.weft': /live microphone/ };
-
-test('every example is drawn by the page as weft frame draws it', async () => {
-  assert.ok(displays.length >= 5, `examples with a display: ${displays}`);
-  const page = await openSmall(server.url);
-  for (const name of displays) {
-    await page.goto(`${server.url}#/${name}`);
-    await waitLoaded(page, name);
-    if (SERVER_DRAWN[name]) {
-      // Its display reads the live microphone, which only the server hears.
-      await page.waitForFunction(() => window.weft.drawStats().path === 'frames' && window.weft.drawStats().reason);
-      assert.match((await page.evaluate(() => window.weft.drawStats())).reason, SERVER_DRAWN[name]);
-      continue;
-    }
-    await waitWebgl(page);
-    await command(page, 'pause');
-    await command(page, 'seek 1.25');
-    await page.waitForFunction(() => window.weft.transport?.transport === 'paused' && window.weft.transport.time === 1.25);
-    await frames(page, 2);
-    const got = await pixels(page);
-    const want = await reference(page, path.join(examples, name), got.width, got.height, 1.25);
-    assert.equal(want.length, got.data.length, name);
-    let worst = 0;
-    let over = 0;
-    for (let i = 0; i < want.length; i += 1) {
-      const d = Math.abs(want[i] - got.data[i]);
-      worst = Math.max(worst, d);
-      if (d > TOLERANCE) over += 1;
-    }
-    const allowed = Math.floor((EDGE_FRACTION[name] ?? 0) * want.length);
-    assert.ok(over <= allowed, `${name} at ${got.width}x${got.height}: ${over} channels over ${TOLERANCE} (worst ${worst}), ${allowed} allowed`);
-  }
-  assert.deepEqual(page.consoleErrors, []);
-  await page.close();
-});
-
-test('a program with segments is drawn by the page, each segment at its own time', async () => {
-  const page = await openSmall(`${ownServer.url}#/parts.weft`);
-  await waitLoaded(page, 'parts.weft');
-  await waitWebgl(page);
-  await command(page, 'pause');
-  // In each segment, at its start, inside it, and past the end (the last one, looped).
-  for (const at of [0.25, 0.75, 1.0, 2.5, 3.2, 4.1, 5.0]) {
-    await command(page, `seek ${at}`);
-    await page.waitForFunction((t) => window.weft.transport?.transport === 'paused' && window.weft.transport.time === t, at);
-    await frames(page, 2);
-    const got = await pixels(page);
-    const want = await reference(page, path.join(own, 'parts.weft'), got.width, got.height, at);
-    let over = 0;
-    let worst = 0;
-    for (let i = 0; i < want.length; i += 1) {
-      const d = Math.abs(want[i] - got.data[i]);
-      worst = Math.max(worst, d);
-      if (d > TOLERANCE) over += 1;
-    }
-    assert.equal(over, 0, `at ${at} s: ${over} channels over ${TOLERANCE} (worst ${worst})`);
-  }
-  assert.equal((await page.evaluate(() => window.weft.drawStats())).path, 'webgl2');
-  assert.deepEqual(page.consoleErrors, []);
-  await page.close();
-});
+const openSmall = (url, options) => openIn(browser, url, options);
 
 test('a slider move changes the picture within two frames', async () => {
   const page = await openSmall(`${ownServer.url}#/slider.weft`);
