@@ -24,6 +24,22 @@ pub trait Visual: Backend + std::fmt::Debug {
     /// The kernel computing the display with its first display output and the
     /// display's channel count.
     fn display_kernel(&self) -> Option<(&Arc<weft_kernel::Kernel>, usize, usize)>;
+    /// The strands its batches write for later ones, each with the code that
+    /// fills it (for an emitter that computes them again where they are read).
+    fn strands(&self) -> Vec<weft_kernel::data::Materialized> {
+        self.batches()
+            .iter()
+            .flat_map(|b| {
+                b.writes
+                    .iter()
+                    .map(|(output, buffer)| weft_kernel::data::Materialized {
+                        buffer: buffer.clone(),
+                        kernel: b.kernel.clone(),
+                        output: *output,
+                    })
+            })
+            .collect()
+    }
     /// What draws the installed program: `cpu`, or the device and why a program
     /// it cannot draw fell back to the CPU.
     fn drawn_by(&self) -> DrawnBy;

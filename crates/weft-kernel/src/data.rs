@@ -100,6 +100,20 @@ pub struct Getter {
     pub output: usize,
 }
 
+/// A strand a batch materializes for later batches of its backend: the buffer
+/// and the code that fills it. An emitter that has no buffers between passes
+/// (the browser's one fragment shader) computes the strand again where it is
+/// read, at the same point, from this code.
+#[derive(Clone, Debug)]
+pub struct Materialized {
+    /// The buffer consumers read.
+    pub buffer: Arc<SharedBuffer>,
+    /// The producing batch's code.
+    pub kernel: Arc<Kernel>,
+    /// Which of its outputs fills the buffer.
+    pub output: usize,
+}
+
 /// What a consumer holds after wiring.
 #[derive(Clone, Debug)]
 pub enum DataRef {

@@ -702,6 +702,7 @@ impl Live {
                         .filter(|(_, s)| s.kind == weft_lang::builtins::SourceKind::Camera)
                         .map(|(i, _)| p.sources.get_arc(weft_lang::ir::SourceId(i as u32)))
                         .collect(),
+                    strands: c.visual().strands(),
                 })
         };
         (self.state.display, self.state.segments) = if program.segments.is_empty() {

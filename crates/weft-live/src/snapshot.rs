@@ -178,6 +178,9 @@ pub struct DisplayKernel {
     pub size: (u32, u32),
     /// The data of its `camera()` sources (a page may show its own camera there).
     pub cameras: Vec<std::sync::Arc<weft_sources::SourceData>>,
+    /// The strands earlier visual batches write, with the code filling each (a
+    /// shader without buffers between passes computes them where they are read).
+    pub strands: Vec<weft_kernel::data::Materialized>,
 }
 
 impl Snapshot {

@@ -93,7 +93,7 @@ fn fill(m: &mut DisplayShader, d: &DisplayKernel) {
         first: d.first,
         channels: d.channels,
     };
-    let web = match weft_shader::glsl::emit(&d.kernel, display, &d.cameras) {
+    let web = match weft_shader::glsl::emit(&d.kernel, display, &d.cameras, &d.strands) {
         Ok(w) => w,
         Err(e) => {
             m.unsupported = Some(e.to_string());

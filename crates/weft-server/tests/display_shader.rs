@@ -1,7 +1,8 @@
 //! The `display-shader` message through a real WebSocket client: a page that
 //! watches a file gets the display as GLSL ES with its uniform slots and
 //! sources; an edit that leaves the display alone sends no new shader, one that
-//! changes it sends one with a new key; a program with segments sends one per segment.
+//! changes it sends one with a new key; a program with segments sends one per segment;
+//! a picture split around sound (two visual batches) is still one shader.
 
 mod common;
 
@@ -196,4 +197,33 @@ async fn a_program_with_segments_sends_one_shader_per_segment() {
         "{framed}"
     );
     assert!(framed.get("segments").is_none(), "{framed}");
+}
+
+/// A picture split around sound: `rings` and `glow` in one visual batch, `beat`
+/// (a sound file) in the audio batch, `shade` and the display in a second visual
+/// batch reading both. The page gets one shader, with the first batch's strands
+/// computed again where the second reads them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_split_around_sound_is_one_shader() {
+    let text = "rings<v> = fract(me@x * 6 - me@time)\nglow<v> = rings@v * rings@v\nbeat<l, r> = sample(\"beat.wav\")\nshade<v> = glow@v * 0.7 + abs(beat@l)\ndisplay(shade@v, glow@v, rings@v)\nplay(beat@l, beat@r)\n";
+    let served = Served::new(&[("split.weft", text)]).await;
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut wav = hound::WavWriter::create(served.path("beat.wav"), spec).expect("the sound");
+    for n in 0..8000 {
+        wav.write_sample((n % 100) as i16 * 300).expect("a sample");
+        wav.write_sample(0i16).expect("a sample");
+    }
+    wav.finalize().expect("the sound");
+    let mut c = served.client().await;
+    watch(&mut c, "split.weft").await;
+    let s = c.until("display-shader").await;
+    assert!(s.get("unsupported").is_none(), "{s}");
+    let fragment = s["fragment"].as_str().unwrap();
+    assert!(fragment.starts_with("#version 300 es"), "{s}");
+    assert!(s["sources"].as_str().is_some_and(|w| !w.is_empty()), "{s}");
 }

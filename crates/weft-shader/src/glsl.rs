@@ -4,6 +4,7 @@
 
 use crate::wgsl::{self, Display, EmitError, Shader};
 use std::sync::Arc;
+use weft_kernel::data::Materialized;
 use weft_kernel::Kernel;
 use weft_sources::SourceData;
 
@@ -26,13 +27,16 @@ pub struct WebShader {
 }
 
 /// The display of `kernel` as a WebGL2 fragment shader; `cameras` are the
-/// program's `camera()` sources, which the page reads from the browser's camera.
+/// program's `camera()` sources, which the page reads from the browser's camera;
+/// `strands` the code of the strands earlier visual batches write, computed again
+/// where the display reads them.
 pub fn emit(
     kernel: &Kernel,
     display: Display,
     cameras: &[Arc<SourceData>],
+    strands: &[Materialized],
 ) -> Result<WebShader, EmitError> {
-    let shader = wgsl::emit_fragment(kernel, display, cameras)?;
+    let shader = wgsl::emit_fragment(kernel, display, cameras, strands)?;
     let module = naga::front::wgsl::parse_str(&shader.wgsl)
         .map_err(|e| EmitError::Invalid(e.emit_to_string(&shader.wgsl)))?;
     let info = naga::valid::Validator::new(

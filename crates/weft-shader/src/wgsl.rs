@@ -6,7 +6,9 @@
 //! the shader is as long as the kernel and never nests (no recursion when parsing).
 //! A read of another batch through a value getter is a WGSL function holding the
 //! getter's own kernel, called with the coordinates the CPU would pass it; a read of
-//! an earlier batch's materialized strand indexes the strands buffer; a source is
+//! an earlier batch's materialized strand indexes the strands buffer (in the
+//! browser's fragment shader, which has no such buffer, it calls the code that
+//! fills it at the same point: pure code, the same value); a source is
 //! sampled by a function over the packed sources buffer (`sources.rs`).
 //!
 //! Time, the frame number and every uniform slot (pointer, tempo, parameters) are
@@ -20,6 +22,7 @@
 use crate::sources;
 use std::fmt::Write;
 use std::sync::Arc;
+use weft_kernel::data::Materialized;
 use weft_kernel::{Kernel, OpCode};
 use weft_lang::ir::coord;
 use weft_sources::SourceData;
@@ -122,7 +125,7 @@ pub fn emit(kernel: &Kernel, display: Display) -> Result<Shader, EmitError> {
 
 /// Emits the shader computing `target` of `kernel`, validated with naga.
 pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError> {
-    assemble(kernel, target, Stage::Compute, &[])
+    assemble(kernel, target, Stage::Compute, Emitter::default())
 }
 
 /// Emits the display of a one-batch program as a fragment shader for the browser's
@@ -132,22 +135,24 @@ pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError
 /// there: such a program is `Unsupported` and the page shows streamed frames.
 ///
 /// A source in `cameras` (the program's `camera()`) is read from a texture of its
-/// own, which the page fills from the browser's camera.
+/// own, which the page fills from the browser's camera. A strand of an earlier
+/// visual batch is computed again where it is read, by its code in `strands`.
 pub fn emit_fragment(
     kernel: &Kernel,
     display: Display,
     cameras: &[Arc<SourceData>],
+    strands: &[Materialized],
 ) -> Result<Shader, EmitError> {
-    if kernel.buffer_reads() > 0 {
-        return Err(EmitError::Unsupported(
-            "strands between batches in the browser",
-        ));
-    }
     let target = Target {
         display: Some(display),
         ..Target::default()
     };
-    assemble(kernel, &target, Stage::Fragment, cameras)
+    let emitter = Emitter {
+        cameras: cameras.to_vec(),
+        strands: Some(strands.to_vec()),
+        ..Emitter::default()
+    };
+    assemble(kernel, &target, Stage::Fragment, emitter)
 }
 
 /// Width of the texture a fragment shader reads its sources from (a WebGL2
@@ -188,6 +193,8 @@ fn word(at: u32) -> u32 {
 }
 // The browser's camera (black until the user turns it on), rows from the top.
 @group(0) @binding(4) var camera: texture_2d<f32>;
+// The pixel's own x and y, for strands computed again inside getter functions.
+var<private> here: vec2<f32>;
 "#;
 
 /// `camera()` in the browser: the nearest pixel of the camera texture.
@@ -203,7 +210,7 @@ fn assemble(
     kernel: &Kernel,
     target: &Target,
     stage: Stage,
-    cameras: &[Arc<SourceData>],
+    mut e: Emitter,
 ) -> Result<Shader, EmitError> {
     let outputs = kernel.output_regs();
     if let Some(d) = target.display {
@@ -219,10 +226,6 @@ fn assemble(
     if target.writes.iter().any(|&(o, _)| o >= outputs.len()) {
         return Err(EmitError::Unsupported("a strand written from no output"));
     }
-    let mut e = Emitter {
-        cameras: cameras.to_vec(),
-        ..Emitter::default()
-    };
     let (body, regs) = e.body(kernel, Coords::Frame, Some(&target.reads), 0)?;
     let slots = e.slots.max(1).div_ceil(4);
 
@@ -254,7 +257,8 @@ fn assemble(
         Stage::Fragment => {
             "@fragment\nfn main(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {\n  \
              let col = u32(pos.x);\n  \
-             let row = select(u32(pos.y), weft.height - 1u - u32(pos.y), weft.flip != 0u);\n"
+             let row = select(u32(pos.y), weft.height - 1u - u32(pos.y), weft.flip != 0u);\n  \
+             here = vec2<f32>((f32(col) + 0.5) / f32(weft.width), (f32(row) + 0.5) / f32(weft.height));\n"
         }
     });
     s.push_str(&body);
@@ -357,6 +361,9 @@ struct Emitter {
     cameras: Vec<Arc<SourceData>>,
     /// Whether one of them is read.
     uses_camera: bool,
+    /// The fragment stage: the code of every strand earlier batches write, to
+    /// compute one again where it is read (`None`: strands are in slots).
+    strands: Option<Vec<Materialized>>,
 }
 
 impl Emitter {
@@ -468,6 +475,9 @@ impl Emitter {
                             format!("s{n}({}u, {a}, {b}, {c})", i.aux & 0xff)
                         }
                     }
+                    OpCode::Buffer if self.strands.is_some() => {
+                        self.strand(kernel, i.aux as usize, depth)?
+                    }
                     OpCode::Buffer => {
                         let slot = match reads {
                             Some(r) => r
@@ -529,6 +539,40 @@ impl Emitter {
             regs.get(out)
         );
         Ok(n)
+    }
+
+    /// The fragment stage's read of buffer `aux` of `kernel`: a call of the code
+    /// that fills it, at the pixel's own point, as the CPU reads a strand at its
+    /// point (in a getter too).
+    fn strand(&mut self, kernel: &Kernel, aux: usize, depth: usize) -> Result<String, EmitError> {
+        let buffer = kernel
+            .buffers()
+            .get(aux)
+            .ok_or(EmitError::Unsupported("a strand the kernel does not hold"))?;
+        let m = self
+            .strands
+            .iter()
+            .flatten()
+            .find(|m| Arc::ptr_eq(&m.buffer, buffer))
+            .cloned()
+            .ok_or(EmitError::Unsupported(
+                "a strand no earlier visual batch writes",
+            ))?;
+        let f = self.function(&m.kernel, m.output, depth)?;
+        let args: Vec<&str> = m
+            .kernel
+            .coord_regs()
+            .iter()
+            .map(|&(c, _)| match c {
+                coord::X => "here.x",
+                coord::Y => "here.y",
+                coord::TIME => "weft.time",
+                coord::ABSTIME => "weft.abstime",
+                coord::FRAME => "weft.frame",
+                _ => "0.0",
+            })
+            .collect();
+        Ok(format!("g{f}({})", args.join(", ")))
     }
 
     /// The number of `src` among the shader's sources, adding it on first use.
