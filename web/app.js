@@ -19,6 +19,7 @@ import { Display, trackPointer } from './display.js';
 import { GlDisplay } from './gl.js';
 import { Timeline } from './timeline.js';
 import { Microphone } from './mic.js';
+import { LiveMirror } from './live-mic.js';
 
 const PREVIEW = { width: 320, height: 180 };
 
@@ -97,6 +98,9 @@ function onPointer(pointer) {
 }
 const display = new Display(ui.canvas, onPointer);
 const gl = new GlDisplay(ui.glCanvas);
+/** The watched file's live microphone as the server placed it (`WLIV`), for mic() in the shader. */
+const liveMic = new LiveMirror();
+gl.setLiveMic(liveMic);
 trackPointer(ui.glCanvas, onPointer);
 const params = new Params($('params'), $('badges'), setParam);
 const midi = new Midi({
@@ -146,6 +150,7 @@ const socket = connect(socketUrl, {
   message: onMessage,
   frame: (frame) => display.frame(frame),
   pcm: (chunk) => sound.play(chunk),
+  live: (chunk) => liveMic.receive(chunk),
 });
 // The browser's microphone for mic(), after the user asks (the browser asks too):
 // its samples go to the server's audio side, which plays and draws them.
@@ -339,6 +344,7 @@ function watch(path) {
   params.set([]);
   params.setBadges([]);
   timeline.reset();
+  liveMic.reset();
   midi.setFile(state.root, path);
   hideServerError();
   display.clear();
@@ -572,6 +578,10 @@ window.weft = Object.freeze({
   get camera() { return { on: gl.camera !== null, error: cameraError }; },
   /** Whether mic() hears the browser's microphone, frames sent, why not when it failed. */
   get mic() { return { on: microphone.on, framesSent: microphone.framesSent, peak: microphone.peak, error: microphone.error }; },
+  /** The page's copy of the live microphone: {rate, start, end, chunks} (indices of samples). */
+  get liveMic() { return liveMic.held; },
+  /** The sample of that copy mic() reads at `time` (0 where none is held). */
+  liveMicAt(time) { return liveMic.at(time); },
   /** The loudest output of the last `meter` message (0 without one). */
   get meterPeak() { return state.meterPeak ?? 0; },
   /** The last frame the page drew with WebGL2: {width, height, data: RGBA rows from the top}, or null. */

@@ -21,6 +21,9 @@ export class GlDisplay {
     this.cameraTexture = null;
     /** The browser camera's <video>, once the user turned it on. */
     this.camera = null;
+    /** The page's copy of the live microphone (live-mic.js), once set. */
+    this.liveMic = null;
+    this.liveTexture = null;
     this.words = null;
     this.floats = null;
     this.reason = 'waiting for the display shader';
@@ -40,6 +43,7 @@ export class GlDisplay {
       this.scopes = [];
       this.scope = null;
       this.cameraTexture = null;
+      this.liveTexture = null;
       this.reason = 'the WebGL2 context was lost; waiting for it to come back';
     });
     canvas.addEventListener('webglcontextrestored', () => {
@@ -171,7 +175,24 @@ export class GlDisplay {
       gl.useProgram(program);
       gl.uniform1i(gl.getUniformLocation(program, part.cameraTexture), 1);
     }
+    if (part.liveTexture) {
+      if (!this.liveMic) return 'no copy of the live microphone';
+      if (!this.liveTexture) {
+        this.liveTexture = gl.createTexture();
+        gl.activeTexture(gl.TEXTURE2);
+        gl.bindTexture(gl.TEXTURE_2D, this.liveTexture);
+        for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.NEAREST);
+        this.liveMic.upload(gl, true);
+      }
+      gl.useProgram(program);
+      gl.uniform1i(gl.getUniformLocation(program, part.liveTexture), 2);
+    }
     return null;
+  }
+
+  /** Reads the live microphone's `mic()` from `mirror` (live-mic.js). */
+  setLiveMic(mirror) {
+    this.liveMic = mirror;
   }
 
   /** Reads `camera()` from `video` (the browser's camera) from now on. */
@@ -258,6 +279,12 @@ export class GlDisplay {
       if (this.camera && this.camera.readyState >= this.camera.HAVE_CURRENT_DATA) {
         gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, this.camera);
       }
+    }
+    if (part.liveTexture && this.liveTexture) {
+      gl.activeTexture(gl.TEXTURE2);
+      gl.bindTexture(gl.TEXTURE_2D, this.liveTexture);
+      // The samples the server placed since the last frame.
+      this.liveMic.upload(gl, false);
     }
     gl.drawArrays(gl.TRIANGLES, 0, 3);
     this.lastMs = performance.now() - started;

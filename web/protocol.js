@@ -1,6 +1,6 @@
 // The WebSocket to `weft dev` (docs/protocol.md): one connection that reconnects
 // with exponential backoff, JSON text messages in and out, and the decoding of the
-// binary frames (`WFRM` pictures, `WPCM` sound). Knows nothing about the page.
+// binary frames (`WFRM` pictures, `WPCM` sound, `WLIV` live microphone samples). Knows nothing about the page.
 
 const MIN_DELAY_MS = 100;
 const MAX_DELAY_MS = 5000;
@@ -31,6 +31,7 @@ export function connect(url, handlers) {
         const decoded = decodeBinary(event.data);
         if (decoded?.kind === 'frame') handlers.frame(decoded);
         else if (decoded?.kind === 'pcm') handlers.pcm(decoded);
+        else if (decoded?.kind === 'live') handlers.live?.(decoded);
       }
     });
     socket.addEventListener('close', () => {
@@ -137,8 +138,9 @@ export function decodeMessage(text) {
 
 const TAG_FRAME = 0x4d524657; // "WFRM" read as a little-endian u32
 const TAG_PCM = 0x4d435057; // "WPCM"
+const TAG_LIVE = 0x56494c57; // "WLIV"
 
-/** Decodes one binary frame; null when it is neither `WFRM` nor `WPCM` or is short. */
+/** Decodes one binary frame; null when it is not `WFRM`, `WPCM` or `WLIV`, or is short. */
 export function decodeBinary(buffer) {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < 16) return null;
   const view = new DataView(buffer);
@@ -163,6 +165,15 @@ export function decodeBinary(buffer) {
     // The samples start at byte 16, which is 4-aligned, so a Float32Array view works.
     const samples = new Float32Array(buffer, 16, count);
     return { kind: 'pcm', rate, channels, frames, samples };
+  }
+  if (tag === TAG_LIVE) {
+    if (buffer.byteLength < 24) return null;
+    const rate = view.getUint32(4, true);
+    const restarted = (view.getUint32(8, true) & 1) === 1;
+    const from = view.getUint32(12, true) + view.getUint32(16, true) * 2 ** 32;
+    const count = view.getUint32(20, true);
+    if (rate === 0 || buffer.byteLength !== 24 + count * 4) return null;
+    return { kind: 'live', rate, restarted, from, samples: new Float32Array(buffer, 24, count) };
   }
   return null;
 }

@@ -1,5 +1,5 @@
 // Unit tests of web/protocol.js's binary frame decoding (`WFRM` pictures, `WPCM`
-// sound, docs/protocol.md "Binary frames"), without a browser.
+// sound, `WLIV` live microphone samples, docs/protocol.md "Binary frames"), without a browser.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,4 +53,24 @@ test('short, truncated or unknown frames are dropped', () => {
   pcm.view.setUint32(8, 2, true);
   pcm.view.setUint32(12, 10, true);
   assert.equal(decodeBinary(pcm.buffer), null, 'fewer samples than frames × channels');
+});
+
+test('a WLIV frame: rate, restart, the first index (64-bit) and the samples', () => {
+  const { buffer, view } = header('WLIV', [0, 0, 0, 0, 0], 2 * 4);
+  view.setUint32(4, 44100, true);
+  view.setUint32(8, 1, true);
+  view.setUint32(12, 7, true);
+  view.setUint32(16, 1, true);
+  view.setUint32(20, 2, true);
+  view.setFloat32(24, 0.5, true);
+  view.setFloat32(28, -1, true);
+  const live = decodeBinary(buffer);
+  assert.equal(live.kind, 'live');
+  assert.deepEqual([live.rate, live.restarted, live.from], [44100, true, 2 ** 32 + 7]);
+  assert.deepEqual([...live.samples], [0.5, -1]);
+  view.setUint32(20, 3, true);
+  assert.equal(decodeBinary(buffer), null, 'a count its length does not hold');
+  view.setUint32(20, 2, true);
+  view.setUint32(4, 0, true);
+  assert.equal(decodeBinary(buffer), null, 'no rate');
 });

@@ -17,8 +17,6 @@ const EXAMPLES = path.resolve(import.meta.dirname, '../../examples');
  * few channels — at most this fraction — may differ by more.
  */
 const EDGE_FRACTION = { 'image.weft': 0.0005 };
-/** Examples whose display `weft dev` draws itself (as frames), and why. */
-const SERVER_DRAWN = { 'mic.weft': /live microphone/ };
 
 const displays = fs.readdirSync(EXAMPLES)
   .filter((f) => f.endsWith('.weft'))
@@ -53,12 +51,6 @@ for (const name of displays) {
   test(`${name} is drawn by the page as weft frame draws it`, async () => {
     await page.goto(`${server.url}#/${name}`);
     await waitLoaded(page, name);
-    if (SERVER_DRAWN[name]) {
-      // Its display reads the live microphone, which only the server hears.
-      await page.waitForFunction(() => window.weft.drawStats().path === 'frames' && window.weft.drawStats().reason);
-      assert.match((await page.evaluate(() => window.weft.drawStats())).reason, SERVER_DRAWN[name]);
-      return;
-    }
     await waitWebgl(page);
     await command(page, 'pause');
     await pauseAt(page, 1.25);

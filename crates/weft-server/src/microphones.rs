@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use weft_sources::LiveAudio;
+use weft_sources::{LiveAudio, Placed};
 
 /// How far ahead of the transport a page's samples are placed: the engine's
 /// audio lead, a frame of its clock and the network's jitter.
@@ -37,8 +37,9 @@ impl Microphones {
         inputs.remove(rel);
     }
 
-    /// Places a page's samples for `rel`, whose transport is at `time`.
-    pub fn heard(&self, rel: &str, time: f64, rate: u32, samples: &[f32]) -> usize {
-        self.of(rel).write(rate, time.max(0.0) + LEAD, samples)
+    /// Places a page's samples for `rel`, whose transport is at `time`; where
+    /// they went, for the copies the pages draw from (`WLIV`).
+    pub fn heard(&self, rel: &str, time: f64, rate: u32, samples: &[f32]) -> Option<Placed> {
+        self.of(rel).place(rate, time.max(0.0) + LEAD, samples)
     }
 }

@@ -130,6 +130,7 @@ fn fill(m: &mut DisplayShader, d: &DisplayKernel) {
     m.uniform_block = web.uniform_block;
     m.sources_texture = web.sources_texture;
     m.camera_texture = web.camera_texture;
+    m.live_texture = web.live_texture;
     m.slot_vec4s = web.shader.slot_vec4s;
     m.mouse_x = uniform::MOUSE_X;
     m.mouse_y = uniform::MOUSE_Y;

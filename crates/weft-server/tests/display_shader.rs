@@ -227,3 +227,23 @@ async fn a_picture_split_around_sound_is_one_shader() {
     assert!(fragment.starts_with("#version 300 es"), "{s}");
     assert!(s["sources"].as_str().is_some_and(|w| !w.is_empty()), "{s}");
 }
+
+/// `mic()` in `weft dev` is the pages' live microphone: the display reading it
+/// is still a shader, with the texture the page fills from its copy (`WLIV`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_display_of_the_live_microphone_reads_the_pages_copy() {
+    let text = "heard<s> = mic()\ndisplay(abs(heard@s[me@time ~ me@time - me@x * 0.02]) * 4, 0, 0)\nplay(heard@s)\n";
+    let served = Served::new(&[("scope.weft", text)]).await;
+    let mut c = served.client().await;
+    watch(&mut c, "scope.weft").await;
+    let s = c.until("display-shader").await;
+    assert!(s.get("unsupported").is_none(), "{s}");
+    assert!(
+        s["liveTexture"].as_str().is_some_and(|t| !t.is_empty()),
+        "{s}"
+    );
+    assert!(
+        s.get("sources").is_none(),
+        "the live input is not a source sent whole: {s}"
+    );
+}

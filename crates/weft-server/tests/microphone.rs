@@ -1,7 +1,9 @@
 //! A page's microphone (`WMIC` binary frames) through a real WebSocket client:
 //! what it sends is heard by `mic()` of the file it watches (the file's sound,
-//! measured by the server's own meter, follows it), only there, and a frame
-//! that is not exactly a `WMIC` is refused with the connection kept.
+//! measured by the server's own meter, follows it), only there; every page
+//! watching the file gets where the samples went (`WLIV`), to draw `mic()`
+//! itself; and a frame that is not exactly a `WMIC` is refused with the
+//! connection kept.
 
 mod common;
 
@@ -109,4 +111,70 @@ async fn a_frame_that_is_not_exactly_a_wmic_is_refused_and_the_connection_stays(
     c.send(json!({"type": "command", "text": "info"})).await;
     let r = c.until("command-result").await;
     assert_eq!(r["ok"], true, "{r}");
+}
+
+/// The `WLIV` frames among `c`'s binary messages: (rate, restarted, from, samples).
+fn live_frames(c: &Client) -> Vec<(u32, bool, u64, Vec<f32>)> {
+    c.binary
+        .iter()
+        .filter(|b| b.starts_with(b"WLIV"))
+        .map(|b| {
+            let word = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+            let from = u64::from(word(12)) | (u64::from(word(16)) << 32);
+            let count = word(20) as usize;
+            assert_eq!(b.len(), 24 + 4 * count);
+            let samples = (0..count)
+                .map(|i| f32::from_le_bytes(b[24 + 4 * i..28 + 4 * i].try_into().unwrap()))
+                .collect();
+            (word(4), word(8) & 1 == 1, from, samples)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_page_watching_the_file_gets_where_the_samples_went() {
+    let s = Served::new(&[("listen.weft", LISTEN), ("other.weft", LISTEN)]).await;
+    let mut page = s.client().await;
+    page.watch("listen.weft").await;
+    page.run().await;
+    let mut second = s.client().await;
+    second.watch("listen.weft").await;
+    second.run().await;
+    let mut other = s.client().await;
+    other.watch("other.weft").await;
+    other.run().await;
+    for c in [&mut page, &mut second, &mut other] {
+        c.binary.clear();
+    }
+    let chunks: Vec<Vec<f32>> = (0..3)
+        .map(|k| (0..480).map(|i| (k * 480 + i) as f32 / 2000.0).collect())
+        .collect();
+    for chunk in &chunks {
+        send_binary(&mut page, wmic(48_000, chunk)).await;
+    }
+    // One more, with what the ring cannot hold as it is.
+    send_binary(&mut page, wmic(48_000, &[3.0, f32::NAN, -3.0])).await;
+    for c in [&mut page, &mut second, &mut other] {
+        c.drain(Duration::from_millis(400)).await;
+    }
+    for c in [&page, &second] {
+        let live = live_frames(c);
+        assert_eq!(live.len(), 4, "one WLIV per chunk");
+        assert!(live[0].1, "the first starts the ring");
+        let mut end = live[0].2;
+        for (k, (rate, restarted, from, samples)) in live.iter().enumerate() {
+            assert_eq!(*rate, 48_000);
+            assert_eq!(*from, end, "chunk {k} follows on");
+            assert_eq!(*restarted, k == 0);
+            end = from + samples.len() as u64;
+        }
+        for (k, chunk) in chunks.iter().enumerate() {
+            assert_eq!(&live[k].3, chunk);
+        }
+        assert_eq!(live[3].3, [1.0, 0.0, -1.0], "as the ring holds them");
+    }
+    assert!(
+        live_frames(&other).is_empty(),
+        "another file's page gets none"
+    );
 }

@@ -409,22 +409,24 @@ async fn commands_steer_the_player_and_answer() {
     let mut c = s.client().await;
     c.watch("sketch.weft").await;
     c.run().await;
+    // A command's result and the `state` it changes may come in either order:
+    // each result is awaited by its text.
+    let result_of = |text: &'static str| {
+        move |m: &serde_json::Value| m["type"] == "command-result" && m["text"] == text
+    };
     c.send(json!({"type": "command", "text": "bpm 90"})).await;
-    let r = c.until("command-result").await;
-    assert_eq!(
-        (r["ok"].as_bool(), r["text"].as_str()),
-        (Some(true), Some("bpm 90"))
-    );
+    let r = c.until_match(result_of("bpm 90")).await;
+    assert_eq!(r["ok"].as_bool(), Some(true), "{r}");
     c.until_match(|m| m["type"] == "state" && m["bpm"] == 90.0)
         .await;
     c.send(json!({"type": "command", "text": "pause"})).await;
     c.until_match(|m| m["type"] == "state" && m["transport"] == "paused")
         .await;
     c.send(json!({"type": "command", "text": "info"})).await;
-    let r = c.until("command-result").await;
+    let r = c.until_match(result_of("info")).await;
     assert!(r["output"].as_str().unwrap().contains("90"), "{r}");
     c.send(json!({"type": "command", "text": "sek 1"})).await;
-    let r = c.until("command-result").await;
+    let r = c.until_match(result_of("sek 1")).await;
     assert_eq!(r["ok"], false);
     assert!(
         r["output"].as_str().unwrap().contains("unknown command"),

@@ -22,6 +22,8 @@ pub struct WebShader {
     pub sources_texture: Option<String>,
     /// The name of the `sampler2D` of the browser's camera, when it reads one.
     pub camera_texture: Option<String>,
+    /// The name of the `usampler2D` of the live microphone, when it reads it.
+    pub live_texture: Option<String>,
     /// The WGSL it was translated from (its key, uniform size and sources).
     pub shader: Shader,
 }
@@ -88,11 +90,13 @@ pub fn emit(
     };
     let sources_texture = named("sources");
     let camera_texture = named("camera");
+    let live_texture = named("live");
     Ok(WebShader {
         fragment,
         uniform_block,
         sources_texture,
         camera_texture,
+        live_texture,
         shader,
     })
 }

@@ -135,8 +135,10 @@ pub fn emit_target(kernel: &Kernel, target: &Target) -> Result<Shader, EmitError
 /// there: such a program is `Unsupported` and the page shows streamed frames.
 ///
 /// A source in `cameras` (the program's `camera()`) is read from a texture of its
-/// own, which the page fills from the browser's camera. A strand of an earlier
-/// visual batch is computed again where it is read, by its code in `strands`.
+/// own, which the page fills from the browser's camera; the live microphone
+/// from one the page fills with the samples the server placed (`WLIV`). A strand
+/// of an earlier visual batch is computed again where it is read, by its code
+/// in `strands`.
 pub fn emit_fragment(
     kernel: &Kernel,
     display: Display,
@@ -150,6 +152,7 @@ pub fn emit_fragment(
     let emitter = Emitter {
         cameras: cameras.to_vec(),
         strands: Some(strands.to_vec()),
+        fragment: true,
         ..Emitter::default()
     };
     assemble(kernel, &target, Stage::Fragment, emitter)
@@ -193,8 +196,26 @@ fn word(at: u32) -> u32 {
 }
 // The browser's camera (black until the user turns it on), rows from the top.
 @group(0) @binding(4) var camera: texture_2d<f32>;
+// The live microphone as the page holds it: row 0 is the rate, the first and one
+// past the last index held (low 32 bits), and 1 once anything is; rows 1… are a
+// ring of 2^18 samples (f32 bits), sample n at word n % 2^18.
+@group(0) @binding(5) var live: texture_2d<u32>;
 // The pixel's own x and y, for strands computed again inside getter functions.
 var<private> here: vec2<f32>;
+"#;
+
+/// `mic()` in the browser when it is the live microphone: the sample at
+/// `round(time · rate)` when the page holds it, else 0, as `LiveAudio::sample`.
+const LIVE_SAMPLER: &str = r#"fn live_mic(out: u32, time: f32) -> f32 {
+  let rate = textureLoad(live, vec2<i32>(0, 0), 0).x;
+  if (out != 0u || rate == 0u || textureLoad(live, vec2<i32>(3, 0), 0).x == 0u) { return 0.0; }
+  let n = w_round(time * f32(rate));
+  if (!(n >= 0.0 && n < 4294967040.0)) { return 0.0; }
+  let i = u32(n);
+  if (i < textureLoad(live, vec2<i32>(1, 0), 0).x || i >= textureLoad(live, vec2<i32>(2, 0), 0).x) { return 0.0; }
+  let k = i % 262144u;
+  return bitcast<f32>(textureLoad(live, vec2<i32>(i32(k % 1024u), i32(k / 1024u) + 1), 0).x);
+}
 "#;
 
 /// `camera()` in the browser: the nearest pixel of the camera texture.
@@ -249,6 +270,9 @@ fn assemble(
     }
     if e.uses_camera {
         s.push_str(CAMERA_SAMPLER);
+    }
+    if e.uses_live {
+        s.push_str(LIVE_SAMPLER);
     }
     s.push_str(&e.functions);
     s.push_str(match stage {
@@ -361,6 +385,10 @@ struct Emitter {
     cameras: Vec<Arc<SourceData>>,
     /// Whether one of them is read.
     uses_camera: bool,
+    /// The fragment stage (the browser's WebGL2).
+    fragment: bool,
+    /// Whether it reads the live microphone (fragment stage).
+    uses_live: bool,
     /// The fragment stage: the code of every strand earlier batches write, to
     /// compute one again where it is read (`None`: strands are in slots).
     strands: Option<Vec<Materialized>>,
@@ -462,12 +490,16 @@ impl Emitter {
                             .get((i.aux >> 8) as usize)
                             .ok_or(EmitError::Unsupported("a source the kernel does not hold"))?;
                         if matches!(**src, weft_sources::SourceData::Live(_)) {
-                            // Its samples arrive as it plays: only the CPU reads them.
-                            return Err(EmitError::Unsupported(
-                                "the live microphone (drawn on the CPU)",
-                            ));
-                        }
-                        if self.cameras.iter().any(|c| Arc::ptr_eq(c, src)) {
+                            // Its samples arrive as it plays: the page holds a
+                            // copy; a device has none, so the CPU draws it.
+                            if !self.fragment {
+                                return Err(EmitError::Unsupported(
+                                    "the live microphone (drawn on the CPU)",
+                                ));
+                            }
+                            self.uses_live = true;
+                            format!("live_mic({}u, {c})", i.aux & 0xff)
+                        } else if self.cameras.iter().any(|c| Arc::ptr_eq(c, src)) {
                             self.uses_camera = true;
                             format!("cam({}u, {a}, {b})", i.aux & 0xff)
                         } else {

@@ -27,7 +27,9 @@ mod picture;
 mod video;
 mod wav;
 
-pub use live::{LiveAudio, MAX_CHUNK as MAX_LIVE_CHUNK, RATES as LIVE_RATES};
+pub use live::{
+    held as live_held, LiveAudio, Placed, MAX_CHUNK as MAX_LIVE_CHUNK, RATES as LIVE_RATES,
+};
 pub use picture::Image;
 pub use video::{Video, MAX_BYTES as MAX_VIDEO_BYTES, MAX_FRAMES as MAX_VIDEO_FRAMES};
 pub use wav::Audio;

@@ -28,6 +28,26 @@ const EARLY: f64 = 0.25;
 /// writer's lead absorbs it) before it is moved up again.
 const LATE: f64 = 0.05;
 
+/// Where [`LiveAudio::place`] put a chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placed {
+    /// The index (`round(time · rate)`) of its first sample.
+    pub from: u64,
+    /// How many samples were placed (the first ones of the chunk).
+    pub count: usize,
+    /// Whether the ring started again here: what it held before is gone.
+    pub restarted: bool,
+}
+
+/// A sample as the ring holds it: clamped to [-1, 1], 0 when not finite.
+pub fn held(s: f32) -> f32 {
+    if s.is_finite() {
+        s.clamp(-1.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
 /// A live mono input; clones share one ring.
 #[derive(Clone)]
 pub struct LiveAudio {
@@ -89,11 +109,17 @@ impl LiveAudio {
     /// second after `at` or 50 ms before it, else at `at` (a new rate starts the
     /// ring again). Refuses a rate
     /// outside [`RATES`], a time that is not finite or negative, and keeps at
-    /// most [`MAX_CHUNK`] samples; non-finite samples become 0, others are
-    /// clamped to [-1, 1]. Returns how many samples were placed.
+    /// most [`MAX_CHUNK`] samples; each is stored as [`held`] makes it.
+    /// Returns how many samples were placed.
     pub fn write(&self, rate: u32, at: f64, samples: &[f32]) -> usize {
+        self.place(rate, at, samples).map_or(0, |p| p.count)
+    }
+
+    /// [`LiveAudio::write`], saying where the samples went (`None`: refused), so
+    /// a copy of the ring elsewhere (the page's) can hold the same.
+    pub fn place(&self, rate: u32, at: f64, samples: &[f32]) -> Option<Placed> {
         if !RATES.contains(&rate) || !at.is_finite() || at < 0.0 {
-            return 0;
+            return None;
         }
         let samples = &samples[..samples.len().min(MAX_CHUNK)];
         let ring = &*self.ring;
@@ -108,7 +134,8 @@ impl LiveAudio {
         let follows = end != u64::MAX
             && (end as f64) >= due as f64 - LATE * r
             && (end as f64) <= due as f64 + EARLY * r;
-        let from = if same_rate && follows {
+        let restarted = !(same_rate && follows);
+        let from = if !restarted {
             end
         } else {
             // Nothing held is valid at the new place: readers see nothing
@@ -118,14 +145,9 @@ impl LiveAudio {
             ring.start.store(due, Ordering::Release);
             due
         };
-        for (i, s) in samples.iter().enumerate() {
-            let v = if s.is_finite() {
-                s.clamp(-1.0, 1.0)
-            } else {
-                0.0
-            };
+        for (i, &s) in samples.iter().enumerate() {
             slots[((from + i as u64) % SLOTS as u64) as usize]
-                .store(v.to_bits(), Ordering::Relaxed);
+                .store(held(s).to_bits(), Ordering::Relaxed);
         }
         let new_end = from + samples.len() as u64;
         // Keep a margin of one chunk between the oldest sample readers may ask
@@ -134,7 +156,11 @@ impl LiveAudio {
         let oldest = new_end.saturating_sub((SLOTS - MAX_CHUNK) as u64);
         ring.start.store(start.max(oldest), Ordering::Release);
         ring.end.store(new_end, Ordering::Release);
-        samples.len()
+        Some(Placed {
+            from,
+            count: samples.len(),
+            restarted,
+        })
     }
 
     /// The sample heard at transport time `time` (output 0; other outputs are
@@ -179,7 +205,14 @@ mod tests {
         assert_eq!(live.rate(), None);
         // 48 samples at 48 kHz from t = 1 s.
         let chunk: Vec<f32> = (0..48).map(|i| i as f32 / 100.0).collect();
-        assert_eq!(live.write(48_000, 1.0, &chunk), 48);
+        assert_eq!(
+            live.place(48_000, 1.0, &chunk),
+            Some(Placed {
+                from: 48_000,
+                count: 48,
+                restarted: true
+            })
+        );
         assert_eq!(live.rate(), Some(48_000.0));
         assert_eq!(live.sample(0, 1.0), 0.0);
         assert!((live.sample(0, 1.0 + 10.0 / 48_000.0) - 0.1).abs() < 1e-6);
@@ -187,7 +220,14 @@ mod tests {
         assert_eq!(live.sample(0, 0.5), 0.0, "before the input");
         assert_eq!(live.sample(1, 1.0 + 10.0 / 48_000.0), 0.0, "one output");
         // The next chunk, a little late, follows on without a gap.
-        live.write(48_000, 1.0 + 60.0 / 48_000.0, &[0.9; 10]);
+        assert_eq!(
+            live.place(48_000, 1.0 + 60.0 / 48_000.0, &[0.9; 10]),
+            Some(Placed {
+                from: 48_048,
+                count: 10,
+                restarted: false
+            })
+        );
         assert!((live.sample(0, 1.0 + 48.0 / 48_000.0) - 0.9).abs() < 1e-6);
         // Far away: the ring starts again there.
         live.write(48_000, 5.0, &[0.5; 10]);

@@ -46,7 +46,7 @@ pub struct Outbox {
     pub queued: Arc<AtomicUsize>,
     /// The newest `WFRM` frame.
     pub frame: watch::Sender<Option<Bytes>>,
-    /// `WPCM` chunks.
+    /// `WPCM` chunks and `WLIV` samples (dropped when the client lags).
     pub pcm: mpsc::Sender<Bytes>,
     /// Told when the connection must close (its text queue overflowed).
     pub close: Arc<Notify>,

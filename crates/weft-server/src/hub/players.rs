@@ -27,7 +27,9 @@ pub(super) fn apply(
 
 impl Hub {
     /// A page's microphone (`WMIC`) for the file `conn` watches: placed ahead of
-    /// where that file's transport is now (0 before its player runs).
+    /// where that file's transport is now (0 before its player runs), and sent
+    /// where it went (`WLIV`) to every page watching the file, which draws
+    /// `mic()` from its own copy of the ring.
     pub(super) fn heard(&mut self, conn: u64, chunk: crate::protocol::MicChunk) {
         let Some(file) = self.clients.get(&conn).and_then(|c| c.file.clone()) else {
             return self.reply_error(
@@ -41,8 +43,24 @@ impl Hub {
             .get(&file)
             .and_then(|f| f.player.as_ref())
             .map_or(0.0, |p| p.handle().snapshot().time);
-        self.microphones
-            .heard(&file, time, chunk.rate, &chunk.samples);
+        let Some(placed) = self
+            .microphones
+            .heard(&file, time, chunk.rate, &chunk.samples)
+        else {
+            return;
+        };
+        let live = axum::body::Bytes::from(crate::protocol::live_bytes(
+            chunk.rate,
+            placed,
+            &chunk.samples,
+        ));
+        for c in self
+            .clients
+            .values()
+            .filter(|c| c.file.as_deref() == Some(file.as_str()))
+        {
+            let _ = c.out.pcm.try_send(live.clone());
+        }
     }
 
     /// Runs one line of the command language on `file`'s player; `answer` gets

@@ -367,6 +367,25 @@ pub fn frame_bytes(width: u32, height: u32, index: u64, time: f64, rgba: &[u8]) 
     out
 }
 
+/// A `WLIV` binary frame: samples a page's microphone placed in a file's live
+/// input (`mic()`), for the pages that draw it themselves — `WLIV`, the rate,
+/// flags (bit 0: the ring started again here), the index of the first sample
+/// (`round(time · rate)`, low then high word) and the count as u32, then the
+/// samples as the ring holds them (f32), all little-endian.
+pub fn live_bytes(rate: u32, placed: weft_sources::Placed, samples: &[f32]) -> Vec<u8> {
+    let samples = &samples[..placed.count.min(samples.len())];
+    let mut out = Vec::with_capacity(24 + samples.len() * 4);
+    out.extend_from_slice(b"WLIV");
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&u32::from(placed.restarted).to_le_bytes());
+    out.extend_from_slice(&placed.from.to_le_bytes());
+    out.extend_from_slice(&(samples.len() as u32).to_le_bytes());
+    for &s in samples {
+        out.extend_from_slice(&weft_sources::live_held(s).to_le_bytes());
+    }
+    out
+}
+
 /// A `WPCM` binary frame: interleaved stereo samples.
 pub fn pcm_bytes(rate: u32, samples: &[f32]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + samples.len() * 4);
@@ -441,6 +460,29 @@ mod tests {
             "a".repeat(MAX_MESSAGE)
         );
         assert_eq!(ClientMessage::parse(&big).unwrap_err().code(), "too-large");
+    }
+
+    #[test]
+    fn a_live_frame_holds_what_the_ring_holds_where_it_holds_it() {
+        let placed = weft_sources::Placed {
+            from: (1 << 32) + 7,
+            count: 2,
+            restarted: true,
+        };
+        let b = live_bytes(48_000, placed, &[2.0, f32::NAN, 0.5]);
+        assert_eq!(&b[..4], b"WLIV");
+        let word = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        assert_eq!(
+            (word(4), word(8), word(12), word(16), word(20)),
+            (48_000, 1, 7, 1, 2)
+        );
+        assert_eq!(b.len(), 24 + 8);
+        let f = |at: usize| f32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        assert_eq!(
+            (f(24), f(28)),
+            (1.0, 0.0),
+            "clamped, NaN as 0, only the placed ones"
+        );
     }
 
     #[test]

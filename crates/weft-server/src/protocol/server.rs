@@ -427,6 +427,10 @@ pub struct DisplayShader {
     /// when the display reads one; black until the user turns the camera on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub camera_texture: Option<String>,
+    /// The `usampler2D` the page fills with its copy of the live microphone
+    /// (`WLIV` frames), when the display reads `mic()` live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_texture: Option<String>,
     /// The sources' words (little-endian u32, base64), rows of `sourcesWidth`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<String>,
