@@ -263,12 +263,18 @@ function onMessage(message) {
       }
       break;
     case 'display-shader':
+      gl.held.take(message);
       if (message.file !== state.file) break;
       // `unchanged`: the page holds this shader already (after a reconnect).
       if (message.unchanged) {
         if (gl.message?.key === message.key && !gl.active) gl.load(gl.message);
       } else {
         gl.load(message);
+      }
+      if (gl.missingSources) {
+        // Watching again makes the server forget what it thinks the page holds.
+        gl.missingSources = false;
+        send({ type: 'watch-file', path: state.file, clientId: state.clientId, preview: PREVIEW, clientRun: runs.completeRun });
       }
       showDisplay();
       break;

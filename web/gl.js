@@ -7,6 +7,36 @@
 // the streamed frames instead (display.js).
 
 const HEADER_WORDS = 12;
+/** Sources' words kept (the server's `HELD_SOURCES`: it leaves out only what these hold). */
+const HELD_SOURCES = 4;
+
+/**
+ * The sources' words of the newest `display-shader` messages, by content key,
+ * newest last. Every message that carries them counts, whichever file it is for,
+ * as the server counts what it sent — so the page holds whatever it leaves out.
+ */
+export class HeldSources {
+  constructor() {
+    this.words = new Map();
+  }
+
+  /** Keeps the words each part of `message` carries (decoded once, kept on the part too). */
+  take(message) {
+    for (const part of [message, ...(message.segments ?? [])]) {
+      if (typeof part.sources !== 'string' || !part.sourcesKey) continue;
+      const bytes = Uint8Array.from(atob(part.sources), (c) => c.charCodeAt(0));
+      part.words = new Uint32Array(bytes.buffer);
+      delete part.sources;
+      this.words.delete(part.sourcesKey);
+      this.words.set(part.sourcesKey, part.words);
+      while (this.words.size > HELD_SOURCES) this.words.delete(this.words.keys().next().value);
+    }
+  }
+
+  get(key) {
+    return this.words.get(key) ?? null;
+  }
+}
 
 export class GlDisplay {
   constructor(canvas) {
@@ -21,6 +51,10 @@ export class GlDisplay {
     this.cameraTexture = null;
     /** The browser camera's <video>, once the user turned it on. */
     this.camera = null;
+    /** The sources' words the page keeps, by content key. */
+    this.held = new HeldSources();
+    /** Set when a shader named sources the page does not hold (the app asks again). */
+    this.missingSources = false;
     /** The page's copy of the live microphone (live-mic.js), once set. */
     this.liveMic = null;
     this.liveTexture = null;
@@ -149,11 +183,16 @@ export class GlDisplay {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
-    if (part.sources) {
+    if (part.sourcesKey) {
       const max = gl.getParameter(gl.MAX_TEXTURE_SIZE);
       if (part.sourcesWidth > max || part.sourcesRows > max) return `the sources need a texture larger than ${max}`;
-      const bytes = Uint8Array.from(atob(part.sources), (c) => c.charCodeAt(0));
-      const data = new Uint32Array(bytes.buffer);
+      // Sent with this message, or with an earlier one (the server leaves out what the page holds).
+      part.words ??= this.held.get(part.sourcesKey);
+      const data = part.words;
+      if (!data) {
+        this.missingSources = true;
+        return 'the sources this shader reads are not held here; asking for them again';
+      }
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, part.sourcesWidth, part.sourcesRows, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, data);
     } else {
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, 1, 1, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, new Uint32Array(1));

@@ -8,7 +8,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeFolder, writeFile, startServer, launchBrowser, openPage, waitLoaded } from './harness.mjs';
-import { command, frames, openSmall as openIn, pixels, waitWebgl } from './drawn.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { TOLERANCE, command, compare, frames, openSmall as openIn, pauseAt, pixels, waitWebgl } from './drawn.mjs';
 
 const SLIDER = `level<v> = param(0.2, 0, 1)
 display(level@v, me@x, 0)
@@ -18,6 +20,9 @@ display(cam@r, cam@g, cam@b)
 `;
 const CLOCK = (g) => `display(fract(me@time), ${g}, 0)
 `;
+const PICTURE = (g) => `pic<r, g, b, a> = load("weft.png")
+display(pic@r, pic@g * ${g}, pic@b)
+`;
 
 let own;
 let ownServer;
@@ -25,6 +30,8 @@ let browser;
 
 before(async () => {
   own = makeFolder({ 'camera.weft': CAMERA, 'slider.weft': SLIDER, 'clock.weft': CLOCK('0.25'), 'tabs.weft': CLOCK('me@y'), 'off.weft': CLOCK('0.5'), 'lost.weft': CLOCK('0.5'), 'full.weft': CLOCK('0.5') });
+  fs.copyFileSync(path.resolve(import.meta.dirname, '../../examples/assets/weft.png'), path.join(own, 'weft.png'));
+  writeFile(own, 'picture.weft', PICTURE('0.5'));
   ownServer = await startServer(own);
   browser = await launchBrowser();
 });
@@ -193,4 +200,27 @@ test('camera() shows the browser camera once the user turns it on', async () => 
   } finally {
     await media.close();
   }
+});
+
+test('a picture is sent once: an edit that keeps it leaves it out, and the page still draws it', async () => {
+  const page = await openSmall(`${ownServer.url}#/picture.weft`);
+  await waitLoaded(page, 'picture.weft');
+  await waitWebgl(page);
+  const shaders = () => page.received.filter((m) => m.type === 'display-shader' && m.file === 'picture.weft' && !m.unchanged);
+  const first = shaders()[0];
+  assert.ok(typeof first.sources === 'string' && first.sourcesKey, 'the first carries the picture');
+  writeFile(own, 'picture.weft', PICTURE('0.25'));
+  for (let i = 0; i < 600 && shaders().length < 2; i += 1) await frames(page, 1);
+  const second = shaders()[1];
+  assert.ok(second, 'a new shader after the edit');
+  assert.equal(second.sources, undefined, 'the picture is not sent again');
+  assert.equal(second.sourcesKey, first.sourcesKey);
+  await waitWebgl(page);
+  await command(page, 'pause');
+  await pauseAt(page, 0.5);
+  const d = await compare(page, path.join(own, 'picture.weft'), 0.5);
+  // Sampling a picture: a few channels may take the neighbouring pixel (see webgl-examples).
+  assert.ok(d.over <= Math.floor(0.0005 * d.channels), `${d.over} channels over ${TOLERANCE} (worst ${d.worst})`);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.close();
 });

@@ -20,6 +20,8 @@ pub enum PlayerEvent {
     Frame(Bytes),
     /// A `WPCM` chunk.
     Pcm(Bytes),
+    /// A new `display-shader`: with or without its sources, as each page holds them.
+    Shader(Arc<crate::web_shader::Shader>),
 }
 
 /// Transport, time, tempo and parameters, to carry into a new player.
@@ -90,7 +92,7 @@ pub struct Player {
     pump: Option<JoinHandle<()>>,
     /// The last `display-shader` message with its key, for a page that starts
     /// watching.
-    shader: Arc<arc_swap::ArcSwapOption<(String, Arc<str>)>>,
+    shader: Arc<arc_swap::ArcSwapOption<crate::web_shader::Shader>>,
 }
 
 impl std::fmt::Debug for Player {
@@ -118,7 +120,7 @@ impl Player {
         });
         let handle = engine.handle();
         let stop = Arc::new(AtomicBool::new(false));
-        let shader: Arc<arc_swap::ArcSwapOption<(String, Arc<str>)>> = Arc::default();
+        let shader: Arc<arc_swap::ArcSwapOption<crate::web_shader::Shader>> = Arc::default();
         let pump_shader = shader.clone();
         let pump_handle = handle.clone();
         let pump_stop = stop.clone();
@@ -160,13 +162,13 @@ impl Player {
                         });
                         if !same {
                             last_display = Some((snap.display.clone(), snap.segments.clone()));
-                            let (key, m) = crate::web_shader::message(
+                            let m = Arc::new(crate::web_shader::message(
                                 &file,
                                 snap.display.as_ref(),
                                 &snap.segments,
-                            );
-                            pump_shader.store(Some(Arc::new((key, m.clone()))));
-                            send(PlayerEvent::Text(m));
+                            ));
+                            pump_shader.store(Some(m.clone()));
+                            send(PlayerEvent::Shader(m));
                         }
                     }
                     // No parameters before a program is in: a page would show none.
@@ -273,10 +275,10 @@ impl Player {
         }
     }
 
-    /// The last `display-shader` message and its key (empty when it says
+    /// The last `display-shader` message (its key empty when it says
     /// `unsupported`), once the program is in.
-    pub fn display_shader(&self) -> Option<(String, Arc<str>)> {
-        self.shader.load_full().map(|m| (*m).clone())
+    pub fn display_shader(&self) -> Option<Arc<crate::web_shader::Shader>> {
+        self.shader.load_full()
     }
 
     /// The engine's handle: commands go here.

@@ -2,7 +2,8 @@
 //! page's WebGL2 (`weft_shader::glsl`), with where each uniform lives and the
 //! sources packed into one texture's words — one such shader per segment for a
 //! program with segments. Made by a player's pump thread, never on the engine
-//! thread, once per display kernel.
+//! thread, once per display kernel. The sources' words are keyed by their
+//! content: a page that holds them gets the message without them ([`Shader::lean`]).
 
 use crate::protocol::{DisplayShader, ParamSlot, ServerMessage};
 use base64::Engine as _;
@@ -15,14 +16,60 @@ use weft_shader::wgsl::{Display, SOURCE_TEXTURE_WIDTH};
 /// the size every WebGL2 implementation offers. A larger set is drawn as frames.
 pub const MAX_SOURCE_WORDS: u64 = SOURCE_TEXTURE_WIDTH as u64 * 2048;
 
+/// A `display-shader` message in its two forms.
+#[derive(Debug)]
+pub struct Shader {
+    /// The shader's key (empty when unsupported).
+    pub key: String,
+    /// The message with every source's words.
+    pub full: Arc<str>,
+    /// The message without them (each part's `sourcesKey` names its words), for a
+    /// page that holds all of [`Shader::sources`]; `None` when there are none.
+    pub lean: Option<Arc<str>>,
+    /// The content key of each part's sources, in order.
+    pub sources: Vec<String>,
+}
+
+/// How many sources' words a page keeps (the page's `web/gl.js` keeps as many).
+pub const HELD_SOURCES: usize = 4;
+
+/// The sources' keys a connection has been sent since it last watched a file,
+/// newest last, at most [`HELD_SOURCES`]. The page keeps the words of every key
+/// it is sent, the same number by the same rule over everything it received,
+/// so it holds at least these.
+#[derive(Debug, Default)]
+pub struct HeldSources {
+    keys: std::collections::VecDeque<String>,
+}
+
+impl HeldSources {
+    /// The text to send for `m`: without its sources when they are all held,
+    /// else with them (then held, as the newest).
+    pub fn text_for(&mut self, m: &Shader) -> Arc<str> {
+        if let Some(lean) = &m.lean {
+            if m.sources.iter().all(|k| self.keys.contains(k)) {
+                return lean.clone();
+            }
+        }
+        for k in &m.sources {
+            self.keys.retain(|h| h != k);
+            self.keys.push_back(k.clone());
+            if self.keys.len() > HELD_SOURCES {
+                self.keys.pop_front();
+            }
+        }
+        m.full.clone()
+    }
+
+    /// Forgets them all (the page watches again: it may have lost its own).
+    pub fn clear(&mut self) {
+        self.keys.clear();
+    }
+}
+
 /// The message for `file`'s display (`None` and no `segments`: the program
-/// has no display; the page shows frames), or for each of its segments', with
-/// its key (empty when unsupported).
-pub fn message(
-    file: &str,
-    display: Option<&DisplayKernel>,
-    segments: &[SegmentDisplay],
-) -> (String, Arc<str>) {
+/// has no display; the page shows frames), or for each of its segments'.
+pub fn message(file: &str, display: Option<&DisplayKernel>, segments: &[SegmentDisplay]) -> Shader {
     let mut m = DisplayShader {
         file: file.to_string(),
         ..DisplayShader::default()
@@ -35,7 +82,22 @@ pub fn message(
     if m.unsupported.is_some() {
         m.key.clear();
     }
-    (m.key.clone(), ServerMessage::DisplayShader(&m).text())
+    let full = ServerMessage::DisplayShader(&m).text();
+    let mut sources = Vec::new();
+    let mut strip = |part: &mut DisplayShader| {
+        if part.sources.take().is_some() {
+            sources.extend(part.sources_key.clone());
+        }
+    };
+    strip(&mut m);
+    m.segments.iter_mut().for_each(&mut strip);
+    let lean = (!sources.is_empty()).then(|| ServerMessage::DisplayShader(&m).text());
+    Shader {
+        key: m.key.clone(),
+        full,
+        lean,
+        sources,
+    }
 }
 
 /// One shader per segment, each with its place on the timeline; the key
@@ -121,6 +183,7 @@ fn fill(m: &mut DisplayShader, d: &DisplayKernel) {
         bytes.extend(packed.iter().flat_map(|w| w.to_le_bytes()));
         // A whole last row: the page uploads full rows.
         bytes.resize(rows as usize * SOURCE_TEXTURE_WIDTH as usize * 4, 0);
+        m.sources_key = Some(hex(blake3::hash(&bytes).as_bytes()));
         m.sources = Some(base64::engine::general_purpose::STANDARD.encode(&bytes));
         m.sources_rows = rows;
     }
@@ -152,4 +215,44 @@ fn fill(m: &mut DisplayShader, d: &DisplayKernel) {
 
 fn hex(key: &[u8; 32]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HeldSources, Shader, HELD_SOURCES};
+    use std::sync::Arc;
+
+    fn shader(keys: &[&str]) -> Shader {
+        Shader {
+            key: "k".into(),
+            full: Arc::from("full"),
+            lean: Some(Arc::from("lean")),
+            sources: keys.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn sources_are_left_out_only_while_the_page_keeps_them() {
+        let mut held = HeldSources::default();
+        assert_eq!(&*held.text_for(&shader(&["a"])), "full");
+        assert_eq!(&*held.text_for(&shader(&["a"])), "lean");
+        // A program with segments: all its sources held, or all sent.
+        assert_eq!(&*held.text_for(&shader(&["a", "b"])), "full");
+        assert_eq!(&*held.text_for(&shader(&["b", "a"])), "lean");
+        // Sent again, a key is the newest: `a` outlives `b` here.
+        assert_eq!(&*held.text_for(&shader(&["c", "d", "a"])), "full");
+        assert_eq!(&*held.text_for(&shader(&["e"])), "full");
+        assert_eq!(HELD_SOURCES, 4);
+        assert_eq!(&*held.text_for(&shader(&["a"])), "lean");
+        assert_eq!(&*held.text_for(&shader(&["b"])), "full", "the oldest went");
+        held.clear();
+        assert_eq!(&*held.text_for(&shader(&["b"])), "full");
+        // Nothing to leave out: always the one message.
+        let none = Shader {
+            lean: None,
+            sources: Vec::new(),
+            ..shader(&[])
+        };
+        assert_eq!(&*held.text_for(&none), "full");
+    }
 }

@@ -102,11 +102,15 @@ async fn a_watcher_gets_the_display_as_glsl_es_and_a_new_one_only_when_it_change
     served.save("piece.weft", &PIECE.replace("440", "220"));
     assert!(shaders_until_parameters(&mut c).await.is_empty());
 
-    // The display changes: a new shader, with a new key.
+    // The display changes: a new shader, with a new key — and the picture left
+    // out, since this page was sent it (its key names it).
     served.save("piece.weft", &PIECE.replace("me@x, 0)", "me@y, 0)"));
     let next = shaders_until_parameters(&mut c).await;
     assert_eq!(next.len(), 1, "{next:?}");
     assert_ne!(next[0]["key"], s["key"]);
+    assert_eq!(s["sourcesKey"].as_str().map(str::len), Some(64), "{s}");
+    assert_eq!(next[0]["sourcesKey"], s["sourcesKey"]);
+    assert!(next[0].get("sources").is_none(), "sent once: {}", next[0]);
 
     // The frame rate alone: the page's `me@frame` changes, so a new message.
     served.save(
@@ -121,12 +125,18 @@ async fn a_watcher_gets_the_display_as_glsl_es_and_a_new_one_only_when_it_change
     assert_eq!(back.len(), 1);
     assert_eq!(back[0]["key"], next[0]["key"]);
 
-    // A second page watching gets the current one at once.
+    // A second page watching gets the current one at once, with its picture.
     let mut d = served.client().await;
     watch(&mut d, "piece.weft").await;
     let got = d.until("display-shader").await;
     assert_eq!(got["key"], next[0]["key"]);
     assert!(got["fragment"].is_string());
+    assert!(got["sources"].is_string(), "{got}");
+    // A page that watches again is sent everything again (it may have lost
+    // what it held).
+    watch(&mut c, "piece.weft").await;
+    let again = c.until("display-shader").await;
+    assert!(again["sources"].is_string(), "{again}");
 
     // A page that holds it (a reconnect) is told it is unchanged; one holding an
     // older one gets the new one.

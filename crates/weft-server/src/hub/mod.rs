@@ -198,6 +198,8 @@ struct Client {
     preview: PreviewSize,
     /// Block ids this connection holds for its file.
     held: HashSet<String>,
+    /// Sources' words it was sent, which its page keeps.
+    sources: crate::web_shader::HeldSources,
 }
 
 struct RunLog {
@@ -336,6 +338,7 @@ impl Hub {
                         file: None,
                         preview: PreviewSize::DEFAULT,
                         held: HashSet::new(),
+                        sources: Default::default(),
                     },
                 );
             }
@@ -545,6 +548,7 @@ impl Hub {
             c.file = Some(rel.clone());
             c.preview = preview;
             c.held.clear();
+            c.sources.clear();
         }
         self.focus = Some(rel.clone());
         self.ensure_player(&rel);
@@ -560,23 +564,23 @@ impl Hub {
         // Parameters and transport now; the player's pump sends changes later.
         if let (Some(player), Some(c)) = (
             self.files.get(&rel).and_then(|f| f.player.as_ref()),
-            self.clients.get(&conn),
+            self.clients.get_mut(&conn),
         ) {
             let snap = player.handle().snapshot();
             if snap.program_version > 0 {
                 c.out.send(player::parameters_message(&rel, &snap));
             }
-            if let Some((key, shader)) = player.display_shader() {
-                match !key.is_empty() && *key == *shader_key {
+            if let Some(shader) = player.display_shader() {
+                match !shader.key.is_empty() && shader.key == *shader_key {
                     true => c.out.send(
                         ServerMessage::DisplayShaderUnchanged {
                             file: &rel,
-                            key: &key,
+                            key: &shader.key,
                             unchanged: true,
                         }
                         .text(),
                     ),
-                    false => c.out.send(shader),
+                    false => c.out.send(c.sources.text_for(&shader)),
                 }
             }
             c.out.send(player::state_message(&rel, &snap));

@@ -164,11 +164,12 @@ impl Hub {
         }
         for c in self
             .clients
-            .values()
+            .values_mut()
             .filter(|c| c.file.as_deref() == Some(file))
         {
             match &event {
                 PlayerEvent::Text(t) => c.out.send(t.clone()),
+                PlayerEvent::Shader(m) => c.out.send(c.sources.text_for(m)),
                 PlayerEvent::Frame(f) => {
                     let _ = c.out.frame.send(Some(f.clone()));
                 }

@@ -431,9 +431,13 @@ pub struct DisplayShader {
     /// (`WLIV` frames), when the display reads `mic()` live.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_texture: Option<String>,
-    /// The sources' words (little-endian u32, base64), rows of `sourcesWidth`.
+    /// The sources' words (little-endian u32, base64), rows of `sourcesWidth`;
+    /// left out when the page holds them (it has their `sourcesKey`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<String>,
+    /// The content key (hex) of those words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources_key: Option<String>,
     /// Words per row of the sources texture.
     pub sources_width: u32,
     /// Rows of the sources texture.
