@@ -101,6 +101,7 @@ const gl = new GlDisplay(ui.glCanvas);
 /** The watched file's live microphone as the server placed it (`WLIV`), for mic() in the shader. */
 const liveMic = new LiveMirror();
 gl.setLiveMic(liveMic);
+gl.askCameraFrame = (frame) => send({ type: 'camera-frame', frame });
 trackPointer(ui.glCanvas, onPointer);
 const params = new Params($('params'), $('badges'), setParam);
 const midi = new Midi({
@@ -151,6 +152,7 @@ const socket = connect(socketUrl, {
   frame: (frame) => display.frame(frame),
   pcm: (chunk) => sound.play(chunk),
   live: (chunk) => liveMic.receive(chunk),
+  camera: (frame) => gl.setCameraFrame(frame),
 });
 // The browser's microphone for mic(), after the user asks (the browser asks too):
 // its samples go to the server's audio side, which plays and draws them.
@@ -582,6 +584,8 @@ window.weft = Object.freeze({
   glUniforms() { return gl.floats ? Array.from(gl.floats) : null; },
   /** Whether camera() shows the browser's camera, and why not when it failed. */
   get camera() { return { on: gl.camera !== null, error: cameraError }; },
+  /** The index of the `--camera` frame the page's camera texture holds (-1: none yet). */
+  get cameraFrameShown() { return gl.cameraShown; },
   /** Whether mic() hears the browser's microphone, frames sent, why not when it failed. */
   get mic() { return { on: microphone.on, framesSent: microphone.framesSent, peak: microphone.peak, error: microphone.error }; },
   /** The page's copy of the live microphone: {rate, start, end, chunks} (indices of samples). */

@@ -55,6 +55,12 @@ export class GlDisplay {
     this.held = new HeldSources();
     /** Set when a shader named sources the page does not hold (the app asks again). */
     this.missingSources = false;
+    /** The `--camera` frame received and not yet uploaded; the one shown; the one asked for and when. */
+    this.cameraFrame = null;
+    this.cameraShown = -1;
+    this.cameraAsked = { index: -1, at: 0 };
+    /** Asks the server for a `--camera` frame by index (set by the app). */
+    this.askCameraFrame = null;
     /** The page's copy of the live microphone (live-mic.js), once set. */
     this.liveMic = null;
     this.liveTexture = null;
@@ -77,6 +83,7 @@ export class GlDisplay {
       this.scopes = [];
       this.scope = null;
       this.cameraTexture = null;
+      this.cameraShown = -1;
       this.liveTexture = null;
       this.reason = 'the WebGL2 context was lost; waiting for it to come back';
     });
@@ -234,6 +241,25 @@ export class GlDisplay {
     this.liveMic = mirror;
   }
 
+  /** A `WCAM` frame of the `--camera` image or video (protocol.js), drawn while the browser's camera is off. */
+  setCameraFrame(frame) {
+    this.cameraFrame = frame;
+  }
+
+  /**
+   * Asks for the `--camera` frame `camera()` shows at `time` (`floor(time · fps)`,
+   * clamped, as the server picks it) unless it is shown or was just asked for.
+   */
+  followCamera(frames, time) {
+    const last = Math.max(0, frames.frames - 1);
+    const k = frames.fps > 0 ? Math.min(last, Math.max(0, Math.floor(time * frames.fps) || 0)) : 0;
+    if (k === this.cameraShown) return;
+    const now = performance.now();
+    if (k === this.cameraAsked.index && now - this.cameraAsked.at < 250) return;
+    this.cameraAsked = { index: k, at: now };
+    this.askCameraFrame?.(k);
+  }
+
   /** Reads `camera()` from `video` (the browser's camera) from now on. */
   setCamera(video) {
     this.camera = video;
@@ -317,6 +343,16 @@ export class GlDisplay {
       // The camera's newest frame, rows from the top (as camera() reads them).
       if (this.camera && this.camera.readyState >= this.camera.HAVE_CURRENT_DATA) {
         gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, this.camera);
+      } else if (!this.camera && part.cameraFrames) {
+        // The `--camera` file: its frame at this time, asked of the server.
+        const f = this.cameraFrame;
+        if (f) {
+          gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+          gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, f.width, f.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, f.pixels);
+          this.cameraShown = f.index;
+          this.cameraFrame = null;
+        }
+        this.followCamera(part.cameraFrames, time);
       }
     }
     if (part.liveTexture && this.liveTexture) {

@@ -1,6 +1,7 @@
 // The WebSocket to `weft dev` (docs/protocol.md): one connection that reconnects
 // with exponential backoff, JSON text messages in and out, and the decoding of the
-// binary frames (`WFRM` pictures, `WPCM` sound, `WLIV` live microphone samples). Knows nothing about the page.
+// binary frames (`WFRM` pictures, `WPCM` sound, `WLIV` live microphone samples,
+// `WCAM` camera frames). Knows nothing about the page.
 
 const MIN_DELAY_MS = 100;
 const MAX_DELAY_MS = 5000;
@@ -32,6 +33,7 @@ export function connect(url, handlers) {
         if (decoded?.kind === 'frame') handlers.frame(decoded);
         else if (decoded?.kind === 'pcm') handlers.pcm(decoded);
         else if (decoded?.kind === 'live') handlers.live?.(decoded);
+        else if (decoded?.kind === 'camera') handlers.camera?.(decoded);
       }
     });
     socket.addEventListener('close', () => {
@@ -139,8 +141,9 @@ export function decodeMessage(text) {
 const TAG_FRAME = 0x4d524657; // "WFRM" read as a little-endian u32
 const TAG_PCM = 0x4d435057; // "WPCM"
 const TAG_LIVE = 0x56494c57; // "WLIV"
+const TAG_CAMERA = 0x4d414357; // "WCAM"
 
-/** Decodes one binary frame; null when it is not `WFRM`, `WPCM` or `WLIV`, or is short. */
+/** Decodes one binary frame; null when it is not `WFRM`, `WPCM`, `WLIV` or `WCAM`, or is short. */
 export function decodeBinary(buffer) {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < 16) return null;
   const view = new DataView(buffer);
@@ -165,6 +168,13 @@ export function decodeBinary(buffer) {
     // The samples start at byte 16, which is 4-aligned, so a Float32Array view works.
     const samples = new Float32Array(buffer, 16, count);
     return { kind: 'pcm', rate, channels, frames, samples };
+  }
+  if (tag === TAG_CAMERA) {
+    const width = view.getUint32(4, true);
+    const height = view.getUint32(8, true);
+    const index = view.getUint32(12, true);
+    if (width === 0 || height === 0 || buffer.byteLength !== 16 + width * height * 4) return null;
+    return { kind: 'camera', width, height, index, pixels: new Uint8Array(buffer, 16) };
   }
   if (tag === TAG_LIVE) {
     if (buffer.byteLength < 24) return null;

@@ -65,10 +65,10 @@ export async function pauseAt(page, time) {
   await frames(page, 2);
 }
 
-/** `weft frame` of `file` at `width × height` and `time`, decoded by the page. */
-export async function reference(page, file, width, height, time) {
+/** `weft frame` of `file` at `width × height` and `time` (with `args`, such as `--camera`), decoded by the page. */
+export async function reference(page, file, width, height, time, args = []) {
   const out = path.join(os.tmpdir(), `weft-webgl-${process.pid}-${path.basename(file)}.png`);
-  const run = spawnSync(process.env.WEFT_BIN, ['frame', file, '--size', `${width}x${height}`, '--time', String(time), '--backend', 'cpu', '-o', out]);
+  const run = spawnSync(process.env.WEFT_BIN, ['frame', file, '--size', `${width}x${height}`, '--time', String(time), '--backend', 'cpu', '-o', out, ...args]);
   assert.equal(run.status, 0, String(run.stderr));
   const png = fs.readFileSync(out).toString('base64');
   fs.rmSync(out);
@@ -86,10 +86,10 @@ export async function reference(page, file, width, height, time) {
   return Buffer.from(rgba, 'base64');
 }
 
-/** How the page's last frame differs from `weft frame` of `file` at `time`. */
-export async function compare(page, file, time) {
+/** How the page's last frame differs from `weft frame` of `file` at `time` (with `args`). */
+export async function compare(page, file, time, args = []) {
   const got = await pixels(page);
-  const want = await reference(page, file, got.width, got.height, time);
+  const want = await reference(page, file, got.width, got.height, time, args);
   assert.equal(want.length, got.data.length, file);
   let worst = 0;
   let over = 0;

@@ -31,12 +31,13 @@ export function writeFile(dir, name, text) {
 /**
  * Starts `weft dev DIR --port PORT` (0: any free port) and resolves once it printed
  * `weft dev: serving DIR at http://127.0.0.1:PORT/`. Returns { url, port, stop(), output() }.
- * `env` (optional) adds variables to the server's environment (such as WEFT_FFMPEG).
+ * `env` (optional) adds variables to the server's environment (such as WEFT_FFMPEG),
+ * `args` arguments to `weft dev` (such as `--camera FILE`).
  */
-export async function startServer(dir, port = 0, { env = {} } = {}) {
+export async function startServer(dir, port = 0, { env = {}, args = [] } = {}) {
   const bin = process.env.WEFT_BIN;
   if (!bin) throw new Error('WEFT_BIN is not set: run these tests through `cargo test -p weft-cli --test browser`, or set WEFT_BIN to a weft binary');
-  const child = spawn(bin, ['dev', dir, '--port', String(port)], {
+  const child = spawn(bin, ['dev', dir, '--port', String(port), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -1,5 +1,5 @@
 // Unit tests of web/protocol.js's binary frame decoding (`WFRM` pictures, `WPCM`
-// sound, `WLIV` live microphone samples, docs/protocol.md "Binary frames"), without a browser.
+// sound, `WLIV` live microphone samples, `WCAM` camera frames, docs/protocol.md "Binary frames"), without a browser.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,4 +73,18 @@ test('a WLIV frame: rate, restart, the first index (64-bit) and the samples', ()
   view.setUint32(20, 2, true);
   view.setUint32(4, 0, true);
   assert.equal(decodeBinary(buffer), null, 'no rate');
+});
+
+test('a WCAM frame: size, the frame index and RGBA rows', () => {
+  const { buffer, view } = header('WCAM', [0, 0, 0], 2 * 1 * 4);
+  view.setUint32(4, 2, true);
+  view.setUint32(8, 1, true);
+  view.setUint32(12, 9, true);
+  new Uint8Array(buffer, 16).set([1, 2, 3, 255, 4, 5, 6, 255]);
+  const frame = decodeBinary(buffer);
+  assert.equal(frame.kind, 'camera');
+  assert.deepEqual([frame.width, frame.height, frame.index], [2, 1, 9]);
+  assert.deepEqual([...frame.pixels], [1, 2, 3, 255, 4, 5, 6, 255]);
+  view.setUint32(8, 2, true);
+  assert.equal(decodeBinary(buffer), null, 'fewer pixels than width × height');
 });

@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub before_block: Option<BlockHook>,
     /// What draws the players' pictures.
     pub painter: Painter,
+    /// The image or video `camera()` reads (`--camera`), else black.
+    pub camera: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -70,6 +72,7 @@ impl ServerConfig {
             evict_after: Duration::from_secs(30),
             before_block: None,
             painter: Painter::Cpu,
+            camera: None,
         }
     }
 }
@@ -169,6 +172,7 @@ impl Server {
                 change_window: Duration::from_millis(100),
                 before_block: config.before_block.clone(),
                 painter: config.painter.clone(),
+                camera: config.camera.clone(),
             },
             tx.clone(),
         )

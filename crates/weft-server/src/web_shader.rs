@@ -5,7 +5,7 @@
 //! thread, once per display kernel. The sources' words are keyed by their
 //! content: a page that holds them gets the message without them ([`Shader::lean`]).
 
-use crate::protocol::{DisplayShader, ParamSlot, ServerMessage};
+use crate::protocol::{CameraFrames, DisplayShader, ParamSlot, ServerMessage};
 use base64::Engine as _;
 use std::sync::Arc;
 use weft_kernel::uniform;
@@ -193,6 +193,25 @@ fn fill(m: &mut DisplayShader, d: &DisplayKernel) {
     m.uniform_block = web.uniform_block;
     m.sources_texture = web.sources_texture;
     m.camera_texture = web.camera_texture;
+    if m.camera_texture.is_some() {
+        m.camera_frames = d.cameras.iter().find_map(|s| {
+            let (width, height) = s.size()?;
+            Some(match &**s {
+                weft_sources::SourceData::Video(v) => CameraFrames {
+                    fps: v.fps(),
+                    frames: v.frames(),
+                    width,
+                    height,
+                },
+                _ => CameraFrames {
+                    fps: 0.0,
+                    frames: 1,
+                    width,
+                    height,
+                },
+            })
+        });
+    }
     m.live_texture = web.live_texture;
     m.slot_vec4s = web.shader.slot_vec4s;
     m.mouse_x = uniform::MOUSE_X;

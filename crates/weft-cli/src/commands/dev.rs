@@ -34,6 +34,10 @@ pub struct Args {
     /// UDP address (HOST:PORT); they go to every file that plays.
     #[arg(long, value_name = "HOST:PORT")]
     osc_in: Option<String>,
+    /// Image or video that `camera()` shows (default: black; a page can show its
+    /// own camera instead). The page draws the video frame by frame.
+    #[arg(long, value_name = "FILE")]
+    camera: Option<PathBuf>,
     #[command(flatten)]
     drawing: Drawing,
 }
@@ -46,6 +50,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
             args.dir.display()
         )));
     }
+    if let Some(camera) = &args.camera {
+        if !camera.is_file() {
+            return Err(Failure::Io(format!(
+                "cannot read the camera {}: no such file",
+                camera.display()
+            )));
+        }
+    }
     let painter = args.drawing.open()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -57,6 +69,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         config.port = args.port;
         config.debounce = Duration::from_millis(args.debounce_ms);
         config.cache_bytes = (args.cache_mb as usize).saturating_mul(1 << 20);
+        // Absolute: builds resolve sources from each program's own folder.
+        config.camera = args.camera.as_ref().map(|c| std::path::absolute(c).unwrap_or_else(|_| c.clone()));
         let drawn_by = painter.describe();
         config.painter = painter;
         if !config.is_local() {

@@ -131,6 +131,8 @@ pub struct Executor {
     buffers: Buffers,
     /// Each file's live input for `mic()` (a page's microphone).
     microphones: Microphones,
+    /// What `camera()` reads.
+    camera: Option<PathBuf>,
     files: HashMap<String, FileState>,
     cache: ResultCache,
     stats: ExecutorStats,
@@ -163,6 +165,7 @@ impl Executor {
             root: None,
             buffers: Buffers::new(),
             microphones: Microphones::new(),
+            camera: None,
             files: HashMap::new(),
             cache: ResultCache::new(cache_bytes),
             stats: ExecutorStats::default(),
@@ -178,6 +181,12 @@ impl Executor {
     /// Reads editors' unsaved texts from `buffers` (shared with the hub).
     pub fn with_buffers(mut self, buffers: Buffers) -> Executor {
         self.buffers = buffers;
+        self
+    }
+
+    /// Gives `camera()` this image or video (`weft dev --camera`).
+    pub fn with_camera(mut self, camera: Option<PathBuf>) -> Executor {
+        self.camera = camera;
         self
     }
 
@@ -266,6 +275,7 @@ impl Executor {
                 builder: Builder::with_reader(
                     SourceOptions {
                         live_mic: Some(self.microphones.of(rel)),
+                        camera: self.camera.clone(),
                         ..SourceOptions::default()
                     },
                     Arc::new(self.buffers.clone()),

@@ -190,6 +190,8 @@ pub struct HubConfig {
     pub before_block: Option<BlockHook>,
     /// What draws the players' pictures.
     pub painter: weft_engine::visual::Painter,
+    /// The image or video `camera()` reads.
+    pub camera: Option<PathBuf>,
 }
 
 struct Client {
@@ -275,6 +277,7 @@ impl Hub {
             .with_root(dir.root())
             .with_buffers(buffers.clone())
             .with_microphones(microphones.clone())
+            .with_camera(config.camera.clone())
             .with_hook(config.before_block.clone());
         let jobs = Jobs::start(executor, tx.clone(), runs.clone())?;
         Ok(Hub {
@@ -502,6 +505,7 @@ impl Hub {
             }
             ClientMessage::EditBuffer { path, text } => self.edit_buffer(conn, &path, Some(text)),
             ClientMessage::DropBuffer { path } => self.edit_buffer(conn, &path, None),
+            ClientMessage::CameraFrame { frame } => self.camera_frame(conn, frame),
             ClientMessage::Pointer { x, y } => {
                 let file = self.clients.get(&conn).and_then(|c| c.file.clone());
                 if let Some(player) = file

@@ -63,6 +63,40 @@ impl Hub {
         }
     }
 
+    /// Frame `frame` of the `--camera` image or video the display of the file
+    /// `conn` watches reads, sent to it as `WCAM` (made off the hub: a frame is
+    /// a copy of its pixels); nothing when the display reads no such camera.
+    pub(super) fn camera_frame(&mut self, conn: u64, frame: u64) {
+        let Some(c) = self.clients.get(&conn) else {
+            return;
+        };
+        let Some(player) = c
+            .file
+            .as_ref()
+            .and_then(|f| self.files.get(f))
+            .and_then(|f| f.player.as_ref())
+        else {
+            return;
+        };
+        let snap = player.handle().snapshot();
+        let source = snap
+            .display
+            .iter()
+            .chain(snap.segments.iter().filter_map(|s| s.display.as_ref()))
+            .flat_map(|d| d.cameras.iter())
+            .find(|s| s.size().is_some())
+            .cloned();
+        let Some(source) = source else {
+            return;
+        };
+        let out = c.out.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(bytes) = crate::protocol::camera_bytes(&source, frame) {
+                let _ = out.pcm.try_send(axum::body::Bytes::from(bytes));
+            }
+        });
+    }
+
     /// Runs one line of the command language on `file`'s player; `answer` gets
     /// whether it applied and the text to show — at once for queries and
     /// refusals, from a blocking thread once the engine has applied a command

@@ -6,8 +6,8 @@
 mod server;
 
 pub use server::{
-    error, BadgeInfo, BlockBody, BlockReply, ControlInfo, DisplayShader, ParamInfo, ParamSlot,
-    RenderingView, Scalar, SegmentView, ServerMessage, TimelineView, View,
+    error, BadgeInfo, BlockBody, BlockReply, CameraFrames, ControlInfo, DisplayShader, ParamInfo,
+    ParamSlot, RenderingView, Scalar, SegmentView, ServerMessage, TimelineView, View,
 };
 
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,12 @@ pub enum ClientMessage {
         x: f64,
         /// 0 at the top, 1 at the bottom.
         y: f64,
+    },
+    /// Frame `frame` of the `--camera` video the watched file's display reads
+    /// (the page draws it; answered with a `WCAM` frame).
+    CameraFrame {
+        /// The frame's index (clamped to the video's frames).
+        frame: u64,
     },
     /// An editor's unsaved text of a file in the folder (`weft lsp --dev`):
     /// builds read it instead of the disk until `drop-buffer` or the
@@ -233,6 +239,11 @@ impl ClientMessage {
             "set-param" => ClientMessage::SetParam {
                 id: string(&v, "id")?,
                 value: number(&v, "value")?,
+            },
+            "camera-frame" => ClientMessage::CameraFrame {
+                frame: field(&v, "frame")?.as_u64().ok_or_else(|| {
+                    MessageError::Malformed("field `frame` must be a whole number".into())
+                })?,
             },
             "pointer" => {
                 let x = number(&v, "x")?;
@@ -386,6 +397,32 @@ pub fn live_bytes(rate: u32, placed: weft_sources::Placed, samples: &[f32]) -> V
     out
 }
 
+/// A `WCAM` binary frame: frame `index` of the `--camera` image or video, as
+/// `camera()` reads it — `WCAM`, width, height and the frame's index as u32,
+/// then RGBA rows from the top. `None` for a source without frames.
+pub fn camera_bytes(source: &weft_sources::SourceData, index: u64) -> Option<Vec<u8>> {
+    let (w, h) = source.size()?;
+    let (rgb, index, channels) = match source {
+        weft_sources::SourceData::Video(v) => {
+            let i = index.min(v.frames().saturating_sub(1) as u64);
+            let frame = w * h * 3;
+            let at = i as usize * frame;
+            (v.rgb().get(at..at + frame)?, i, 3)
+        }
+        weft_sources::SourceData::Image(img) => (img.rgba(), 0, 4),
+        _ => return None,
+    };
+    let mut out = Vec::with_capacity(16 + w * h * 4);
+    out.extend_from_slice(b"WCAM");
+    out.extend_from_slice(&(w as u32).to_le_bytes());
+    out.extend_from_slice(&(h as u32).to_le_bytes());
+    out.extend_from_slice(&(index as u32).to_le_bytes());
+    for px in rgb.chunks_exact(channels) {
+        out.extend_from_slice(&[px[0], px[1], px[2], 255]);
+    }
+    Some(out)
+}
+
 /// A `WPCM` binary frame: interleaved stereo samples.
 pub fn pcm_bytes(rate: u32, samples: &[f32]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + samples.len() * 4);
@@ -460,6 +497,32 @@ mod tests {
             "a".repeat(MAX_MESSAGE)
         );
         assert_eq!(ClientMessage::parse(&big).unwrap_err().code(), "too-large");
+    }
+
+    #[test]
+    fn a_camera_frame_is_the_frame_camera_reads_clamped() {
+        // Two frames of 2 × 1 pixels: red then green, blue then white.
+        let rgb = vec![255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255];
+        let video = weft_sources::Video::from_rgb(2, 1, 10.0, rgb).unwrap();
+        let source = weft_sources::SourceData::Video(video);
+        let b = camera_bytes(&source, 7).unwrap();
+        assert_eq!(&b[..4], b"WCAM");
+        let word = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        assert_eq!(
+            (word(4), word(8), word(12)),
+            (2, 1, 1),
+            "clamped to the last"
+        );
+        assert_eq!(&b[16..], &[0, 0, 255, 255, 255, 255, 255, 255]);
+        assert_eq!(
+            &camera_bytes(&source, 0).unwrap()[16..20],
+            &[255, 0, 0, 255]
+        );
+        assert!(camera_bytes(&weft_sources::SourceData::Black, 0).is_none());
+        assert!(matches!(
+            ClientMessage::parse(r#"{"type":"camera-frame","frame":3}"#).unwrap(),
+            ClientMessage::CameraFrame { frame: 3 }
+        ));
     }
 
     #[test]

@@ -395,6 +395,19 @@ pub struct RenderingView {
     pub total: usize,
 }
 
+/// The `--camera` source of a `display-shader`: which frame shows when.
+#[derive(Clone, Debug, Serialize)]
+pub struct CameraFrames {
+    /// Frames per second (`floor(time · fps)` is the frame, clamped); 0 for an image.
+    pub fps: f64,
+    /// How many frames it has (1 for an image).
+    pub frames: usize,
+    /// Its width in pixels.
+    pub width: usize,
+    /// Its height in pixels.
+    pub height: usize,
+}
+
 /// The contents of a `display-shader` message (see `docs/protocol.md`).
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -427,6 +440,11 @@ pub struct DisplayShader {
     /// when the display reads one; black until the user turns the camera on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub camera_texture: Option<String>,
+    /// The `--camera` image or video behind `cameraTexture`, which the page
+    /// asks for frame by frame (`camera-frame`) while the browser's own camera
+    /// is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub camera_frames: Option<CameraFrames>,
     /// The `usampler2D` the page fills with its copy of the live microphone
     /// (`WLIV` frames), when the display reads `mic()` live.
     #[serde(skip_serializing_if = "Option::is_none")]
