@@ -19,6 +19,7 @@
 
 pub mod blocks;
 pub mod buffers;
+pub mod camera;
 pub mod desk;
 pub mod executor;
 pub mod guard;

@@ -1,7 +1,8 @@
 //! `weft dev --camera FILE` through a real WebSocket client: a display reading
 //! `camera()` gets a shader that says which frames the file has; the page asks
 //! for a frame by index (`camera-frame`) and gets it as `WCAM`, clamped to the
-//! video; a display without the camera gets none; garbage requests are refused.
+//! video; a display without the camera gets none; garbage requests are refused
+//! and a flood of them makes one frame at a time.
 
 mod common;
 
@@ -101,6 +102,27 @@ async fn a_video_camera_is_sent_frame_by_frame_as_the_page_asks() {
         assert_eq!(e["code"], "malformed", "{bad} -> {e}");
     }
     assert_eq!(ask(&mut c, 2).await.2, 2);
+
+    // A flood of requests: one frame at a time is made, the overtaken ones
+    // dropped, the last one asked for always made.
+    c.binary.clear();
+    for k in 0..300u64 {
+        c.send(json!({"type": "camera-frame", "frame": k % 10}))
+            .await;
+    }
+    c.drain(Duration::from_millis(500)).await;
+    let made = camera_frames(&c);
+    assert!(
+        (1..300).contains(&made.len()),
+        "{} frames for 300 requests",
+        made.len()
+    );
+    assert_eq!(
+        made.last().map(|f| f.2),
+        Some(9),
+        "the last asked for (299 % 10)"
+    );
+    assert_eq!(ask(&mut c, 4).await.2, 4);
 
     // A display that does not read the camera: no frames, no camera in its shader.
     let mut p = s.client().await;

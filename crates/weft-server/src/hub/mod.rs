@@ -202,6 +202,8 @@ struct Client {
     held: HashSet<String>,
     /// Sources' words it was sent, which its page keeps.
     sources: crate::web_shader::HeldSources,
+    /// The `--camera` frames asked of it, made one at a time.
+    camera: Arc<crate::camera::CameraRequests>,
 }
 
 struct RunLog {
@@ -342,6 +344,7 @@ impl Hub {
                         preview: PreviewSize::DEFAULT,
                         held: HashSet::new(),
                         sources: Default::default(),
+                        camera: Default::default(),
                     },
                 );
             }

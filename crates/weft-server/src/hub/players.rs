@@ -64,8 +64,9 @@ impl Hub {
     }
 
     /// Frame `frame` of the `--camera` image or video the display of the file
-    /// `conn` watches reads, sent to it as `WCAM` (made off the hub: a frame is
-    /// a copy of its pixels); nothing when the display reads no such camera.
+    /// `conn` watches reads, sent to it as `WCAM` (made off the hub, one at a
+    /// time per connection, the newest asked for next: see `camera.rs`); nothing
+    /// when the display reads no such camera.
     pub(super) fn camera_frame(&mut self, conn: u64, frame: u64) {
         let Some(c) = self.clients.get(&conn) else {
             return;
@@ -90,8 +91,8 @@ impl Hub {
             return;
         };
         let out = c.out.clone();
-        tokio::task::spawn_blocking(move || {
-            if let Some(bytes) = crate::protocol::camera_bytes(&source, frame) {
+        c.camera.ask(frame, move |f| {
+            if let Some(bytes) = crate::protocol::camera_bytes(&source, f) {
                 let _ = out.pcm.try_send(axum::body::Bytes::from(bytes));
             }
         });
