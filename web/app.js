@@ -586,6 +586,8 @@ window.weft = Object.freeze({
   get camera() { return { on: gl.camera !== null, error: cameraError }; },
   /** The index of the `--camera` frame the page's camera texture holds (-1: none yet). */
   get cameraFrameShown() { return gl.cameraShown; },
+  /** How many times sources' words were uploaded to the GPU (a shader reusing a picture uploads none). */
+  get sourceUploads() { return gl.sourceUploads; },
   /** Whether mic() hears the browser's microphone, frames sent, why not when it failed. */
   get mic() { return { on: microphone.on, framesSent: microphone.framesSent, peak: microphone.peak, error: microphone.error }; },
   /** The page's copy of the live microphone: {rate, start, end, chunks} (indices of samples). */

@@ -51,6 +51,10 @@ export class GlDisplay {
     this.cameraTexture = null;
     /** The browser camera's <video>, once the user turned it on. */
     this.camera = null;
+    /** Sources' textures on the GPU by content key, shared by the scopes reading them: {texture, refs}. */
+    this.sourceTextures = new Map();
+    /** Sources' words uploaded to the GPU so far (for the test hooks). */
+    this.sourceUploads = 0;
     /** The sources' words the page keeps, by content key. */
     this.held = new HeldSources();
     /** Set when a shader named sources the page does not hold (the app asks again). */
@@ -83,6 +87,7 @@ export class GlDisplay {
       this.scopes = [];
       this.scope = null;
       this.cameraTexture = null;
+      this.sourceTextures = new Map();
       this.cameraShown = -1;
       this.liveTexture = null;
       this.reason = 'the WebGL2 context was lost; waiting for it to come back';
@@ -123,12 +128,12 @@ export class GlDisplay {
     for (const part of parts) {
       const scope = this.compileScope(gl, part);
       if (typeof scope === 'string') {
-        scopes.forEach((done) => release(gl, done));
+        scopes.forEach((done) => this.release(gl, done));
         return this.fail(parts.length > 1 ? `segment ${scopes.length + 1} of ${parts.length}: ${scope}` : scope);
       }
       scopes.push(scope);
     }
-    (this.scopes ?? []).forEach((old) => release(gl, old));
+    (this.scopes ?? []).forEach((old) => this.release(gl, old));
     this.scopes = scopes;
     this.scope = scopes[0];
     this.program = scopes[0].program;
@@ -166,9 +171,13 @@ export class GlDisplay {
     const ubo = gl.createBuffer();
     gl.bindBuffer(gl.UNIFORM_BUFFER, ubo);
     gl.bufferData(gl.UNIFORM_BUFFER, buffer.byteLength, gl.DYNAMIC_DRAW);
-    const texture = gl.createTexture();
+    // Sources the page already has on the GPU (the same picture, a new
+    // expression) are shared, not uploaded again.
+    const shared = part.sourcesKey ? this.sourceTextures.get(part.sourcesKey) : null;
+    if (shared) shared.refs += 1;
+    const texture = shared ? shared.texture : gl.createTexture();
     const scope = {
-      program, ubo, texture, part,
+      program, ubo, texture, part, shared: Boolean(shared),
       words: new Uint32Array(buffer),
       floats: new Float32Array(buffer),
       start: typeof part.start === 'number' ? part.start : 0,
@@ -176,9 +185,10 @@ export class GlDisplay {
     };
     const why = this.upload(gl, scope);
     if (why) {
-      release(gl, scope);
+      this.release(gl, scope);
       return why;
     }
+    if (part.sourcesKey && !shared) this.sourceTextures.set(part.sourcesKey, { texture, refs: 1 });
     return scope;
   }
 
@@ -190,7 +200,9 @@ export class GlDisplay {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
-    if (part.sourcesKey) {
+    if (scope.shared) {
+      // Its words are in the texture already.
+    } else if (part.sourcesKey) {
       const max = gl.getParameter(gl.MAX_TEXTURE_SIZE);
       if (part.sourcesWidth > max || part.sourcesRows > max) return `the sources need a texture larger than ${max}`;
       // Sent with this message, or with an earlier one (the server leaves out what the page holds).
@@ -201,6 +213,7 @@ export class GlDisplay {
         return 'the sources this shader reads are not held here; asking for them again';
       }
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, part.sourcesWidth, part.sourcesRows, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, data);
+      this.sourceUploads += 1;
     } else {
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, 1, 1, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, new Uint32Array(1));
     }
@@ -239,6 +252,20 @@ export class GlDisplay {
   /** Reads the live microphone's `mic()` from `mirror` (live-mic.js). */
   setLiveMic(mirror) {
     this.liveMic = mirror;
+  }
+
+  /** Frees a scope's program and buffer, and its sources' texture once no scope shares it. */
+  release(gl, scope) {
+    gl.deleteProgram(scope.program);
+    gl.deleteBuffer(scope.ubo);
+    const key = scope.part.sourcesKey;
+    const entry = key ? this.sourceTextures.get(key) : null;
+    if (entry && entry.texture === scope.texture) {
+      entry.refs -= 1;
+      if (entry.refs > 0) return;
+      this.sourceTextures.delete(key);
+    }
+    gl.deleteTexture(scope.texture);
   }
 
   /** A `WCAM` frame of the `--camera` image or video (protocol.js), drawn while the browser's camera is off. */
@@ -410,8 +437,3 @@ function firstLine(text) {
 }
 
 /** Frees what one scope holds on the GPU. */
-function release(gl, scope) {
-  gl.deleteProgram(scope.program);
-  gl.deleteBuffer(scope.ubo);
-  gl.deleteTexture(scope.texture);
-}

@@ -202,13 +202,15 @@ test('camera() shows the browser camera once the user turns it on', async () => 
   }
 });
 
-test('a picture is sent once: an edit that keeps it leaves it out, and the page still draws it', async () => {
+test('a picture is sent and uploaded once: an edit that keeps it leaves it out, and the page still draws it', async () => {
   const page = await openSmall(`${ownServer.url}#/picture.weft`);
   await waitLoaded(page, 'picture.weft');
   await waitWebgl(page);
   const shaders = () => page.received.filter((m) => m.type === 'display-shader' && m.file === 'picture.weft' && !m.unchanged);
   const first = shaders()[0];
   assert.ok(typeof first.sources === 'string' && first.sourcesKey, 'the first carries the picture');
+  const uploads = await page.evaluate(() => window.weft.sourceUploads);
+  assert.equal(uploads, 1);
   writeFile(own, 'picture.weft', PICTURE('0.25'));
   for (let i = 0; i < 600 && shaders().length < 2; i += 1) await frames(page, 1);
   const second = shaders()[1];
@@ -216,6 +218,8 @@ test('a picture is sent once: an edit that keeps it leaves it out, and the page 
   assert.equal(second.sources, undefined, 'the picture is not sent again');
   assert.equal(second.sourcesKey, first.sourcesKey);
   await waitWebgl(page);
+  await page.waitForFunction((k) => window.weft.drawStats().key === k, second.key);
+  assert.equal(await page.evaluate(() => window.weft.sourceUploads), uploads, 'the texture is shared, not uploaded again');
   await command(page, 'pause');
   await pauseAt(page, 0.5);
   const d = await compare(page, path.join(own, 'picture.weft'), 0.5);

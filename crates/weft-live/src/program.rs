@@ -83,8 +83,18 @@ pub struct Builder {
     data_from: usize,
     last_key: Option<[u8; 32]>,
     failed: HashSet<[u8; 32]>,
+    /// The last good program's decoded sources and its data files' digests:
+    /// a file whose digest is unchanged is not decoded again.
+    decoded: Option<Decoded>,
     /// How many builds ran (parsed and lowered), for tests and reports.
     pub builds: u64,
+}
+
+/// What [`Builder::decoded`] keeps.
+struct Decoded {
+    program: Arc<Program>,
+    sources: Arc<SourceSet>,
+    digests: Vec<Read>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -121,6 +131,7 @@ impl Builder {
             data_from: 0,
             last_key: None,
             failed: HashSet::new(),
+            decoded: None,
             builds: 0,
         }
     }
@@ -237,11 +248,34 @@ impl Builder {
                 }
             }
         }
-        let (sources, found) = SourceSet::load(&program, &self.options);
+        let data = &reads[self.data_from..];
+        let unchanged = |p: &Path| {
+            let now = data
+                .iter()
+                .find(|(f, _)| f == p)
+                .and_then(|(_, d)| d.as_ref());
+            let then = self.decoded.as_ref().and_then(|d| {
+                d.digests
+                    .iter()
+                    .find(|(f, _)| f == p)
+                    .and_then(|(_, d)| d.as_ref())
+            });
+            now.is_some() && now == then
+        };
+        let previous = self.decoded.as_ref().map(|d| (&*d.program, &*d.sources));
+        let (sources, found) =
+            SourceSet::load_reusing(&program, &self.options, previous, &unchanged);
         diagnostics.extend(found);
         if has_errors(&diagnostics) {
             return fail(&diagnostics);
         }
+        let program = Arc::new(program);
+        let sources = Arc::new(sources);
+        self.decoded = Some(Decoded {
+            program: program.clone(),
+            sources: sources.clone(),
+            digests: reads[self.data_from..].to_vec(),
+        });
         let warnings = if diagnostics.is_empty() {
             String::new()
         } else {
@@ -250,8 +284,8 @@ impl Builder {
         BuildOutcome::Loaded(Box::new(LoadedProgram {
             path: path.to_path_buf(),
             key,
-            program: Arc::new(program),
-            sources: Arc::new(sources),
+            program,
+            sources,
             graphs,
             warnings,
             map,

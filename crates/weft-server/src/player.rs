@@ -139,6 +139,7 @@ impl Player {
                     Option<weft_live::DisplayKernel>,
                     Vec<weft_live::SegmentDisplay>,
                 )> = None;
+                let mut encoded = crate::web_shader::EncodedSources::default();
                 let mut last_transport = None;
                 let mut last_state = Instant::now() - Duration::from_secs(1);
                 let mut last_meter = Instant::now();
@@ -166,6 +167,7 @@ impl Player {
                                 &file,
                                 snap.display.as_ref(),
                                 &snap.segments,
+                                &mut encoded,
                             ));
                             pump_shader.store(Some(m.clone()));
                             send(PlayerEvent::Shader(m));

@@ -194,9 +194,31 @@ impl SourceSet {
     /// [`Code::MicFallback`], a missing `--camera` warning [`Code::CameraFallback`].
     /// Failed and missing sources sample as silence / black.
     pub fn load(program: &Program, options: &SourceOptions) -> (SourceSet, Vec<Diagnostic>) {
+        SourceSet::load_reusing(program, options, None, &|_| false)
+    }
+
+    /// [`SourceSet::load`], taking the decoded data of a `load` or `sample` file
+    /// from `previous` (an earlier program and its set) when `unchanged` says the
+    /// file is as it was then: an edit of the program decodes no picture again.
+    pub fn load_reusing(
+        program: &Program,
+        options: &SourceOptions,
+        previous: Option<(&Program, &SourceSet)>,
+        unchanged: &dyn Fn(&Path) -> bool,
+    ) -> (SourceSet, Vec<Diagnostic>) {
+        let mut files = HashMap::new();
+        if let Some((before, set)) = previous {
+            for (s, entry) in before.sources.iter().zip(&set.entries) {
+                let reusable = matches!(s.kind, SourceKind::Load | SourceKind::Sample)
+                    && !entry.data.is_fallback();
+                if let Some(path) = s.path.as_deref().filter(|p| reusable && unchanged(p)) {
+                    files.insert((s.kind, path.to_path_buf()), Ok(entry.clone()));
+                }
+            }
+        }
         let mut loader = Loader {
             options,
-            files: HashMap::new(),
+            files,
             mic: None,
             camera: None,
             diagnostics: Vec::new(),
