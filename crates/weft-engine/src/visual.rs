@@ -41,7 +41,8 @@ pub trait Visual: Backend + std::fmt::Debug {
             .collect()
     }
     /// What draws the installed program: `cpu`, or the device and why a program
-    /// it cannot draw fell back to the CPU.
+    /// it cannot draw fell back to the CPU — known once a frame was drawn (a
+    /// device builds its pipelines at the program's first frame).
     fn drawn_by(&self) -> DrawnBy;
     /// Starts the frame `execute` will most likely be asked for next, so a device
     /// draws it while the caller encodes the last one (the last frame stays in

@@ -268,6 +268,7 @@ impl Engine {
             base: 0.0,
             next_frame: 0.0,
             frame_stale: true,
+            drawn_by_stale: false,
             audio_pos: 0,
             producer,
             osc,
@@ -341,6 +342,8 @@ struct Live {
     base: f64,
     next_frame: f64,
     frame_stale: bool,
+    /// What draws the pictures is to be asked again after the next frame.
+    drawn_by_stale: bool,
     audio_pos: u64,
     producer: rtrb::Producer<f32>,
     osc: Option<OscOut>,
@@ -679,6 +682,8 @@ impl Live {
         if let Some(c) = self.scopes.first() {
             self.state.drawn_by = c.visual().drawn_by().to_string();
         }
+        // A device builds its pipelines at the first frame: asked again then.
+        self.drawn_by_stale = true;
         let display_of = |c: &Coordinator| {
             c.visual()
                 .display_kernel()
@@ -781,6 +786,10 @@ impl Live {
             self.spare_frame = Some(self.frame_out.swap(next));
             let now_key = (self.state.program_version, scope);
             timing(&mut self.state, &mut self.timings_of, now_key, c);
+            if self.drawn_by_stale {
+                self.drawn_by_stale = false;
+                self.state.drawn_by = c.visual().drawn_by().to_string();
+            }
         }
         let frame = (now * self.state.fps).floor();
         self.badges

@@ -124,6 +124,13 @@ pub struct GpuVisual {
     spare: Ahead,
     /// The read-back slot the next frame goes to.
     slot: usize,
+    /// The installed program's shaders are emitted and its pipelines built: at
+    /// its first frame, not at install, so a swap publishes the new program
+    /// (and the page gets its own shader) without waiting for the device's
+    /// compiler.
+    planned: bool,
+    /// Each installed batch's statement, for a fallback's warning.
+    spans: Vec<Option<weft_diagnostics::Span>>,
 }
 
 /// What a frame drawn ahead was drawn for: equal, and it is the frame asked for.
@@ -186,7 +193,22 @@ impl GpuVisual {
             ahead: None,
             spare: Ahead::default(),
             slot: 0,
+            planned: true,
+            spans: Vec::new(),
         })
+    }
+
+    /// Emits and binds the installed program's shaders if not done yet; a
+    /// program the device cannot draw falls back to the CPU here.
+    fn ensure_planned(&mut self) {
+        if self.planned {
+            return;
+        }
+        self.planned = true;
+        if let Err((e, batch)) = self.plan() {
+            let span = batch.and_then(|b| self.spans.get(b).copied().flatten());
+            self.fall_back(e.to_string(), span);
+        }
     }
 
     /// Emits every batch that draws or writes a strand, reusing the last install's
@@ -333,6 +355,7 @@ impl Visual for GpuVisual {
         self.drawn_by.clone()
     }
     fn prefetch(&mut self, req: &Request<'_>) {
+        self.ensure_planned();
         let Some(surface) = self.surface.as_ref().filter(|_| !self.passes.is_empty()) else {
             return;
         };
@@ -392,10 +415,13 @@ impl Backend for GpuVisual {
             // A new program gets a new chance on the device.
             self.drawn_by = DrawnBy::Gpu(self.device.adapter.clone());
         }
-        if let Err((e, batch)) = self.plan() {
-            let span = batch.and_then(|b| batch_span(&self.cpu.batches()[b], program));
-            self.fall_back(e.to_string(), span);
-        }
+        self.spans = self
+            .cpu
+            .batches()
+            .iter()
+            .map(|b| batch_span(b, program))
+            .collect();
+        self.planned = false;
     }
 
     fn handle(&self, key: OutputKey) -> Option<DataRef> {
@@ -407,6 +433,7 @@ impl Backend for GpuVisual {
     }
 
     fn execute(&mut self, req: &Request<'_>) {
+        self.ensure_planned();
         if self.surface.is_some() && !self.passes.is_empty() {
             let started = std::time::Instant::now();
             match self.draw(req) {
