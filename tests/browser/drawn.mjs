@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openPage } from './harness.mjs';
+import { openPage, waitLoaded } from './harness.mjs';
 
 /** Most an 8-bit channel may differ from `weft frame` (docs/language.md, f32 against f64). */
 export const TOLERANCE = 1;
@@ -32,6 +32,15 @@ export async function command(page, text) {
 export async function openSmall(browser, url, options) {
   const page = await openPage(browser, url, options);
   await page.setViewportSize({ width: 560, height: 600 });
+  return page;
+}
+
+/** A small page on `file`, drawn by WebGL2, its transport paused. */
+export async function openPaused(browser, url, file) {
+  const page = await openSmall(browser, `${url}#/${file}`);
+  await waitLoaded(page, file);
+  await waitWebgl(page);
+  await command(page, 'pause');
   return page;
 }
 

@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { makeFolder, startServer, launchBrowser, waitLoaded, delay } from './harness.mjs';
-import { TOLERANCE, command, compare, frames, openSmall, pauseAt, waitWebgl } from './drawn.mjs';
+import { makeFolder, startServer, launchBrowser, delay } from './harness.mjs';
+import { TOLERANCE, command, compare, frames, openPaused, pauseAt } from './drawn.mjs';
 
 /** The camera with its green halved, read as a picture. */
 const CAM = `cam<r, g, b> = camera()
@@ -29,10 +29,7 @@ before(async () => {
   assert.equal(made.status, 0, String(made.stderr));
   server = await startServer(own, 0, { args: ['--camera', clip] });
   browser = await launchBrowser();
-  page = await openSmall(browser, `${server.url}#/cam.weft`);
-  await waitLoaded(page, 'cam.weft');
-  await waitWebgl(page);
-  await command(page, 'pause');
+  page = await openPaused(browser, server.url, 'cam.weft');
 });
 
 after(async () => {

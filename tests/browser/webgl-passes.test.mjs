@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { makeFolder, startServer, launchBrowser, waitLoaded } from './harness.mjs';
-import { TOLERANCE, command, compare, openSmall, pauseAt, waitWebgl } from './drawn.mjs';
+import { makeFolder, startServer, launchBrowser } from './harness.mjs';
+import { TOLERANCE, compare, openPaused, pauseAt } from './drawn.mjs';
 
 const TONE = `play(0.5 * sin(me@time * tau * 3), 0.25 * sin(me@time * tau * 5))
 `;
@@ -33,10 +33,7 @@ before(async () => {
   assert.match(String(graph.stdout), /1 visual[\s\S]*2 audio[\s\S]*3 visual/, 'two visual batches around the sound');
   server = await startServer(own);
   browser = await launchBrowser();
-  page = await openSmall(browser, `${server.url}#/split.weft`);
-  await waitLoaded(page, 'split.weft');
-  await waitWebgl(page);
-  await command(page, 'pause');
+  page = await openPaused(browser, server.url, 'split.weft');
 });
 
 after(async () => {

@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { makeFolder, startServer, launchBrowser, waitLoaded } from './harness.mjs';
-import { TOLERANCE, command, compare, openSmall, pauseAt, waitWebgl } from './drawn.mjs';
+import { makeFolder, startServer, launchBrowser } from './harness.mjs';
+import { TOLERANCE, compare, openPaused, pauseAt } from './drawn.mjs';
 
 /** Three segments, each its own picture and its own me@time from 0; the last loops. */
 const PARTS = `me<loop> = 1.5
@@ -30,10 +30,7 @@ before(async () => {
   own = makeFolder({ 'parts.weft': PARTS });
   server = await startServer(own);
   browser = await launchBrowser();
-  page = await openSmall(browser, `${server.url}#/parts.weft`);
-  await waitLoaded(page, 'parts.weft');
-  await waitWebgl(page);
-  await command(page, 'pause');
+  page = await openPaused(browser, server.url, 'parts.weft');
 });
 
 after(async () => {

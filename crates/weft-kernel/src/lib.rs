@@ -207,11 +207,6 @@ impl Kernel {
         &self.calls
     }
 
-    /// The direct buffers this kernel reads.
-    pub fn buffer_reads(&self) -> usize {
-        self.buffers.len()
-    }
-
     /// The buffers `OpCode::Buffer` reads, by its `aux`.
     pub fn buffers(&self) -> &[Arc<SharedBuffer>] {
         &self.buffers
