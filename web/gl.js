@@ -435,5 +435,3 @@ function compile(gl, type, text) {
 function firstLine(text) {
   return String(text ?? '').split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
 }
-
-/** Frees what one scope holds on the GPU. */

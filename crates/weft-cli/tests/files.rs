@@ -1,7 +1,7 @@
 //! Every path weft reads or writes, met with what is not an ordinary file, as real
 //! processes: `/dev/zero`, a FIFO, a folder and a too-large (sparse) file as the
-//! program, as a `use`, as a `load` and as `--mic` are refused promptly with the
-//! reason; an output never replaces an input (the program, a file it uses or
+//! program, as a `use`, as a `load`, as `--mic` and as `weft dev --camera` are
+//! refused promptly with the reason; an output never replaces an input (the program, a file it uses or
 //! loads) nor a FIFO or a device; `weft audio` streams to disk within WAV's 4 GiB;
 //! `weft graph` prints each wire once.
 
@@ -171,6 +171,26 @@ fn a_use_load_or_mic_that_is_not_a_regular_file_is_refused_promptly() {
         }
     }
     assert!(!dir.path().join("out.png").exists());
+}
+
+#[test]
+fn a_dev_camera_that_is_not_a_regular_file_is_refused_before_serving() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let folder = s(dir.path());
+    // Streamed by ffmpeg, so no size limit: the too-large file is not hostile here.
+    for (name, path, reason) in hostile(dir.path(), DATA_LIMIT)
+        .into_iter()
+        .filter(|(name, ..)| *name != "a too-large file")
+    {
+        let args = ["dev", &folder, "--port", "0", "--camera", &s(&path)];
+        let what = format!("{name} as `weft dev --camera`");
+        expect(
+            &weft(dir.path(), &args),
+            3,
+            &["cannot read the camera", reason],
+            &what,
+        );
+    }
 }
 
 #[test]

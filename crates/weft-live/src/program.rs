@@ -274,7 +274,7 @@ impl Builder {
         self.decoded = Some(Decoded {
             program: program.clone(),
             sources: sources.clone(),
-            digests: reads[self.data_from..].to_vec(),
+            digests: data.to_vec(),
         });
         let warnings = if diagnostics.is_empty() {
             String::new()

@@ -50,13 +50,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
             args.dir.display()
         )));
     }
+    // A missing file, a folder, a FIFO or a device is refused here, with its
+    // reason, before anything is served (ffmpeg streams a video: no size limit).
     if let Some(camera) = &args.camera {
-        if !camera.is_file() {
-            return Err(Failure::Io(format!(
-                "cannot read the camera {}: no such file",
-                camera.display()
-            )));
-        }
+        weft_files::check(camera, weft_files::Limit::STREAMED).map_err(|e| {
+            Failure::Io(format!("cannot read the camera {}: {e}", camera.display()))
+        })?;
     }
     let painter = args.drawing.open()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -70,7 +69,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         config.debounce = Duration::from_millis(args.debounce_ms);
         config.cache_bytes = (args.cache_mb as usize).saturating_mul(1 << 20);
         // Absolute: builds resolve sources from each program's own folder.
-        config.camera = args.camera.as_ref().map(|c| std::path::absolute(c).unwrap_or_else(|_| c.clone()));
+        config.camera = args
+            .camera
+            .as_ref()
+            .map(|c| std::path::absolute(c).unwrap_or_else(|_| c.clone()));
         let drawn_by = painter.describe();
         config.painter = painter;
         if !config.is_local() {
