@@ -135,7 +135,14 @@ pub fn entries(cache: &Path) -> Vec<PathBuf> {
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "chunk"))
+                // A chunk being written is staged as `.PID-N.write.tmp.chunk`
+                // beside its entry: not an entry until it is renamed.
+                .filter(|p| {
+                    p.extension().is_some_and(|e| e == "chunk")
+                        && !p
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .collect()
         })
         .unwrap_or_default();
