@@ -3,8 +3,10 @@
 // chunk fails (the error in its cell, no video), a render that succeeds (every
 // cell cached, the joined video plays in the page), an edit that marks one
 // segment dirty, and Cancel stopping a render. The server encodes through a
-// wrapper around the real ffmpeg (WEFT_FFMPEG) that can be slowed down and made
-// to fail one chunk.
+// wrapper around the real ffmpeg (WEFT_FFMPEG) that can be slowed down, held and
+// made to fail one chunk. A state that lasts only while a render runs is checked
+// in the page in one go, never by separate round trips that a loaded machine
+// could outlast.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,8 +50,10 @@ let browser;
 
 /**
  * An ffmpeg that runs the real one, except for chunk encodes (`rawvideo` in its
- * arguments): each first sleeps the seconds written in `delay` (if any), and while
- * the file `fail` exists exactly one of them fails (the first to claim it).
+ * arguments): each first sleeps the seconds written in `delay` (if any); while
+ * `hold` exists, the encodes after the first N it names (claimed in `slots/`)
+ * wait until it is removed; and while the file `fail` exists exactly one of them
+ * fails (the first to claim it).
  */
 function wrapper(folder) {
   const script = path.join(folder, 'ffmpeg');
@@ -57,6 +61,13 @@ function wrapper(folder) {
   fs.writeFileSync(script, `#!/bin/sh
 case "$*" in *rawvideo*)
   if [ -e ${q('delay')} ]; then sleep "$(cat ${q('delay')})"; fi
+  if [ -e ${q('hold')} ]; then
+    mkdir -p ${q('slots')}
+    i=0; while ! mkdir ${q('slots')}/$i 2>/dev/null; do i=$((i + 1)); done
+    if [ "$i" -ge "$(cat ${q('hold')})" ]; then
+      while [ -e ${q('hold')} ]; do sleep 0.05; done
+    fi
+  fi
   if [ -e ${q('fail')} ] && mkdir ${q('claimed')} 2>/dev/null; then
     echo 'simulated encoder failure' >&2
     exit 1
@@ -108,16 +119,35 @@ async function waitIdle(page, states, { video = false } = {}) {
   }, [states, video]);
 }
 
-/** The colour at the centre of a loaded <img> (same origin, so readable). */
-function centreColour(page, selector) {
-  return page.$eval(selector, (img) => {
+/** Resolves once `check()` is true; fails with `message` after 10 s. */
+async function eventually(check, message) {
+  const end = Date.now() + 10_000;
+  while (!check()) {
+    assert.ok(Date.now() < end, message);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * The colour at the centre of a loaded <img> (same origin, so readable), once
+ * channel `c` (0 red, 1 green, 2 blue) dominates it, or the last one read after
+ * 10 s. The image can be replaced while it is read (a newer thumbnail's URL
+ * arrives with the next timeline), so it is read until it settles.
+ */
+async function thumbColour(page, selector, c) {
+  await page.waitForFunction(([s, c]) => {
+    const img = document.querySelector(s);
+    if (!img || !img.complete || !(img.naturalWidth > 0)) return false;
     const canvas = document.createElement('canvas');
     canvas.width = img.naturalWidth;
     canvas.height = img.naturalHeight;
     const context = canvas.getContext('2d');
     context.drawImage(img, 0, 0);
-    return Array.from(context.getImageData(img.naturalWidth >> 1, img.naturalHeight >> 1, 1, 1).data.slice(0, 3));
-  });
+    const px = Array.from(context.getImageData(img.naturalWidth >> 1, img.naturalHeight >> 1, 1, 1).data.slice(0, 3));
+    window.__thumbColour = px;
+    return px[c] > px[(c + 1) % 3] + 100 && px[c] > px[(c + 2) % 3] + 100;
+  }, [selector, c], { polling: 50, timeout: 10_000 }).catch(() => {});
+  return page.evaluate(() => window.__thumbColour ?? null);
 }
 
 test('segments render, one fails and shows why, the fixed render plays, an edit marks its segment dirty', async () => {
@@ -140,7 +170,7 @@ test('segments render, one fails and shows why, the fixed render plays, an edit 
 
   // A click on a cell asks for its preview; its thumbnail shows the segment's colour.
   await page.locator('[data-testid="timeline-cell"][data-name="green"]').click();
-  assert.ok(page.sent.some((m) => m.type === 'command' && m.text === 'preview green'), 'the click sent `preview green`');
+  await eventually(() => page.sent.some((m) => m.type === 'command' && m.text === 'preview green'), 'the click sent `preview green`');
   const thumb = '[data-testid="timeline-cell"][data-name="green"] [data-testid="timeline-thumb"]';
   await page.waitForFunction((s) => {
     const img = document.querySelector(s);
@@ -150,7 +180,7 @@ test('segments render, one fails and shows why, the fixed render plays, an edit 
   // docs/protocol.md names it `/render/FILE/preview/SEGMENT.png`; weft dev puts the
   // segment's place before its name (`02-green.png`).
   assert.match(preview, /^\/render\/parts\.weft\/preview\/(\d+-)?green\.png(\?|$)/);
-  const [r, g, b] = await centreColour(page, thumb);
+  const [r, g, b] = await thumbColour(page, thumb, 1);
   assert.ok(g > r + 100 && g > b + 100, `a green thumbnail: ${[r, g, b]}`);
 
   // A render in which one chunk fails: cells go rendering with the progress shown,
@@ -158,13 +188,17 @@ test('segments render, one fails and shows why, the fixed render plays, an edit 
   fs.writeFileSync(path.join(tools, 'delay'), '0.6');
   fs.writeFileSync(path.join(tools, 'fail'), '');
   await page.getByTestId('timeline-render').click();
-  assert.ok(page.sent.some((m) => m.type === 'command' && m.text === 'render'), 'Render sent `render`');
-  await page.waitForFunction(() => document.querySelector('[data-testid="timeline-cell"][data-state="rendering"]'));
-  await page.getByTestId('timeline-cancel').waitFor();
-  assert.match(await page.getByTestId('timeline-status').textContent(), /^rendering \d+\/\d+$/);
-  assert.equal(await page.getByTestId('timeline-render').isDisabled(), true);
-  assert.ok(
-    page.received.some((m) => m.type === 'timeline' && m.segments?.some((s) => s.state === 'rendering' && typeof s.progress === 'number')),
+  await eventually(() => page.sent.some((m) => m.type === 'command' && m.text === 'render'), 'Render sent `render`');
+  // While it runs: a cell rendering, Cancel shown, the status counting, Render disabled.
+  await page.waitForFunction(() => {
+    const visible = (id) => document.querySelector(`[data-testid="${id}"]`)?.checkVisibility();
+    return document.querySelector('[data-testid="timeline-cell"][data-state="rendering"]')
+      && visible('timeline-cancel')
+      && /^rendering \d+\/\d+$/.test(document.querySelector('[data-testid="timeline-status"]').textContent)
+      && document.querySelector('[data-testid="timeline-render"]').disabled;
+  }, null, { polling: 20 });
+  await eventually(
+    () => page.received.some((m) => m.type === 'timeline' && m.segments?.some((s) => s.state === 'rendering' && typeof s.progress === 'number')),
     'a timeline with a segment rendering and its progress',
   );
   await waitIdle(page, ['cached', 'error']);
@@ -217,8 +251,7 @@ test('segments render, one fails and shows why, the fixed render plays, an edit 
   await page.locator('[data-testid="timeline-cell"][data-name="red"]').click();
   await page.waitForFunction(() => window.weft.lastCommandResult?.text === 'preview red');
   assert.equal(await page.evaluate(() => window.weft.lastCommandResult.ok), true, await page.evaluate(() => window.weft.lastCommandResult.output));
-  await page.waitForFunction((s) => document.querySelector(s)?.naturalWidth > 0, redThumb);
-  const [r2, g2, b2] = await centreColour(page, redThumb);
+  const [r2, g2, b2] = await thumbColour(page, redThumb, 0);
   assert.ok(r2 > g2 + 100 && r2 > b2 + 100, `a red thumbnail: ${[r2, g2, b2]}`);
 
   // An edit of the second segment marks it dirty; the others stay cached.
@@ -242,15 +275,20 @@ test('Cancel stops a running render; what finished stays cached', async () => {
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="timeline-cell"]').length === 4);
   assert.deepEqual((await cells(page)).map(([, state]) => state), ['pending', 'pending', 'pending', 'pending']);
 
-  // Every chunk encode waits a second: Cancel comes once one chunk is done and others are not.
-  fs.writeFileSync(path.join(tools, 'delay'), '1');
+  // The first chunk encodes (each segment is one chunk); the others are held until
+  // the server has taken the Cancel, so it surely comes while they run.
+  fs.rmSync(path.join(tools, 'slots'), { recursive: true, force: true });
+  fs.writeFileSync(path.join(tools, 'hold'), '1');
   try {
     await page.getByTestId('timeline-render').click();
     await page.getByTestId('timeline-cancel').waitFor();
     await page.waitForFunction(() => /^rendering \d+\/\d+$/.test(document.querySelector('[data-testid="timeline-status"]').textContent));
     await page.waitForFunction(() => window.weft.timeline.rendering && document.querySelector('[data-testid="timeline-cell"][data-state="cached"]'));
     await page.getByTestId('timeline-cancel').click();
-    assert.ok(page.sent.some((m) => m.type === 'command' && m.text === 'cancel'), 'Cancel sent `cancel`');
+    await eventually(() => page.sent.some((m) => m.type === 'command' && m.text === 'cancel'), 'Cancel sent `cancel`');
+    await page.waitForFunction(() => window.weft.lastCommandResult?.text === 'cancel');
+    assert.equal(await page.evaluate(() => window.weft.lastCommandResult.ok), true, await page.evaluate(() => window.weft.lastCommandResult.output));
+    fs.rmSync(path.join(tools, 'hold'));
     await waitIdle(page, ['cached', 'dirty', 'pending', 'error']);
     await page.getByTestId('timeline-cancel').waitFor({ state: 'hidden' });
     assert.equal(await page.getByTestId('timeline-render').isEnabled(), true);
@@ -263,7 +301,6 @@ test('Cancel stops a running render; what finished stays cached', async () => {
     assert.equal(await page.getByTestId('render-video').isHidden(), true);
 
     // Render again: the cached segments stay as they are, the rest render, the video comes.
-    fs.rmSync(path.join(tools, 'delay'));
     const cached = (await cells(page)).filter(([, state]) => state === 'cached').map(([name]) => name);
     const from = page.received.length;
     await page.getByTestId('timeline-render').click();
@@ -275,7 +312,7 @@ test('Cancel stops a running render; what finished stays cached', async () => {
     }
     await page.getByTestId('render-video').waitFor();
   } finally {
-    fs.rmSync(path.join(tools, 'delay'), { force: true });
+    fs.rmSync(path.join(tools, 'hold'), { force: true });
   }
   assert.deepEqual(await page.evaluate(() => window.weft.errors), []);
   assert.deepEqual(page.consoleErrors, []);

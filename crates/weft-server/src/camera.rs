@@ -78,7 +78,15 @@ mod tests {
                 running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
             });
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Until 199 is made (a loaded machine may take a while), then a little
+        // longer: nothing may come after it.
+        for _ in 0..1000 {
+            if made.lock().unwrap().last() == Some(&199) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let made = made.lock().unwrap().clone();
         assert_eq!(
             made.last(),

@@ -516,11 +516,10 @@ async fn a_broken_edit_shows_the_error_and_keeps_the_program() {
     assert_eq!(state["programVersion"], version);
     // Saving the same broken content again builds nothing.
     let runs = s.server.stats().await.executor.runs["sketch.weft"];
-    std::fs::write(
-        s.path("sketch.weft"),
-        SKETCH.replace("grad@v + 0.1", "grad@v + pulze@v") + "\n",
-    )
-    .unwrap();
+    s.save(
+        "sketch.weft",
+        &(SKETCH.replace("grad@v + 0.1", "grad@v + pulze@v") + "\n"),
+    );
     c.drain(Duration::from_millis(500)).await;
     // (the file's bytes changed by a newline, so it is built once, then never again)
     let after = s.server.stats().await.executor.runs["sketch.weft"];

@@ -238,7 +238,9 @@ async fn play(path: &Path) -> (String, Vec<String>) {
             Step::File(..) => {}
             Step::Save(p, body) => {
                 let target = root.join(&p);
-                let tmp = target.with_extension("transcript-save");
+                // Hidden, so a stall before the rename is not a change of its own.
+                let name = target.file_name().unwrap().to_string_lossy().into_owned();
+                let tmp = target.with_file_name(format!(".{name}.transcript-save"));
                 std::fs::write(&tmp, body).unwrap();
                 std::fs::rename(&tmp, &target).unwrap();
             }

@@ -46,9 +46,12 @@ impl Served {
     }
 
     /// Saves `text` into `rel` the way most editors do (write, then rename over).
+    /// The temporary file is hidden, so a stall between the write and the rename
+    /// cannot make it a change of its own.
     pub fn save(&self, rel: &str, text: &str) {
         let p = self.path(rel);
-        let tmp = p.with_extension("weft.tmp-save");
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = p.with_file_name(format!(".{name}.tmp-save"));
         std::fs::write(&tmp, text).unwrap();
         std::fs::rename(&tmp, &p).unwrap();
     }
