@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeFolder, writeFile, startServer, launchBrowser, openPage, waitLoaded } from './harness.mjs';
+import { makeFolder, writeFile, startServer, launchBrowser, openPage, waitLoaded, delay } from './harness.mjs';
 
 const settings = 'me<width> = 64\nme<height> = 36\nme<fps> = 8\n';
 const parts = (green) => `${settings}
@@ -124,7 +124,7 @@ async function eventually(check, message) {
   const end = Date.now() + 10_000;
   while (!check()) {
     assert.ok(Date.now() < end, message);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await delay(20);
   }
 }
 

@@ -1,9 +1,9 @@
 //! Every path weft reads or writes, met with what is not an ordinary file, as real
 //! processes: `/dev/zero`, a FIFO, a folder and a too-large (sparse) file as the
 //! program, as a `use`, as a `load`, as `--mic` and as `weft dev --camera` are
-//! refused promptly with the reason; an output never replaces an input (the program, a file it uses or
-//! loads) nor a FIFO or a device; `weft audio` streams to disk within WAV's 4 GiB;
-//! `weft graph` prints each wire once.
+//! refused promptly with the reason; an output never replaces an input (the
+//! program, a file it uses or loads) nor a FIFO or a device; `weft audio` streams
+//! to disk within WAV's 4 GiB; `weft graph` prints each wire once.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

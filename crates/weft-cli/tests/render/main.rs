@@ -130,24 +130,36 @@ segment fall(1) {
 }
 ";
 
-pub fn entries(cache: &Path) -> Vec<PathBuf> {
+/// Every file in the cache's `chunks/`, sorted.
+fn chunk_files(cache: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(cache.join("chunks"))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                // A chunk being written is staged as `.PID-N.write.tmp.chunk`
-                // beside its entry: not an entry until it is renamed.
-                .filter(|p| {
-                    p.extension().is_some_and(|e| e == "chunk")
-                        && !p
-                            .file_name()
-                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                })
-                .collect()
-        })
+        .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     v.sort();
     v
+}
+
+/// A chunk being written is staged beside its entry under a hidden name
+/// (`.PID-N.write.tmp.chunk`): not an entry until it is renamed.
+fn is_staged(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// The cache's entries: its `*.chunk` files, not those being staged.
+pub fn entries(cache: &Path) -> Vec<PathBuf> {
+    chunk_files(cache)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "chunk") && !is_staged(p))
+        .collect()
+}
+
+/// The chunks being staged in the cache (or left behind by a killed render).
+pub fn staged(cache: &Path) -> Vec<PathBuf> {
+    chunk_files(cache)
+        .into_iter()
+        .filter(|p| is_staged(p))
+        .collect()
 }
 
 pub const THREE: &str = "segment a(0.5) {\n    display(me@x)\n}\nsegment b(0.5) {\n    display(me@y)\n}\nsegment c(0.5) {\n    display(0.5)\n}\n";

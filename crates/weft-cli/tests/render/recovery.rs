@@ -174,12 +174,8 @@ fn killed_and_resumed(signal: &str) {
     );
     assert_eq!(n(&resumed, "rendered"), 32 - kept);
     // A chunk the killed render was staging is swept, not kept as an entry.
-    let staged: Vec<_> = std::fs::read_dir(cache.join("chunks"))
-        .expect("chunks")
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
-        .collect();
-    assert!(staged.is_empty(), "staged chunks left behind: {staged:?}");
+    let left = staged(&cache);
+    assert!(left.is_empty(), "staged chunks left behind: {left:?}");
     assert_eq!(
         field(&probe(&dir.path().join("long.mp4")), "nb_read_frames")[0],
         "384"
